@@ -1,0 +1,88 @@
+/**
+ * Everything a command may reach, built once in main.ts. Expensive parts (config parsing with
+ * zod, SQLite) are loaded on first use, so `--help`/`--version` never pay for them.
+ */
+import type { LoadedConfig } from "../config/file.ts";
+import type { Settings } from "../config/resolve.ts";
+import type { ProviderName } from "../config/schema.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import type { IO } from "../core/io.ts";
+import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
+import { type Paths, resolvePaths } from "../core/paths.ts";
+import type { InstanceStore } from "../state/instances.ts";
+
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  paths: Paths;
+  log: Logger;
+  /** --json: stdout holds exactly one JSON document (or NDJSON events); errors go to stderr as JSON. */
+  json: boolean;
+  /** The config file as parsed (cached). */
+  config(): Promise<LoadedConfig>;
+  /** Effective settings: config + env + defaults (+ a provider override from a flag). */
+  settings(overrides?: { provider?: ProviderName }): Promise<Settings>;
+  /** The state database, opened and migrated on first use (cached). */
+  state(): Promise<InstanceStore>;
+  /** Release resources (close the database). */
+  close(): void;
+}
+
+export interface DepsOptions {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  logLevel: LogLevel;
+  json: boolean;
+  clock?: Clock;
+}
+
+export function createDeps(opts: DepsOptions): Deps {
+  const clock = opts.clock ?? systemClock;
+  const paths = resolvePaths(opts.env);
+  const log = createLogger(opts.io.err, opts.logLevel, () => clock.now());
+  let loaded: Promise<LoadedConfig> | undefined;
+  let store: InstanceStore | undefined;
+
+  const deps: Deps = {
+    io: opts.io,
+    env: opts.env,
+    clock,
+    paths,
+    log,
+    json: opts.json,
+    config() {
+      loaded ??= import("../config/file.ts").then(({ loadConfigFile }) => {
+        const c = loadConfigFile(paths.configFile);
+        log.debug("config loaded", { file: c.file, exists: c.exists });
+        return c;
+      });
+      return loaded;
+    },
+    async settings(overrides = {}) {
+      const [{ config }, { resolveSettings }] = await Promise.all([
+        deps.config(),
+        import("../config/resolve.ts"),
+      ]);
+      const s = resolveSettings(config, opts.env, overrides);
+      for (const t of Object.values(s.tokens)) log.addSecret(t?.value);
+      return s;
+    },
+    async state() {
+      if (!store) {
+        const [{ openStateDb }, { InstanceStore }] = await Promise.all([
+          import("../state/db.ts"),
+          import("../state/instances.ts"),
+        ]);
+        store = new InstanceStore(openStateDb(paths.stateDb), paths.stateDb, () => clock.now());
+        log.debug("state opened", { file: paths.stateDb });
+      }
+      return store;
+    },
+    close() {
+      store?.close();
+      store = undefined;
+    },
+  };
+  return deps;
+}

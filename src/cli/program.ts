@@ -1,0 +1,137 @@
+/**
+ * The whole command table. Each action lazy-imports its command file, so start-up only pays for
+ * commander and the command actually run.
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { VERSION } from "../version.ts";
+import type { Deps } from "./deps.ts";
+
+const PROVIDERS = ["local", "digitalocean", "hetzner", "aws"] as const;
+
+export function buildProgram(deps: Deps): Command {
+  const program = new Command("spuff")
+    .description("Ephemeral development machines in your own cloud account.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("-v, --verbose", "debug logging to stderr (same as SPUFF_LOG=debug)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.io.out.write(s),
+      writeErr: (s) => deps.io.err.write(s),
+      // main.ts prints usage errors in spuff's own format (and as JSON with --json).
+      outputError: () => {},
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ spuff init --defaults            write a config for the free local provider
+  $ spuff config set region fra1     change one setting (validated before it is saved)
+  $ spuff list --json                every instance spuff knows about, as JSON
+
+Environment:
+  SPUFF_CONFIG_DIR   config and state directory (default ~/.config/spuff)
+  SPUFF_DATA_DIR     images and local machines (default ~/.local/share/spuff)
+  SPUFF_LOG          debug | info | warn | error (logs go to stderr, secrets redacted)
+  DIGITALOCEAN_TOKEN, HCLOUD_TOKEN, AWS_PROFILE / AWS_ACCESS_KEY_ID   provider credentials`,
+    );
+
+  program
+    .command("init")
+    .description("create the config file (interactive, or --defaults with flags)")
+    .option("--defaults", "do not ask: use defaults and the flags given")
+    .addOption(new Option("--provider <name>", "cloud provider").choices(PROVIDERS))
+    .option("--region <region>", "region / location")
+    .option("--size <size>", "instance size / type")
+    .option("--ssh-key <path>", "private key used to log in (its .pub is installed on the VM)")
+    .option("--idle-timeout <duration>", "destroy after this much inactivity, e.g. 30m")
+    .option("--token-stdin", "read the provider API token from standard input")
+    .option("--force", "overwrite an existing config file")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  $ spuff init\n  $ echo "$TOKEN" | spuff init --defaults --provider hetzner --token-stdin',
+    )
+    .action(async (opts) => {
+      const { runInit } = await import("../commands/init.ts");
+      await runInit(deps, opts);
+    });
+
+  const config = program.command("config").description("show or change settings");
+  config
+    .command("show")
+    .description("print the effective settings (secrets masked)")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runConfigShow } = await import("../commands/config.ts");
+      await runConfigShow(deps);
+    });
+  config
+    .command("get")
+    .description("print one setting")
+    .argument("<key>", "dotted key, e.g. timeouts.ssh_login")
+    .option("--json", "print as JSON")
+    .option("--reveal", "print secrets in clear")
+    .action(async (key, opts) => {
+      const { runConfigGet } = await import("../commands/config.ts");
+      await runConfigGet(deps, key, opts);
+    });
+  config
+    .command("set")
+    .description("change one setting; the file is left unchanged if the value is invalid")
+    .argument("<key>", "dotted key, e.g. idle_timeout")
+    .argument("<value>", "new value ('-' reads it from stdin, for tokens)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ spuff config set region fra1\n  $ spuff config set idle_timeout 45m\n  $ spuff config set digitalocean.token - < token.txt",
+    )
+    .action(async (key, value) => {
+      const { runConfigSet } = await import("../commands/config.ts");
+      await runConfigSet(deps, key, value);
+    });
+  config
+    .command("unset")
+    .description("remove one setting (back to its default)")
+    .argument("<key>", "dotted key")
+    .action(async (key) => {
+      const { runConfigUnset } = await import("../commands/config.ts");
+      await runConfigUnset(deps, key);
+    });
+  config
+    .command("edit")
+    .description("open the config in $EDITOR; it is validated before it replaces the file")
+    .action(async () => {
+      const { runConfigEdit } = await import("../commands/config.ts");
+      await runConfigEdit(deps);
+    });
+  config
+    .command("path")
+    .description("print the config file's path")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runConfigPath } = await import("../commands/config.ts");
+      runConfigPath(deps);
+    });
+
+  program
+    .command("list")
+    .alias("ls")
+    .description("list the instances spuff knows about")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runList } = await import("../commands/list.ts");
+      await runList(deps);
+    });
+
+  program
+    .command("status")
+    .description("show one instance (the only one, if no name is given)")
+    .argument("[name]", "instance name")
+    .option("--json", "print as JSON")
+    .action(async (name) => {
+      const { runStatus } = await import("../commands/status.ts");
+      await runStatus(deps, name);
+    });
+
+  return program;
+}

@@ -1,0 +1,92 @@
+/** `spuff init`: write config.yaml, interactively (@clack/prompts) or with --defaults and flags. */
+import fs from "node:fs";
+import YAML from "yaml";
+import type { Deps } from "../cli/deps.ts";
+import { saveConfigDoc } from "../config/file.ts";
+import { DEFAULTS } from "../config/resolve.ts";
+import { type ConfigFile, PROVIDER_NAMES, type ProviderName } from "../config/schema.ts";
+import { maskSecrets } from "../config/view.ts";
+import { CancelledError, ConfigError, UsageError } from "../core/errors.ts";
+import { printJson } from "../core/io.ts";
+
+export interface InitOptions {
+  defaults?: boolean;
+  provider?: ProviderName;
+  region?: string;
+  size?: string;
+  sshKey?: string;
+  idleTimeout?: string;
+  tokenStdin?: boolean;
+  force?: boolean;
+}
+
+async function readStdinToken(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8").trim();
+}
+
+async function ask(opts: InitOptions): Promise<InitOptions & { token?: string }> {
+  const p = await import("@clack/prompts");
+  const bail = <T>(v: T | symbol): Exclude<T, symbol> => {
+    if (p.isCancel(v) || typeof v === "symbol")
+      throw new CancelledError("init cancelled; nothing was written");
+    return v as Exclude<T, symbol>;
+  };
+  p.intro("spuff init");
+  const provider = bail(
+    await p.select({
+      message: "Provider",
+      initialValue: opts.provider ?? "local",
+      options: PROVIDER_NAMES.map((n) => ({
+        value: n,
+        label: n === "local" ? "local (free, no account)" : n,
+      })),
+    }),
+  ) as ProviderName;
+  let token: string | undefined;
+  if (provider === "digitalocean" || provider === "hetzner") {
+    const t = bail(
+      await p.password({ message: `${provider} API token (leave empty to use the environment variable)` }),
+    );
+    token = t.trim() || undefined;
+  }
+  const idle = bail(
+    await p.text({ message: "Idle timeout", initialValue: opts.idleTimeout ?? DEFAULTS.idle_timeout }),
+  );
+  const key = bail(
+    await p.text({ message: "SSH private key", initialValue: opts.sshKey ?? DEFAULTS.ssh_key_path }),
+  );
+  p.outro("Saving config");
+  return { ...opts, provider, idleTimeout: idle, sshKey: key, ...(token ? { token } : {}) };
+}
+
+export async function runInit(deps: Deps, opts: InitOptions): Promise<void> {
+  const file = deps.paths.configFile;
+  if (fs.existsSync(file) && !opts.force) {
+    throw new ConfigError("config_exists", `A config already exists at ${file}`, {
+      hint: "Change single settings with `spuff config set`, or re-run with --force to overwrite it.",
+    });
+  }
+  if (!opts.defaults && !deps.io.stdinIsTTY) {
+    throw new UsageError("`spuff init` needs a terminal to ask questions", {
+      hint: "Use `spuff init --defaults` with flags (--provider, --region, --size, --ssh-key, --token-stdin).",
+    });
+  }
+  const answers = opts.defaults ? { ...opts } : await ask(opts);
+  const token = opts.tokenStdin ? await readStdinToken() : (answers as { token?: string }).token;
+  const config: ConfigFile = { provider: answers.provider ?? "local" };
+  if (answers.region) config.region = answers.region;
+  if (answers.size) config.size = answers.size;
+  if (answers.idleTimeout) config.idle_timeout = answers.idleTimeout;
+  if (answers.sshKey) config.ssh_key_path = answers.sshKey;
+  if (token) {
+    if (config.provider !== "digitalocean" && config.provider !== "hetzner") {
+      throw new UsageError(`--token-stdin needs --provider digitalocean or hetzner (got ${config.provider})`);
+    }
+    config[config.provider] = { token };
+  }
+  const saved = saveConfigDoc(file, new YAML.Document(config));
+  if (deps.json) return printJson(deps.io, { file, config: maskSecrets(saved) });
+  deps.io.err.write(`Wrote ${file} (provider: ${saved.provider})\n`);
+}

@@ -1,0 +1,124 @@
+/**
+ * Effective settings: the config file plus environment plus defaults. Durations become
+ * milliseconds, `~` is expanded, and each token records where it came from (env or file).
+ */
+import { parseDuration } from "../core/duration.ts";
+import { expandHome } from "../core/paths.ts";
+import type { ConfigFile, ProviderName } from "./schema.ts";
+
+/** Seed "Timeout Handling" table. */
+export const DEFAULT_TIMEOUTS = {
+  provider_api: "30s",
+  ssh_port: "300s",
+  ssh_login: "120s",
+  cloud_init: "600s",
+  exec: "30s",
+} as const;
+
+export const DEFAULTS = {
+  idle_timeout: "2h",
+  max_lifetime: "24h",
+  ssh_key_path: "~/.ssh/id_ed25519",
+  ssh_user: "dev",
+  forward_agent: true,
+} as const;
+
+export interface Timeouts {
+  providerApiMs: number;
+  sshPortMs: number;
+  sshLoginMs: number;
+  cloudInitMs: number;
+  execMs: number;
+}
+
+export interface TokenSource {
+  value: string;
+  from: "env" | "file";
+  name: string;
+}
+
+export interface Settings {
+  provider: ProviderName;
+  /** Whether `provider` was chosen explicitly (config or flag) or defaulted. */
+  providerExplicit: boolean;
+  region: string | undefined;
+  size: string | undefined;
+  image: string | undefined;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  sshKeyPath: string;
+  sshUser: string;
+  forwardAgent: boolean;
+  dotfiles: string | undefined;
+  timeouts: Timeouts;
+  tokens: Partial<Record<"digitalocean" | "hetzner", TokenSource>>;
+  file: ConfigFile;
+}
+
+const ms = (v: string | number | undefined, fallback: string): number =>
+  parseDuration(v ?? fallback) ?? (parseDuration(fallback) as number);
+
+function envToken(env: NodeJS.ProcessEnv, names: string[]): TokenSource | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { value, from: "env", name };
+  }
+  return undefined;
+}
+
+export function resolveTokens(file: ConfigFile, env: NodeJS.ProcessEnv): Settings["tokens"] {
+  const tokens: Settings["tokens"] = {};
+  const doToken =
+    envToken(env, ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"]) ??
+    (file.digitalocean?.token
+      ? { value: file.digitalocean.token, from: "file", name: "digitalocean.token" }
+      : undefined);
+  if (doToken) tokens.digitalocean = doToken;
+  const hzToken =
+    envToken(env, ["HCLOUD_TOKEN", "HETZNER_TOKEN"]) ??
+    (file.hetzner?.token ? { value: file.hetzner.token, from: "file", name: "hetzner.token" } : undefined);
+  if (hzToken) tokens.hetzner = hzToken;
+  return tokens;
+}
+
+/** With no provider configured: the first cloud with credentials, else the free `local` provider. */
+function defaultProvider(tokens: Settings["tokens"], env: NodeJS.ProcessEnv): ProviderName {
+  if (tokens.digitalocean) return "digitalocean";
+  if (tokens.hetzner) return "hetzner";
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE) return "aws";
+  return "local";
+}
+
+export function resolveSettings(
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  overrides: { provider?: ProviderName } = {},
+): Settings {
+  const tokens = resolveTokens(file, env);
+  const explicit = overrides.provider ?? file.provider;
+  const provider = explicit ?? defaultProvider(tokens, env);
+  const section = file[provider] as { region?: string; size?: string; image?: string } | undefined;
+  const t = file.timeouts ?? {};
+  return {
+    provider,
+    providerExplicit: explicit !== undefined,
+    region: section?.region ?? file.region,
+    size: section?.size ?? file.size,
+    image: section?.image ?? file.image,
+    idleTimeoutMs: ms(file.idle_timeout, DEFAULTS.idle_timeout),
+    maxLifetimeMs: ms(file.max_lifetime, DEFAULTS.max_lifetime),
+    sshKeyPath: expandHome(file.ssh_key_path ?? DEFAULTS.ssh_key_path, env.HOME || undefined),
+    sshUser: file.ssh_user ?? DEFAULTS.ssh_user,
+    forwardAgent: file.forward_agent ?? DEFAULTS.forward_agent,
+    dotfiles: file.dotfiles,
+    timeouts: {
+      providerApiMs: ms(t.provider_api, DEFAULT_TIMEOUTS.provider_api),
+      sshPortMs: ms(t.ssh_port, DEFAULT_TIMEOUTS.ssh_port),
+      sshLoginMs: ms(t.ssh_login, DEFAULT_TIMEOUTS.ssh_login),
+      cloudInitMs: ms(t.cloud_init, DEFAULT_TIMEOUTS.cloud_init),
+      execMs: ms(t.exec, DEFAULT_TIMEOUTS.exec),
+    },
+    tokens,
+    file,
+  };
+}

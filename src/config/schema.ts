@@ -1,0 +1,101 @@
+/**
+ * The config file's schema: what `config.yaml` may contain. Everything is optional in the file;
+ * defaults are applied when the file is resolved into Settings (resolve.ts).
+ */
+import { z } from "zod";
+import { DURATION_HELP, parseDuration } from "../core/duration.ts";
+
+export const PROVIDER_NAMES = ["local", "digitalocean", "hetzner", "aws"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== undefined, { message: `expected ${DURATION_HELP}` });
+
+// A Linux login name that cloud-init can create; root is refused because the dev user must not be root.
+const userName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "expected a lowercase login name such as dev" })
+  .refine((v) => v !== "root", {
+    message: "must not be root (spuff creates an unprivileged user with sudo)",
+  });
+
+const nonEmpty = z.string().min(1, { message: "must not be empty" });
+
+export const timeoutsSchema = z.strictObject({
+  provider_api: duration.optional(),
+  ssh_port: duration.optional(),
+  ssh_login: duration.optional(),
+  cloud_init: duration.optional(),
+  exec: duration.optional(),
+});
+
+const placement = {
+  region: nonEmpty.optional(),
+  size: nonEmpty.optional(),
+  image: nonEmpty.optional(),
+};
+
+export const configFileSchema = z.strictObject({
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  ...placement,
+  idle_timeout: duration.optional(),
+  max_lifetime: duration.optional(),
+  ssh_key_path: nonEmpty.optional(),
+  ssh_user: userName.optional(),
+  forward_agent: z.boolean().optional(),
+  dotfiles: nonEmpty.optional(),
+  timeouts: timeoutsSchema.optional(),
+  digitalocean: z.strictObject({ token: nonEmpty.optional(), ...placement }).optional(),
+  hetzner: z.strictObject({ token: nonEmpty.optional(), ...placement }).optional(),
+  aws: z.strictObject({ profile: nonEmpty.optional(), ...placement }).optional(),
+  local: z.strictObject({ backend: z.enum(["nspawn", "qemu"]).optional(), ...placement }).optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Keys whose values are secrets: masked by `config show`, and they make 0600 mandatory. */
+export const SECRET_KEYS = ["digitalocean.token", "hetzner.token"] as const;
+
+/** Walk the schema to the object at `path` and return its keys (for "allowed keys" messages). */
+export function keysAt(path: readonly (string | number)[]): string[] | undefined {
+  let node: z.ZodType = configFileSchema;
+  for (const seg of [...path, null]) {
+    while (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+    if (!(node instanceof z.ZodObject)) return undefined;
+    if (seg === null) return Object.keys(node.shape);
+    const child: z.ZodType | undefined = node.shape[seg as string];
+    if (!child) return undefined;
+    node = child;
+  }
+  return undefined;
+}
+
+/** The schema of the leaf at a dotted key, or undefined when the key does not exist. */
+export function leafSchema(key: string): z.ZodType | undefined {
+  let node: z.ZodType = configFileSchema;
+  for (const seg of key.split(".")) {
+    while (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+    if (!(node instanceof z.ZodObject)) return undefined;
+    const child: z.ZodType | undefined = node.shape[seg];
+    if (!child) return undefined;
+    node = child;
+  }
+  while (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+  return node;
+}
+
+/** Every settable dotted key, for help text and completion. */
+export function allKeys(): string[] {
+  const out: string[] = [];
+  const walk = (prefix: string, path: string[]) => {
+    for (const k of keysAt(path) ?? []) {
+      const full = prefix ? `${prefix}.${k}` : k;
+      const leaf = leafSchema(full);
+      if (leaf instanceof z.ZodObject) walk(full, [...path, k]);
+      else out.push(full);
+    }
+  };
+  walk("", []);
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every file spuff owns is named here. The config dir comes from SPUFF_CONFIG_DIR (default
+ * ~/.config/spuff) and the data dir (images, machines) from SPUFF_DATA_DIR (~/.local/share/spuff).
+ */
+import os from "node:os";
+import path from "node:path";
+
+export interface Paths {
+  configDir: string;
+  dataDir: string;
+  configFile: string;
+  stateDb: string;
+  /** OpenSSH client config with one Host block per instance, for `Include`. */
+  sshConfig: string;
+  /** known_hosts that only spuff writes: one pinned host key per instance. */
+  knownHosts: string;
+  instanceDir(name: string): string;
+}
+
+export function expandHome(p: string, home = os.homedir()): string {
+  if (p === "~") return home;
+  if (p.startsWith("~/")) return path.join(home, p.slice(2));
+  return p;
+}
+
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
+  const home = env.HOME || os.homedir();
+  const configDir = path.resolve(
+    expandHome(
+      env.SPUFF_CONFIG_DIR || path.join(env.XDG_CONFIG_HOME || path.join(home, ".config"), "spuff"),
+      home,
+    ),
+  );
+  const dataDir = path.resolve(
+    expandHome(
+      env.SPUFF_DATA_DIR || path.join(env.XDG_DATA_HOME || path.join(home, ".local", "share"), "spuff"),
+      home,
+    ),
+  );
+  return {
+    configDir,
+    dataDir,
+    configFile: path.join(configDir, "config.yaml"),
+    stateDb: path.join(configDir, "state.db"),
+    sshConfig: path.join(configDir, "ssh_config"),
+    knownHosts: path.join(configDir, "known_hosts"),
+    instanceDir: (name) => path.join(configDir, "instances", name),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The spuff entry point: the only place that reads process.argv, chooses the log level and exits.
+ * Everything else receives a Deps value and throws typed errors.
+ */
+import { CommanderError } from "commander";
+import { createDeps } from "./cli/deps.ts";
+import { buildProgram } from "./cli/program.ts";
+import { renderError } from "./cli/render-error.ts";
+import { ExitCode, toSpuffError, UsageError } from "./core/errors.ts";
+import { processIO } from "./core/io.ts";
+import { parseLogLevel } from "./core/log.ts";
+
+async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  const io = processIO(env);
+  // Flags are parsed by commander later; these two shape error output, so peek at them first.
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  const json = argv.includes("--json");
+  const logLevel = verbose ? "debug" : (parseLogLevel(env.SPUFF_LOG) ?? "warn");
+  const deps = createDeps({ io, env, logLevel, json });
+
+  const onSignal = () => {
+    // Commands that own resources install their own handlers; a bare Ctrl-C here just exits.
+    if (process.listenerCount("SIGINT") <= 1) process.exit(ExitCode.cancelled);
+  };
+  process.on("SIGINT", onSignal);
+  try {
+    const program = buildProgram(deps);
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return ExitCode.ok; // --help, --version
+      const message = err.message.replace(/^error:\s*/i, "");
+      renderError(io, new UsageError(message, { hint: "Run `spuff --help` (or `spuff COMMAND --help`)." }), {
+        json,
+        verbose,
+      });
+      return ExitCode.usage;
+    }
+    const e = toSpuffError(err);
+    renderError(io, e, { json, verbose });
+    return e.exitCode;
+  } finally {
+    deps.close();
+    process.off("SIGINT", onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`spuff: unexpected failure: ${err?.stack ?? err}\n`);
+    process.exitCode = ExitCode.internal;
+  },
+);

@@ -1,0 +1,64 @@
+/**
+ * Versioned schema migrations, tracked with PRAGMA user_version. Version 1 is the seed's
+ * `instances` table exactly, so a database written by the original tool upgrades in place.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "seed schema: instances",
+    sql: `
+      CREATE TABLE IF NOT EXISTS instances (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        region TEXT NOT NULL,
+        size TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER DEFAULT 1
+      );`,
+  },
+  {
+    // The seed keyed rows by the provider's id and allowed one "active" instance. We need many named
+    // instances, an intent record written before the provider id exists, a lifecycle status,
+    // deadlines and the pinned host key, so the table is rebuilt (SQLite cannot alter constraints).
+    version: 2,
+    description: "named instances with lifecycle, provider id, tags, deadlines and pinned host key",
+    sql: `
+      CREATE TABLE instances_v2 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        provider TEXT NOT NULL,
+        provider_id TEXT,
+        region TEXT NOT NULL,
+        size TEXT NOT NULL,
+        image TEXT,
+        ip TEXT,
+        ssh_port INTEGER NOT NULL DEFAULT 22,
+        ssh_user TEXT NOT NULL DEFAULT 'dev',
+        status TEXT NOT NULL,
+        phase TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        host_key TEXT,
+        idle_timeout_ms INTEGER,
+        created_at TEXT NOT NULL,
+        ready_at TEXT,
+        deadline_at TEXT,
+        updated_at TEXT NOT NULL,
+        error TEXT
+      );
+      INSERT INTO instances_v2 (id, name, provider, provider_id, region, size, ip, status, created_at, updated_at)
+        SELECT id, name, provider, id, region, size, NULLIF(ip, ''), 'ready', created_at, created_at FROM instances;
+      DROP TABLE instances;
+      ALTER TABLE instances_v2 RENAME TO instances;
+      CREATE INDEX instances_provider ON instances (provider, provider_id);`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
