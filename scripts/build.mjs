@@ -1,34 +1,75 @@
-// Bundles the CLI (ESM, code-split so each command loads only what it needs), the simulator,
-// and the agent (one small CommonJS file for the VM's Node 18, no dependencies).
+// Bundles the CLI, the simulator and the agent.
+//
+// Start-up time is dominated by how much JavaScript node must load, and ESM module loading alone costs
+// ~8 ms here, so the CLI is CommonJS: a small main bundle (commander + command table) plus one bundle
+// per lazily imported module. Every `import("./x.ts")` of project code becomes a separate bundle that
+// is only required when that code path runs (`spuff --version` never loads zod, yaml or SQLite).
+// The agent is one small CommonJS file for the VM's Node 18, with no dependencies.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { build } from "esbuild";
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const repo = path.resolve(import.meta.dirname, "..");
+const src = path.join(repo, "src");
+const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
 const define = { __SPUFF_VERSION__: JSON.stringify(pkg.version) };
 // Native addons and the AWS SDK stay in node_modules: they cannot or need not be bundled.
-const external = ["better-sqlite3", "ssh2", "cpu-features", "@aws-sdk/*"];
-// ssh2, commander and others call require(); give ESM chunks a require.
-const banner = {
-  js: "import { createRequire as __spuffCreateRequire } from 'node:module'; const require = __spuffCreateRequire(import.meta.url);",
-};
+// better-sqlite3's JavaScript is bundled; its addon is loaded by path (see src/state/db.ts).
+const external = ["ssh2", "cpu-features", "@aws-sdk/*"];
+
+/** dist/cli/<path under src>.cjs for a source file. */
+const outFor = (file) => path.join(repo, "dist/cli", path.relative(src, file).replace(/\.ts$/, ".cjs"));
+
+async function bundleCli(entries) {
+  const seen = new Set();
+  let queue = [...entries];
+  while (queue.length > 0) {
+    const next = [];
+    await Promise.all(
+      queue.map((entry) => {
+        seen.add(entry);
+        const outfile = outFor(entry);
+        const splitLazy = {
+          name: "split-lazy-imports",
+          setup(b) {
+            b.onResolve({ filter: /^\.\.?\// }, (args) => {
+              if (args.kind !== "dynamic-import") return undefined;
+              const target = path.resolve(args.resolveDir, args.path);
+              if (!target.startsWith(src)) return undefined;
+              if (!seen.has(target) && !next.includes(target)) next.push(target);
+              let rel = path.relative(path.dirname(outfile), outFor(target));
+              if (!rel.startsWith(".")) rel = `./${rel}`;
+              return { path: rel, external: true };
+            });
+          },
+        };
+        return build({
+          entryPoints: [entry],
+          outfile,
+          bundle: true,
+          format: "cjs",
+          platform: "node",
+          target: "node20",
+          minify: true,
+          sourcemap: "linked",
+          external,
+          define,
+          plugins: [splitLazy],
+          // Lazy bundles are CommonJS: load them with require() so the ESM loader (and its CJS export
+          // lexer, ~15 ms) never starts.
+          supported: { "dynamic-import": false },
+          logLevel: "warning",
+        });
+      }),
+    );
+    queue = next.filter((f) => !seen.has(f));
+  }
+  return seen.size;
+}
 
 const started = Date.now();
-await Promise.all([
-  build({
-    entryPoints: { main: "src/main.ts" },
-    outdir: "dist/cli",
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    minify: true,
-    sourcemap: "linked",
-    external,
-    define,
-    banner,
-    logLevel: "warning",
-  }),
+const [cliBundles] = await Promise.all([
+  bundleCli([path.join(src, "main.ts")]),
   build({
     entryPoints: ["src/agent/main.ts"],
     outfile: "dist/agent/spuff-agent.cjs",
@@ -41,4 +82,4 @@ await Promise.all([
     logLevel: "warning",
   }),
 ]);
-process.stderr.write(`built dist/ in ${Date.now() - started} ms\n`);
+process.stderr.write(`built dist/ (${cliBundles} CLI bundles + agent) in ${Date.now() - started} ms\n`);

@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   try {
-    const program = buildProgram(deps);
+    const program = buildProgram(deps, argv);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (err) {

@@ -70,11 +70,8 @@ export function createDeps(opts: DepsOptions): Deps {
     },
     async state() {
       if (!store) {
-        const [{ openStateDb }, { InstanceStore }] = await Promise.all([
-          import("../state/db.ts"),
-          import("../state/instances.ts"),
-        ]);
-        store = new InstanceStore(openStateDb(paths.stateDb), paths.stateDb, () => clock.now());
+        const { openInstanceStore } = await import("../state/open.ts");
+        store = openInstanceStore(paths.stateDb, () => clock.now());
         log.debug("state opened", { file: paths.stateDb });
       }
       return store;

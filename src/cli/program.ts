@@ -8,7 +8,13 @@ import type { Deps } from "./deps.ts";
 
 const PROVIDERS = ["local", "digitalocean", "hetzner", "aws"] as const;
 
-export function buildProgram(deps: Deps): Command {
+type Define = (program: Command, deps: Deps) => void;
+
+/**
+ * Build the program. Defining every command costs a few ms of start-up, so when the first argument
+ * names a command only that one is defined; help and unknown commands get the full table.
+ */
+export function buildProgram(deps: Deps, argv: readonly string[] = []): Command {
   const program = new Command("spuff")
     .description("Ephemeral development machines in your own cloud account.")
     .version(VERSION, "-V, --version", "print the version")
@@ -36,6 +42,13 @@ Environment:
   DIGITALOCEAN_TOKEN, HCLOUD_TOKEN, AWS_PROFILE / AWS_ACCESS_KEY_ID   provider credentials`,
     );
 
+  const first = argv.find((a) => !a.startsWith("-"));
+  const chosen = COMMANDS.filter((c) => c.names.includes(first ?? ""));
+  for (const c of chosen.length > 0 ? chosen : COMMANDS) c.define(program, deps);
+  return program;
+}
+
+const defineInit: Define = (program, deps) => {
   program
     .command("init")
     .description("create the config file (interactive, or --defaults with flags)")
@@ -56,7 +69,9 @@ Environment:
       const { runInit } = await import("../commands/init.ts");
       await runInit(deps, opts);
     });
+};
 
+const defineConfig: Define = (program, deps) => {
   const config = program.command("config").description("show or change settings");
   config
     .command("show")
@@ -112,7 +127,9 @@ Environment:
       const { runConfigPath } = await import("../commands/config.ts");
       runConfigPath(deps);
     });
+};
 
+const defineList: Define = (program, deps) => {
   program
     .command("list")
     .alias("ls")
@@ -122,7 +139,9 @@ Environment:
       const { runList } = await import("../commands/list.ts");
       await runList(deps);
     });
+};
 
+const defineStatus: Define = (program, deps) => {
   program
     .command("status")
     .description("show one instance (the only one, if no name is given)")
@@ -132,6 +151,12 @@ Environment:
       const { runStatus } = await import("../commands/status.ts");
       await runStatus(deps, name);
     });
+};
 
-  return program;
-}
+/** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
+const COMMANDS: { names: string[]; define: Define }[] = [
+  { names: ["init"], define: defineInit },
+  { names: ["config"], define: defineConfig },
+  { names: ["list", "ls"], define: defineList },
+  { names: ["status"], define: defineStatus },
+];

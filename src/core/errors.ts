@@ -27,7 +27,17 @@ export interface SpuffErrorOptions {
   details?: Record<string, unknown>;
 }
 
+// Lazily loaded modules are separate bundles, each with its own copy of these classes, so
+// identity is checked with a registry-wide symbol rather than instanceof alone.
+const BRAND = Symbol.for("spuff.error");
+
+/** True for any SpuffError, whichever bundle created it. */
+export function isSpuffError(err: unknown): err is SpuffError {
+  return err instanceof SpuffError || (typeof err === "object" && err !== null && BRAND in err);
+}
+
 export class SpuffError extends Error {
+  readonly [BRAND] = true;
   /** Stable, machine-readable identifier (snake_case). */
   readonly code: string;
   readonly exitCode: ExitCodeValue;
@@ -118,7 +128,7 @@ export class InternalError extends SpuffError {
 
 /** Wrap anything thrown into a SpuffError so the top level has one shape to print. */
 export function toSpuffError(err: unknown): SpuffError {
-  if (err instanceof SpuffError) return err;
+  if (isSpuffError(err)) return err;
   if (err instanceof Error) return new InternalError(err.message, { cause: err });
   return new InternalError(String(err));
 }

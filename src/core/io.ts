@@ -2,6 +2,7 @@
  * Output streams as a value: stdout carries results, stderr carries chatter and errors.
  * Commands never touch process.stdout directly, so tests can capture both and flip TTY flags.
  */
+import { isatty } from "node:tty";
 export interface Writable {
   write(chunk: string): unknown;
 }
@@ -18,15 +19,19 @@ export interface IO {
 }
 
 export function processIO(env: NodeJS.ProcessEnv = process.env): IO {
-  const stderrIsTTY = Boolean(process.stderr.isTTY);
+  // Touching process.stdin/stdout constructs stream objects (several ms of start-up), so TTY checks
+  // use the file descriptors and the streams are only reached when something is written.
+  const stderrIsTTY = isatty(2);
   return {
-    out: process.stdout,
-    err: process.stderr,
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    out: { write: (chunk: string) => process.stdout.write(chunk) },
+    err: { write: (chunk: string) => process.stderr.write(chunk) },
+    stdoutIsTTY: isatty(1),
     stderrIsTTY,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdinIsTTY: isatty(0),
     color: stderrIsTTY && !("NO_COLOR" in env) && env.TERM !== "dumb",
-    columns: process.stdout.columns ?? 80,
+    get columns() {
+      return process.stdout.columns ?? 80;
+    },
   };
 }
 

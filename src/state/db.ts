@@ -5,7 +5,9 @@
  * told where, and the command fails.
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { StateError } from "../core/errors.ts";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
@@ -13,6 +15,23 @@ import { LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
 export type Db = Database.Database;
 
 const BUSY_TIMEOUT_MS = 10_000;
+
+// Passing the addon's path skips the `bindings` package's directory search and package.json reads
+// (~10 ms of every start-up). In an installed spuff the bundle sits at dist/cli/state/ with the
+// package's own node_modules three levels up; elsewhere (tests, odd layouts) ask the resolver.
+const ADDON = "better-sqlite3/build/Release/better_sqlite3.node";
+let nativeBinding: string | undefined;
+function addonPath(): string | undefined {
+  if (nativeBinding) return nativeBinding;
+  const here = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
+  const beside = path.resolve(path.dirname(here), "../../../node_modules", ADDON);
+  try {
+    nativeBinding = fs.existsSync(beside) ? beside : createRequire(here).resolve(ADDON);
+  } catch {
+    return undefined; // let better-sqlite3 search for it
+  }
+  return nativeBinding;
+}
 const CORRUPT_CODES = /^SQLITE_(NOTADB|CORRUPT)/;
 
 export function isCorruption(err: unknown): boolean {
@@ -92,7 +111,7 @@ export function openStateDb(file: string): Db {
   }
   let db: Db | undefined;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: addonPath() });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");

@@ -1,5 +1,4 @@
 /** The instances repository: the seed's operations (save, get, list, remove, update ip) plus lookups by name. */
-import { randomUUID } from "node:crypto";
 import type { Db } from "./db.ts";
 import { corruptionError, isCorruption } from "./db.ts";
 import type { InstancePatch, InstanceRecord, InstanceStatus, NewInstance } from "./types.ts";
@@ -100,7 +99,11 @@ export class InstanceStore {
 
   save(input: NewInstance): InstanceRecord {
     const ts = new Date(this.now()).toISOString();
-    const record: InstanceRecord = { ...input, id: input.id ?? randomUUID(), updatedAt: ts };
+    const record: InstanceRecord = {
+      ...input,
+      id: input.id ?? globalThis.crypto.randomUUID(),
+      updatedAt: ts,
+    };
     this.write(() => {
       this.db
         .prepare(

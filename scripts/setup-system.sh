@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages spuff's test suite uses (real sshd, shellcheck, cloud-init's schema
+# checker, the official Hetzner CLI, hyperfine for benchmarks). Idempotent; needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  openssh-server openssh-client # a real sshd on loopback for the SSH tests
+  shellcheck                    # every shipped shell script is linted
+  cloud-init                    # `cloud-init schema` validates generated user-data
+  hcloud-cli                    # the official Hetzner CLI, pointed at our simulator
+  hyperfine socat iproute2 git
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup-system: all packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+echo "setup-system: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,41 @@
+/** Run the real bundled `spuff` binary as a subprocess with its own config dir. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+export const REPO = path.resolve(import.meta.dirname, "../..");
+export const SPUFF_BIN = path.join(REPO, "bin/spuff.cjs");
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runSpuff(
+  args: string[],
+  opts: { configDir: string; env?: Record<string, string>; input?: string; timeoutMs?: number },
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: opts.configDir,
+        SPUFF_CONFIG_DIR: opts.configDir,
+        SPUFF_DATA_DIR: path.join(opts.configDir, "data"),
+        ...opts.env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
