@@ -50,6 +50,22 @@ describe("spuff binary", () => {
     expect(unknown.stderr).toContain("Known keys:");
   });
 
+  it("config edit validates the edited file before replacing the original", async () => {
+    await spuff(["config", "set", "region", "fra1"]);
+    const before = fs.readFileSync(configFile());
+    const editor = path.join(dir, "editor.sh");
+    // The "editor" rewrites the file it is given with the text in $NEW_TEXT.
+    fs.writeFileSync(editor, '#!/bin/sh\nprintf "%s\\n" "$NEW_TEXT" > "$1"\n', { mode: 0o755 });
+    const bad = await spuff(["config", "edit"], { env: { EDITOR: editor, NEW_TEXT: "idle_timeout: soon" } });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("unchanged");
+    expect(fs.readFileSync(configFile()).equals(before)).toBe(true);
+    const good = await spuff(["config", "edit"], { env: { EDITOR: editor, NEW_TEXT: "region: ams3" } });
+    expect(good.code).toBe(0);
+    expect((await spuff(["config", "get", "region"])).stdout).toBe("ams3\n");
+    expect(fs.statSync(configFile()).mode & 0o777).toBe(0o600);
+  });
+
   it("reads a token from stdin, never echoes it, and masks it in config show", async () => {
     const secret = "dop_v1_0123456789abcdef0123456789abcdef";
     const set = await spuff(["config", "set", "digitalocean.token", "-"], { input: `${secret}\n` });
