@@ -1,0 +1,12 @@
+# shellcheck shell=bash
+# Installed as /etc/profile.d/spuff.sh: tells a login shell when the background bootstrap is not
+# done yet. Sourced by every login shell, so it must not set shell options or fail.
+if [ -r /opt/spuff/bootstrap.status ]; then
+  spuff_status="$(cat /opt/spuff/bootstrap.status 2>/dev/null || true)"
+  case "$spuff_status" in
+    ready) ;;
+    failed) echo "spuff: background setup FAILED; see: journalctl -u spuff-bootstrap" >&2 ;;
+    *) echo "spuff: background setup still running ($spuff_status); see: journalctl -u spuff-bootstrap -f" >&2 ;;
+  esac
+  unset spuff_status
+fi
