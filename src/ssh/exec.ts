@@ -1,0 +1,86 @@
+/** Run one remote command on an open connection and collect its output. */
+import type { ClientChannel } from "ssh2";
+import { type Clock, systemClock } from "../core/clock.ts";
+import { TimeoutError } from "../core/errors.ts";
+import type { Connection } from "./connection.ts";
+import { SshError } from "./errors.ts";
+
+export interface ExecOptions {
+  timeoutMs: number;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: string | Buffer;
+  clock?: Clock;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the server sent no exit status (killed by a signal, or the connection dropped). */
+  exitCode: number | null;
+  signal: string | null;
+}
+
+function openExec(conn: Connection, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    conn.client.exec(command, (err, channel) => {
+      if (err)
+        reject(
+          new SshError("ssh_exec_failed", `Could not start remote command: ${err.message}`, { cause: err }),
+        );
+      else resolve(channel);
+    });
+  });
+}
+
+/**
+ * Ask sshd to kill the command (OpenSSH ≥ 8.1 honours "signal" requests); closing the channel
+ * alone leaves it running. ssh2's channel.signal() refuses once stdin got EOF, which we always
+ * send, so we go one level down to the protocol object when it has the expected shape.
+ */
+function killRemote(channel: ClientChannel): void {
+  const inner = channel as unknown as {
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (id: number, sig: string) => void } };
+  };
+  const proto = inner._client?._protocol;
+  const id = inner.outgoing?.id;
+  if (typeof proto?.signal === "function" && typeof id === "number" && inner.outgoing?.state !== "closed") {
+    proto.signal(id, "KILL");
+  }
+}
+
+export async function exec(conn: Connection, command: string, opts: ExecOptions): Promise<ExecResult> {
+  const clock = opts.clock ?? systemClock;
+  const channel = await openExec(conn, command);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let exitCode: number | null = null;
+  let signal: string | null = null;
+  channel.on("data", (d: Buffer) => out.push(d));
+  channel.stderr.on("data", (d: Buffer) => err.push(d));
+  channel.on("exit", (code: number | null, sig?: string) => {
+    exitCode = typeof code === "number" ? code : null;
+    signal = sig ?? null;
+  });
+  const finished = new Promise<void>((resolve) => channel.once("close", () => resolve()));
+  channel.end(opts.stdin ?? undefined);
+
+  const abort = new AbortController();
+  const timedOut = clock.sleep(opts.timeoutMs, abort.signal).then(
+    () => true,
+    () => false,
+  );
+  const late = await Promise.race([finished.then(() => false), timedOut]);
+  abort.abort();
+  if (late) {
+    killRemote(channel);
+    channel.close();
+    throw new TimeoutError(`remote command ${JSON.stringify(command.slice(0, 60))}`, opts.timeoutMs);
+  }
+  return {
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
+    exitCode,
+    signal,
+  };
+}
