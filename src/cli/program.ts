@@ -153,10 +153,34 @@ const defineStatus: Define = (program, deps) => {
     });
 };
 
+const defineSshConfig: Define = (program, deps) => {
+  const sc = program
+    .command("ssh-config")
+    .description(
+      "OpenSSH integration: `ssh spuff-NAME`, scp, rsync and VS Code use spuff's pinned host keys",
+    );
+  sc.command("show", { isDefault: true })
+    .description("print spuff's ssh_config (one Host block per instance)")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runSshConfigShow } = await import("../commands/ssh-config.ts");
+      await runSshConfigShow(deps);
+    });
+  sc.command("install")
+    .description("add one Include line to ~/.ssh/config (shows the change, keeps a backup, idempotent)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--json", "print the result as JSON")
+    .action(async (opts) => {
+      const { runSshConfigInstall } = await import("../commands/ssh-config.ts");
+      await runSshConfigInstall(deps, opts);
+    });
+};
+
 /** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
   { names: ["list", "ls"], define: defineList },
   { names: ["status"], define: defineStatus },
+  { names: ["ssh-config"], define: defineSshConfig },
 ];

@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeyPair, type SshdFixture, startSshd } from "../../test/helpers/sshd.ts";
+import { resolvePaths } from "../core/paths.ts";
+import { applyInclude, planInclude } from "./include-line.ts";
+import { renderSshConfig, type SshHostEntry } from "./ssh-config.ts";
+import { syncSshFiles } from "./sync-files.ts";
+
+let sshd: SshdFixture;
+let dir: string;
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-sshcfg-"));
+});
+afterAll(async () => {
+  await sshd?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const entry = (over: Partial<SshHostEntry> = {}): SshHostEntry => ({
+  name: "box",
+  host: sshd.host,
+  port: sshd.port,
+  user: sshd.user,
+  identityFile: sshd.clientKeyPath,
+  hostKey: sshd.hostPublicKey.split(" ").slice(0, 2).join(" "),
+  forwardAgent: false,
+  ...over,
+});
+
+/** Plain OpenSSH, using only the files spuff wrote: no prompts, no trust on first use. */
+function plainSsh(configFile: string, alias: string) {
+  return spawnSync(
+    "ssh",
+    ["-F", configFile, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", alias, "echo", "pinned-ok"],
+    {
+      encoding: "utf8",
+      timeout: 20_000,
+    },
+  );
+}
+
+describe("spuff's ssh_config and known_hosts", () => {
+  it("let plain `ssh spuff-NAME` connect with the pinned key", () => {
+    const paths = resolvePaths({ SPUFF_CONFIG_DIR: path.join(dir, "ok"), HOME: dir });
+    syncSshFiles(paths, [entry()]);
+    const r = plainSsh(paths.sshConfig, "spuff-box");
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("pinned-ok");
+    expect(fs.statSync(paths.sshConfig).mode & 0o777).toBe(0o600);
+  });
+
+  it("make plain ssh refuse a server whose key differs from the pinned one", () => {
+    const other = generateKeyPair(path.join(dir, "other_host_key"));
+    const paths = resolvePaths({ SPUFF_CONFIG_DIR: path.join(dir, "bad"), HOME: dir });
+    syncSshFiles(paths, [entry({ hostKey: other.split(" ").slice(0, 2).join(" ") })]);
+    const r = plainSsh(paths.sshConfig, "spuff-box");
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).not.toContain("pinned-ok");
+    expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  it("refuses values that would inject ssh_config directives", () => {
+    expect(() => renderSshConfig([entry({ host: "1.2.3.4\n  ProxyCommand evil" })], "/k")).toThrow(
+      /Refusing/,
+    );
+    expect(() => renderSshConfig([entry({ name: "a b" })], "/k")).toThrow(/Refusing/);
+    expect(() => renderSshConfig([entry({ user: "dev\r" })], "/k")).toThrow(/Refusing/);
+  });
+});
+
+describe("ssh-config install", () => {
+  it("adds one Include line at the top, keeps a backup, and is idempotent", () => {
+    const userConfig = path.join(dir, "user_ssh_config");
+    const original = "Host example\n  User me\n";
+    fs.writeFileSync(userConfig, original, { mode: 0o644 });
+    const plan = planInclude(userConfig, "/cfg/spuff/ssh_config");
+    expect(plan.alreadyInstalled).toBe(false);
+    const backup = applyInclude(plan, new Date(0));
+    expect(fs.readFileSync(backup as string, "utf8")).toBe(original);
+    const after = fs.readFileSync(userConfig, "utf8");
+    expect(after.startsWith("# Added by spuff")).toBe(true);
+    expect(after.split("\n")[1]).toBe("Include /cfg/spuff/ssh_config");
+    expect(after.endsWith(original)).toBe(true);
+    expect(fs.statSync(userConfig).mode & 0o777).toBe(0o644);
+    const again = planInclude(userConfig, "/cfg/spuff/ssh_config");
+    expect(again.alreadyInstalled).toBe(true);
+    expect(applyInclude(again, new Date(1))).toBeUndefined();
+    expect(fs.readFileSync(userConfig, "utf8")).toBe(after);
+  });
+});
