@@ -58,6 +58,8 @@ async function bundleCli(entries) {
           // Lazy bundles are CommonJS: load them with require() so the ESM loader (and its CJS export
           // lexer, ~15 ms) never starts.
           supported: { "dynamic-import": false },
+          // src/state/db.ts reads import.meta.url only when __filename is missing (never in these bundles).
+          logOverride: { "empty-import-meta": "silent" },
           logLevel: "warning",
         });
       }),
@@ -70,6 +72,19 @@ async function bundleCli(entries) {
 const started = Date.now();
 const [cliBundles] = await Promise.all([
   bundleCli([path.join(src, "main.ts")]),
+  // The cloud simulators (test and rehearsal tool): one bundle, with Ajv for spec checks.
+  build({
+    entryPoints: ["src/sim/main.ts"],
+    outfile: "dist/sim/main.cjs",
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    sourcemap: "linked",
+    external,
+    define,
+    logLevel: "warning",
+  }),
   build({
     entryPoints: ["src/agent/main.ts"],
     outfile: "dist/agent/spuff-agent.cjs",
@@ -82,4 +97,4 @@ const [cliBundles] = await Promise.all([
     logLevel: "warning",
   }),
 ]);
-process.stderr.write(`built dist/ (${cliBundles} CLI bundles + agent) in ${Date.now() - started} ms\n`);
+process.stderr.write(`built dist/ (${cliBundles} CLI bundles + simulator + agent) in ${Date.now() - started} ms\n`);

@@ -39,7 +39,8 @@ Environment:
   SPUFF_CONFIG_DIR   config and state directory (default ~/.config/spuff)
   SPUFF_DATA_DIR     images and local machines (default ~/.local/share/spuff)
   SPUFF_LOG          debug | info | warn | error (logs go to stderr, secrets redacted)
-  DIGITALOCEAN_TOKEN, HCLOUD_TOKEN, AWS_PROFILE / AWS_ACCESS_KEY_ID   provider credentials`,
+  DIGITALOCEAN_TOKEN, HCLOUD_TOKEN, AWS_PROFILE / AWS_ACCESS_KEY_ID   provider credentials
+  DIGITALOCEAN_API_URL   DigitalOcean API base URL (e.g. a local spuff-sim)`,
     );
 
   const first = argv.find((a) => !a.startsWith("-"));
@@ -176,11 +177,50 @@ const defineSshConfig: Define = (program, deps) => {
     });
 };
 
+const defineDown: Define = (program, deps) => {
+  program
+    .command("down")
+    .description("destroy an instance at the provider and forget it locally")
+    .argument("<name>", "instance name")
+    .option("--force", "forget the local record even if the provider call fails")
+    .option("--json", "print the result as JSON")
+    .action(async (name, opts) => {
+      const { runDown } = await import("../commands/down.ts");
+      await runDown(deps, name, opts);
+    });
+};
+
+const defineSnapshot: Define = (program, deps) => {
+  const snapshot = program.command("snapshot").description("manage instance snapshots at the provider");
+  snapshot
+    .command("list")
+    .alias("ls")
+    .description("list the account's instance snapshots")
+    .addOption(new Option("--provider <name>", "cloud provider").choices(PROVIDERS))
+    .option("--json", "print as JSON")
+    .action(async (opts) => {
+      const { runSnapshotList } = await import("../commands/snapshot.ts");
+      await runSnapshotList(deps, opts);
+    });
+  snapshot
+    .command("delete")
+    .description("delete a snapshot (succeeds if it is already gone)")
+    .argument("<id>", "snapshot id, from `spuff snapshot list`")
+    .addOption(new Option("--provider <name>", "cloud provider").choices(PROVIDERS))
+    .option("--json", "print the result as JSON")
+    .action(async (id, opts) => {
+      const { runSnapshotDelete } = await import("../commands/snapshot.ts");
+      await runSnapshotDelete(deps, id, opts);
+    });
+};
+
 /** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
   { names: ["list", "ls"], define: defineList },
   { names: ["status"], define: defineStatus },
+  { names: ["down"], define: defineDown },
+  { names: ["snapshot"], define: defineSnapshot },
   { names: ["ssh-config"], define: defineSshConfig },
 ];

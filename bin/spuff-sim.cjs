@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Cloud API simulators checked against the vendors' specs: spuff-sim digitalocean --port P
+require("../dist/sim/main.cjs");

@@ -1,0 +1,129 @@
+/**
+ * The Provider contract (types.ts), one suite for every provider, each against its simulator
+ * with traffic checked against the vendor spec. Adding a provider = one more SUBJECTS entry.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
+import type { FaultOptions } from "../sim/faults.ts";
+import { createProvider } from "./registry.ts";
+import type { InstanceRequest, Provider } from "./types.ts";
+
+interface Subject {
+  provider: Provider;
+  /** Spec violations seen by the simulator, both directions. */
+  violations(): unknown[];
+  /** Instances the simulator still holds. */
+  instanceCount(): number;
+  faultsInjected(): number;
+  close(): Promise<void>;
+}
+
+const RETRY = { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 8 };
+
+const SUBJECTS: {
+  name: string;
+  region: string;
+  size: string;
+  start(faults?: FaultOptions): Promise<Subject>;
+}[] = [
+  {
+    name: "digitalocean",
+    region: "fra1",
+    size: "s-2vcpu-4gb",
+    async start(faults) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: 150, actionAfterMs: 100, faults });
+      const env = { DIGITALOCEAN_API_URL: sim.url };
+      const provider = await createProvider("digitalocean", { token: sim.token, env, retry: RETRY });
+      return {
+        provider,
+        violations: () => sim.validator?.violations ?? ["validator disabled"],
+        instanceCount: () => sim.state.droplets.size,
+        faultsInjected: () => sim.faults.injected.length,
+        close: () => sim.close(),
+      };
+    },
+  },
+];
+
+function sshPublicKey(): string {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x as string, "base64url");
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64")} me@laptop`;
+}
+
+let open: Subject | undefined;
+afterEach(async () => {
+  await open?.close();
+  open = undefined;
+});
+
+describe.each(SUBJECTS)("provider contract: $name", (subject) => {
+  const request = (name: string): InstanceRequest => ({
+    name,
+    region: subject.region,
+    size: subject.size,
+    image: { kind: "ubuntu", version: "24.04" },
+    userData: "#cloud-config\n{}\n",
+    labels: { owner: "me" },
+    sshPublicKey: sshPublicKey(),
+  });
+
+  async function lifecycle(provider: Provider, name: string) {
+    const created = await provider.createInstance(request(name));
+    expect(created).toMatchObject({
+      name,
+      status: "new",
+      ip: null,
+      region: subject.region,
+      size: subject.size,
+    });
+    expect(created.labels).toEqual({ owner: "me" });
+    const ready = await provider.waitReady(created.id, { timeoutMs: 10_000 });
+    expect(ready.status).toBe("active");
+    expect(ready.ip).toMatch(/^127\./);
+    expect(await provider.getInstance(created.id)).toEqual(ready);
+    expect((await provider.listInstances()).map((i) => i.id)).toContain(created.id);
+    const snap = await provider.createSnapshot(created.id, `${name}-snap`);
+    expect(snap).toMatchObject({ name: `${name}-snap`, regions: [subject.region] });
+    expect(snap.sizeGb).toBeGreaterThan(0);
+    expect((await provider.listSnapshots()).map((s) => s.id)).toContain(snap.id);
+    await provider.deleteSnapshot(snap.id);
+    await provider.deleteSnapshot(snap.id); // idempotent
+    expect((await provider.listSnapshots()).map((s) => s.id)).not.toContain(snap.id);
+    await provider.destroyInstance(created.id);
+    await provider.destroyInstance(created.id); // already gone: resolves
+    expect(await provider.getInstance(created.id)).toBeUndefined();
+  }
+
+  it("create → waitReady → get → list → snapshot → list → delete → destroy, zero spec violations", async () => {
+    open = await subject.start();
+    await lifecycle(open.provider, "spuff-contract");
+    expect(open.violations()).toEqual([]);
+    expect(open.instanceCount()).toBe(0);
+  });
+
+  // 8 attempts: at 30% faults, 5 would fail some request of ~60 about 1 run in 7 (0.3^5 × 60).
+  it("completes the lifecycle with 30% injected 429/500/resets, no duplicate, within the spec", async () => {
+    open = await subject.start({ rate: 0.3, seed: 7, kinds: ["429", "500", "reset", "reset-after"] });
+    await lifecycle(open.provider, "spuff-chaos");
+    expect(open.faultsInjected()).toBeGreaterThan(3);
+    // A duplicate from a re-sent create would survive the destroy of the one we got back.
+    expect(open.instanceCount()).toBe(0);
+    expect(open.violations()).toEqual([]);
+  });
+
+  it("waitReady times out with TimeoutError and honours an abort signal", async () => {
+    open = await subject.start();
+    const created = await open.provider.createInstance(request("spuff-slow"));
+    await expect(open.provider.waitReady(created.id, { timeoutMs: 50 })).rejects.toMatchObject({
+      code: "timeout",
+    });
+    const ctl = new AbortController();
+    ctl.abort(new Error("user pressed ctrl-c"));
+    await expect(
+      open.provider.waitReady(created.id, { timeoutMs: 5000, signal: ctl.signal }),
+    ).rejects.toThrow("ctrl-c");
+  });
+});

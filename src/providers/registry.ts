@@ -1,0 +1,42 @@
+/**
+ * Providers by name. Adding a provider = one folder under src/providers/ + one line here.
+ * Factories are lazy imports so a command only loads the client it uses.
+ */
+import type { Clock } from "../core/clock.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import type { RetryPolicy } from "./retry-timing.ts";
+import type { Provider } from "./types.ts";
+
+export interface ProviderFactoryOptions {
+  /** Resolved by the caller (Settings.tokens); undefined when none is configured. */
+  token: string | undefined;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log?: Logger;
+  fetch?: typeof globalThis.fetch;
+  /** Overrides the provider's API base URL (simulator, proxies). */
+  baseUrl?: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export type ProviderFactory = (opts: ProviderFactoryOptions) => Promise<Provider>;
+
+const FACTORIES: Record<string, ProviderFactory> = {
+  digitalocean: async (o) => (await import("./digitalocean/index.ts")).createDigitalOceanProvider(o),
+};
+
+export function providerNames(): string[] {
+  return Object.keys(FACTORIES);
+}
+
+export async function createProvider(name: string, opts: ProviderFactoryOptions): Promise<Provider> {
+  const factory = FACTORIES[name];
+  if (!factory) {
+    throw new ConfigError("unknown_provider", `Provider not available: ${JSON.stringify(name)}`, {
+      hint: `Available providers: ${providerNames().join(", ")}.`,
+    });
+  }
+  return factory(opts);
+}

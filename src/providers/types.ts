@@ -1,0 +1,78 @@
+/**
+ * The provider contract. Every cloud implements `Provider`; commands only ever see this
+ * interface (habit 5), and one contract suite runs against every provider's simulator (habit 6).
+ */
+
+export type ImageSpec =
+  | { kind: "ubuntu" | "debian"; version: string }
+  | { kind: "custom"; id: string }
+  | { kind: "snapshot"; id: string };
+
+export interface InstanceRequest {
+  /** Unique per account: also used to find the instance again if a create response is lost. */
+  name: string;
+  region: string;
+  size: string;
+  image: ImageSpec;
+  /** Cloud-init user data (plain text; providers encode it as their API requires). */
+  userData: string;
+  /** Extra key/value labels; providers without labels map them to tags. */
+  labels: Record<string, string>;
+  /** OpenSSH public key line: the only key installed on the instance. */
+  sshPublicKey: string;
+}
+
+export type InstanceStatus = "new" | "active" | "off" | "archive" | "unknown";
+
+export interface ProviderInstance {
+  id: string;
+  name: string;
+  /** Public IPv4, null until the provider has assigned one. */
+  ip: string | null;
+  status: InstanceStatus;
+  region: string;
+  size: string;
+  /** ISO 8601. */
+  createdAt: string;
+  labels: Record<string, string>;
+}
+
+export interface Snapshot {
+  id: string;
+  name: string;
+  sizeGb: number;
+  /** ISO 8601. */
+  createdAt: string;
+  regions: string[];
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Provider {
+  readonly name: string;
+  /**
+   * Create one instance tagged as spuff's. MUST NOT create a duplicate when a request is retried
+   * after a lost response: implementations look the instance up by its unique name first.
+   */
+  createInstance(req: InstanceRequest): Promise<ProviderInstance>;
+  /** MUST resolve (not throw) when the instance is already gone. */
+  destroyInstance(id: string): Promise<void>;
+  /** Resolves `undefined` on 404; throws only for real failures. */
+  getInstance(id: string): Promise<ProviderInstance | undefined>;
+  /** Only instances spuff created (tagged/labelled `spuff`), across all pages. */
+  listInstances(): Promise<ProviderInstance[]>;
+  /**
+   * Resolves as soon as the instance is active with a public IP (polling starts fast and backs
+   * off); TimeoutError after `timeoutMs`; rejects with the signal's reason when aborted.
+   */
+  waitReady(id: string, opts: WaitOptions): Promise<ProviderInstance>;
+  /** Resolves when the snapshot exists and is usable as an image. */
+  createSnapshot(instanceId: string, name: string): Promise<Snapshot>;
+  /** All of the account's instance snapshots, across all pages. */
+  listSnapshots(): Promise<Snapshot[]>;
+  /** Idempotent: resolves when the snapshot is already gone. */
+  deleteSnapshot(id: string): Promise<void>;
+}

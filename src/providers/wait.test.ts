@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../core/clock.ts";
+import { TimeoutError } from "../core/errors.ts";
+import { waitFor } from "./wait.ts";
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("waitFor", () => {
+  it("polls at 100 ms, backing off ×1.5 up to 2 s, and returns the first done value", async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const seen: number[] = [];
+    const p = waitFor({
+      clock,
+      timeoutMs: 60_000,
+      what: "x",
+      poll: async () => {
+        seen.push(clock.now() - t0);
+        return clock.now() - t0 >= 10_000;
+      },
+      isDone: (v) => v,
+    });
+    await tick();
+    await clock.advance(30_000);
+    expect(await p).toBe(true);
+    const gaps = seen.slice(1).map((t, i) => t - (seen[i] as number));
+    expect(gaps.slice(0, 4)).toEqual([100, 150, 225, 337.5]);
+    expect(seen.at(-1)).toBeLessThan(12_000);
+    expect(Math.max(...gaps)).toBe(2000);
+  });
+
+  it("throws TimeoutError at the deadline", async () => {
+    const clock = new FakeClock();
+    let polls = 0;
+    const p = waitFor({
+      clock,
+      timeoutMs: 5_000,
+      what: "never",
+      poll: async () => ++polls,
+      isDone: () => false,
+    });
+    const caught = p.catch((e) => e);
+    await tick();
+    await clock.advance(10_000);
+    const err = await caught;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(String(err.message)).toContain("never");
+    expect(polls).toBeLessThan(20);
+  });
+
+  it("stops when the signal aborts", async () => {
+    const clock = new FakeClock();
+    const ctl = new AbortController();
+    ctl.abort(new Error("stop"));
+    await expect(
+      waitFor({
+        clock,
+        timeoutMs: 1000,
+        what: "x",
+        poll: async () => 1,
+        isDone: () => false,
+        signal: ctl.signal,
+      }),
+    ).rejects.toThrow("stop");
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * The one polling helper (habit 7). Starts fast so a resource that is already ready is seen in
+ * ~100 ms, then backs off so a slow one does not hammer the API.
+ */
+import type { Clock } from "../core/clock.ts";
+import { TimeoutError } from "../core/errors.ts";
+
+export interface Backoff {
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 100, factor: 1.5, maxMs: 2_000 };
+
+export interface WaitForOptions<T> {
+  /** Fetch the current value (one API call). */
+  poll: () => Promise<T>;
+  isDone: (value: T) => boolean;
+  clock: Clock;
+  timeoutMs: number;
+  /** Used in the TimeoutError message, e.g. "droplet 123 to become active". */
+  what: string;
+  backoff?: Backoff;
+  signal?: AbortSignal;
+  onProgress?: (value: T, attempt: number) => void;
+}
+
+/** Resolves with the first value `isDone` accepts; TimeoutError after `timeoutMs`. */
+export async function waitFor<T>(o: WaitForOptions<T>): Promise<T> {
+  const b = o.backoff ?? DEFAULT_BACKOFF;
+  const start = o.clock.now();
+  let interval = b.initialMs;
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal?.aborted) throw o.signal.reason;
+    const value = await o.poll();
+    o.onProgress?.(value, attempt);
+    if (o.isDone(value)) return value;
+    const elapsed = o.clock.now() - start;
+    if (elapsed >= o.timeoutMs) throw new TimeoutError(`waiting for ${o.what}`, elapsed);
+    // Never sleep past the deadline: one last poll happens right at it.
+    await o.clock.sleep(Math.min(interval, o.timeoutMs - elapsed), o.signal);
+    interval = Math.min(b.maxMs, interval * b.factor);
+  }
+}

@@ -1,0 +1,141 @@
+/** DigitalOcean API v2 routes over DoState: the subset spuff uses, with DO's error shapes. */
+import { createHash } from "node:crypto";
+import type { SimRequest, SimResponse } from "../server.ts";
+import { IMAGES, REGIONS, SIZES } from "./catalog.ts";
+import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
+import type { DoState } from "./state.ts";
+
+const err = (status: number, id: string, message: string): SimResponse => ({
+  status,
+  body: errorBody(id, message),
+});
+const notFound = () => err(404, "not_found", "The resource you were accessing could not be found.");
+const invalid = (message: string) => err(422, "unprocessable_entity", message);
+
+type Body = Record<string, unknown>;
+
+export function createDoHandler(st: DoState, token: string) {
+  return async (req: SimRequest): Promise<SimResponse> => {
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return err(401, "unauthorized", "Unable to authenticate you");
+    st.settle();
+    const base = `http://${req.headers.host}`;
+    const seg = req.path.split("/").filter(Boolean); // ["v2", ...]
+    const [, a, b, c] = seg;
+    const m = req.method;
+    const body = (req.body ?? {}) as Body;
+
+    if (a === "droplets" && !b && m === "GET") {
+      const tag = req.query.get("tag_name");
+      const list = [...st.droplets.values()].filter((d) => !tag || d.tags.includes(tag));
+      return {
+        status: 200,
+        body: page(
+          list.map((d) => dropletJson(st, d)),
+          "droplets",
+          base,
+          req.path,
+          req.query,
+        ),
+      };
+    }
+    if (a === "droplets" && !b && m === "POST") return createDroplet(st, body);
+    if (a === "droplets" && b) {
+      const d = st.droplets.get(Number(b));
+      if (!d) return notFound();
+      if (!c && m === "GET") return { status: 200, body: { droplet: dropletJson(st, d) } };
+      if (!c && m === "DELETE") {
+        st.droplets.delete(d.id);
+        await st.backend.destroy(String(d.id));
+        return { status: 204 };
+      }
+      if (c === "actions" && m === "POST") {
+        if (body.type !== "snapshot") return invalid(`Action ${String(body.type)} is not simulated.`);
+        const pending = [...st.actions.values()].some((x) => x.dropletId === d.id && !x.done);
+        if (pending) return invalid("Droplet already has a pending event.");
+        const id = st.nextId();
+        const action = {
+          id,
+          type: "snapshot",
+          startedAt: st.timeline.now(),
+          dropletId: d.id,
+          region: d.region,
+          done: false,
+        };
+        st.actions.set(id, { ...action, snapshotName: String(body.name ?? `${d.name}-${id}`) });
+        return { status: 201, body: { action: actionJson(action, st.timeline.now()) } };
+      }
+      if (c === "snapshots" && m === "GET") {
+        const snaps = [...st.snapshots.values()].filter((s) => s.dropletId === d.id).map(dropletSnapshotJson);
+        return { status: 200, body: page(snaps, "snapshots", base, req.path, req.query) };
+      }
+    }
+    if (a === "actions" && b && m === "GET") {
+      const act = st.actions.get(Number(b));
+      return act ? { status: 200, body: { action: actionJson(act, st.timeline.now()) } } : notFound();
+    }
+    if (a === "snapshots" && !b && m === "GET") {
+      const type = req.query.get("resource_type");
+      const snaps = type === "volume" ? [] : [...st.snapshots.values()].map(snapshotJson);
+      return { status: 200, body: page(snaps, "snapshots", base, req.path, req.query) };
+    }
+    if (a === "snapshots" && b && m === "DELETE") {
+      const s = st.snapshots.get(Number(b));
+      if (!s) return notFound();
+      st.snapshots.delete(s.id);
+      for (const d of st.droplets.values()) d.snapshotIds = d.snapshotIds.filter((x) => x !== s.id);
+      return { status: 204 };
+    }
+    if (a === "account" && b === "keys" && !c && m === "GET") {
+      return { status: 200, body: page([...st.keys.values()], "ssh_keys", base, req.path, req.query) };
+    }
+    if (a === "account" && b === "keys" && !c && m === "POST") return createKey(st, body);
+    return notFound();
+  };
+}
+
+async function createDroplet(st: DoState, body: Body): Promise<SimResponse> {
+  if (!SIZES.some((s) => s.slug === body.size))
+    return invalid("You specified an invalid size for Droplet creation.");
+  if (!REGIONS.some((r) => r.slug === body.region))
+    return invalid("You specified an invalid region for Droplet creation.");
+  const base = IMAGES.find((i) => i.slug === body.image || i.id === body.image);
+  const snap = typeof body.image === "number" ? st.snapshots.get(body.image) : undefined;
+  if (!base && !snap) return invalid("You specified an invalid image for Droplet creation.");
+  const keys = (body.ssh_keys as number[] | undefined) ?? [];
+  if (keys.some((k) => !st.keys.has(Number(k))))
+    return invalid("You specified an invalid ssh key for Droplet creation.");
+  const id = st.nextId();
+  const { ip } = await st.backend.create(String(body.user_data ?? ""), String(id));
+  const image = base
+    ? { id: base.id, slug: base.slug, name: base.name, distribution: base.distribution, type: "base" }
+    : { id: snap?.id ?? 0, slug: null, name: snap?.name ?? "", distribution: "Ubuntu", type: "snapshot" };
+  st.droplets.set(id, {
+    id,
+    name: String(body.name),
+    region: String(body.region),
+    size: String(body.size),
+    image,
+    tags: (body.tags as string[] | undefined) ?? [],
+    userData: String(body.user_data ?? ""),
+    sshKeys: keys.map(Number),
+    createdAt: st.timeline.now(),
+    ip,
+    snapshotIds: [],
+  });
+  const d = st.droplets.get(id);
+  return { status: 202, body: { droplet: d && dropletJson(st, d), links: { actions: [] } } };
+}
+
+function createKey(st: DoState, body: Body): SimResponse {
+  const pub = String(body.public_key ?? "").trim();
+  const blob = Buffer.from(pub.split(/\s+/)[1] ?? "", "base64");
+  if (blob.length === 0) return invalid("Key invalid, key should be of the format `type key [comment]`");
+  const fingerprint = createHash("md5").update(blob).digest("hex").match(/../g)?.join(":") ?? "";
+  if ([...st.keys.values()].some((k) => k.fingerprint === fingerprint))
+    return invalid("SSH Key is already in use on your account");
+  const id = st.nextId();
+  const key = { id, name: String(body.name ?? ""), public_key: pub, fingerprint };
+  st.keys.set(id, key);
+  return { status: 201, body: { ssh_key: key } };
+}

@@ -1,0 +1,69 @@
+/**
+ * A stateful DigitalOcean API simulator on loopback, validated against the vendor OpenAPI spec.
+ * Point the real client at it with DIGITALOCEAN_API_URL=<url>.
+ */
+import { type Clock, systemClock } from "../../core/clock.ts";
+import { type MachineBackend, noneBackend } from "../backend.ts";
+import { FaultInjector, type FaultOptions } from "../faults.ts";
+import { type SimServer, startSimServer } from "../server.ts";
+import { SpecValidator } from "../spec-validator.ts";
+import { Timeline } from "../timeline.ts";
+import { createDoHandler } from "./handler.ts";
+import { errorBody } from "./shapes.ts";
+import { DoState } from "./state.ts";
+
+export const DO_SPEC = "digitalocean-openapi.spuff.deref.json";
+
+export interface DigitalOceanSimOptions {
+  token?: string;
+  port?: number;
+  clock?: Clock;
+  activeAfterMs?: number;
+  actionAfterMs?: number;
+  faults?: FaultOptions;
+  backend?: MachineBackend;
+  /** Validate traffic against the spec (default true); `strict` answers bad requests 400. */
+  validate?: boolean;
+  strict?: boolean;
+  specsDir?: string;
+}
+
+export interface DigitalOceanSim extends SimServer {
+  token: string;
+  state: DoState;
+  validator: SpecValidator | undefined;
+  faults: FaultInjector;
+}
+
+const ERROR_IDS: Record<number, string> = {
+  400: "bad_request",
+  429: "too_many_requests",
+  500: "server_error",
+};
+
+export async function startDigitalOceanSim(o: DigitalOceanSimOptions = {}): Promise<DigitalOceanSim> {
+  const clock = o.clock ?? systemClock;
+  const token = o.token ?? "dop_v1_simulator_token";
+  const state = new DoState(
+    new Timeline({ clock, activeAfterMs: o.activeAfterMs, actionAfterMs: o.actionAfterMs }),
+    o.backend ?? noneBackend(),
+  );
+  const validator =
+    o.validate === false ? undefined : new SpecValidator({ spec: DO_SPEC, specsDir: o.specsDir });
+  const faults = new FaultInjector(o.faults);
+  let remaining = 5000;
+  const server = await startSimServer({
+    port: o.port,
+    handler: createDoHandler(state, token),
+    errorBody: (status, message) => errorBody(ERROR_IDS[status] ?? "error", message),
+    headers: () => ({
+      "ratelimit-limit": "5000",
+      "ratelimit-remaining": String(Math.max(0, --remaining)),
+      "ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 60),
+    }),
+    faults,
+    validator,
+    strict: o.strict,
+  });
+  return { ...server, requests: server.requests, close: server.close, token, state, validator, faults };
+}

@@ -1,0 +1,87 @@
+/** The simulated account: droplets, actions, snapshots and SSH keys, with time-derived status. */
+import type { MachineBackend } from "../backend.ts";
+import type { Timeline } from "../timeline.ts";
+
+export interface SimDroplet {
+  id: number;
+  name: string;
+  region: string;
+  size: string;
+  image: { id: number; slug: string | null; name: string; distribution: string; type: string };
+  tags: string[];
+  userData: string;
+  sshKeys: number[];
+  createdAt: number;
+  ip: string;
+  snapshotIds: number[];
+}
+
+export interface SimAction {
+  id: number;
+  type: string;
+  startedAt: number;
+  dropletId: number;
+  region: string;
+  snapshotName?: string;
+  done: boolean;
+}
+
+export interface SimSnapshot {
+  id: number;
+  name: string;
+  createdAt: number;
+  region: string;
+  sizeGb: number;
+  minDisk: number;
+  dropletId: number;
+}
+
+export interface SimKey {
+  id: number;
+  name: string;
+  public_key: string;
+  fingerprint: string;
+}
+
+export class DoState {
+  readonly droplets = new Map<number, SimDroplet>();
+  readonly actions = new Map<number, SimAction>();
+  readonly snapshots = new Map<number, SimSnapshot>();
+  readonly keys = new Map<number, SimKey>();
+  private seq = 100_000_000;
+
+  constructor(
+    readonly timeline: Timeline,
+    readonly backend: MachineBackend,
+  ) {}
+
+  nextId(): number {
+    return ++this.seq;
+  }
+
+  isActive(d: SimDroplet): boolean {
+    return this.timeline.isActive(d.createdAt);
+  }
+
+  /** Complete due actions; a completed snapshot action creates its snapshot. */
+  settle(): void {
+    for (const a of this.actions.values()) {
+      if (a.done || !this.timeline.actionDone(a.startedAt)) continue;
+      a.done = true;
+      const d = this.droplets.get(a.dropletId);
+      if (a.type === "snapshot" && a.snapshotName) {
+        const id = this.nextId();
+        this.snapshots.set(id, {
+          id,
+          name: a.snapshotName,
+          createdAt: this.timeline.now(),
+          region: a.region,
+          sizeGb: 2.36,
+          minDisk: 25,
+          dropletId: a.dropletId,
+        });
+        d?.snapshotIds.push(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Argument parsing for `spuff-sim digitalocean --port P [--token T] [--fault-rate 0.3 --seed 1 --active-after-ms 500] [--strict]`
+ * Kept apart from main.ts so tests can start a simulator the way the CLI does, in-process.
+ */
+import { parseArgs } from "node:util";
+import { startDigitalOceanSim } from "./digitalocean/index.ts";
+
+const SIMS = { digitalocean: startDigitalOceanSim } as const;
+
+export async function runSim(argv: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string", default: "0" },
+      token: { type: "string" },
+      "fault-rate": { type: "string", default: "0" },
+      seed: { type: "string", default: "1" },
+      "active-after-ms": { type: "string", default: "500" },
+      strict: { type: "boolean", default: false },
+      "specs-dir": { type: "string" },
+      "no-validate": { type: "boolean", default: false },
+    },
+  });
+  const kind = positionals[0] ?? "digitalocean";
+  const start = SIMS[kind as keyof typeof SIMS];
+  if (!start)
+    throw new Error(`unknown simulator ${JSON.stringify(kind)}; available: ${Object.keys(SIMS).join(", ")}`);
+  const sim = await start({
+    port: Number(values.port),
+    token: values.token,
+    strict: values.strict,
+    specsDir: values["specs-dir"],
+    validate: !values["no-validate"],
+    activeAfterMs: Number(values["active-after-ms"]),
+    faults: { rate: Number(values["fault-rate"]), seed: Number(values.seed) },
+  });
+  return sim;
+}

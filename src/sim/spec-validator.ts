@@ -1,0 +1,148 @@
+/**
+ * Checks simulator traffic against the vendor's OpenAPI document, in both directions: a request
+ * the real API would reject, or a response the real API would never send, is a recorded violation.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import AjvModule, { type ValidateFunction } from "ajv";
+import formatsModule from "ajv-formats";
+
+// ajv and ajv-formats are CommonJS with `exports.default`: unwrap for NodeNext ESM.
+const Ajv = AjvModule.default;
+const addFormats = formatsModule.default;
+
+interface Param {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: object;
+}
+interface Operation {
+  parameters?: Param[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> };
+  responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
+type OpenApi = { paths: Record<string, Record<string, Operation>> };
+
+export interface Violation {
+  direction: "request" | "response";
+  method: string;
+  path: string;
+  message: string;
+}
+
+export interface SpecValidatorOptions {
+  /** File name inside specsDir, e.g. digitalocean-openapi.spuff.deref.json. */
+  spec: string;
+  /** Default: <repo>/../shared/specs, repo = nearest ancestor of cwd with a package.json. */
+  specsDir?: string;
+}
+
+export function defaultSpecsDir(from: string = process.cwd()): string {
+  let dir = path.resolve(from);
+  for (let i = 0; i < 50; i++) {
+    if (fs.existsSync(path.join(dir, "package.json"))) return path.resolve(dir, "../shared/specs");
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return path.resolve(from, "../shared/specs");
+}
+
+export class SpecValidator {
+  readonly violations: Violation[] = [];
+  private readonly doc: OpenApi;
+  private readonly ajv: InstanceType<typeof Ajv>;
+  private readonly cache = new Map<object, ValidateFunction>();
+  private readonly routes: { re: RegExp; template: string; literal: number }[];
+
+  constructor(opts: SpecValidatorOptions) {
+    const file = path.join(opts.specsDir ?? defaultSpecsDir(), opts.spec);
+    if (!fs.existsSync(file)) {
+      throw new Error(`OpenAPI spec not found: ${file} (pass specsDir / --specs-dir, or disable validation)`);
+    }
+    this.doc = JSON.parse(fs.readFileSync(file, "utf8")) as OpenApi;
+    // OpenAPI numeric formats are annotations, not string formats: accept them.
+    this.ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      logger: false,
+      formats: { float: true, double: true, int32: true, int64: true },
+    });
+    addFormats(this.ajv);
+    this.routes = Object.keys(this.doc.paths).map((template) => ({
+      template,
+      re: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+      literal: template.replace(/\{[^}]+\}/g, "").length,
+    }));
+  }
+
+  /** The operation for a concrete path; literal segments win over templates. */
+  match(method: string, pathname: string): { template: string; op: Operation } | undefined {
+    const hits = this.routes.filter((r) => r.re.test(pathname)).sort((a, b) => b.literal - a.literal);
+    for (const h of hits) {
+      const op = this.doc.paths[h.template]?.[method.toLowerCase()];
+      if (op) return { template: h.template, op };
+    }
+    return undefined;
+  }
+
+  /** Returns the violations found (also appended to `violations`). */
+  checkRequest(method: string, pathname: string, query: URLSearchParams, body: unknown): Violation[] {
+    const found: Violation[] = [];
+    const add = (message: string) => found.push({ direction: "request", method, path: pathname, message });
+    const m = this.match(method, pathname);
+    if (!m) {
+      add("no such operation in the spec");
+    } else {
+      const params = (m.op.parameters ?? []).filter((p) => p.in === "query");
+      for (const key of new Set(query.keys())) {
+        const p = params.find((x) => x.name === key);
+        if (!p) add(`unknown query parameter ${key}`);
+        else if (p.schema) this.check(p.schema, coerce(query.get(key) ?? "", p.schema), `query ${key}`, add);
+      }
+      for (const p of params) if (p.required && !query.has(p.name)) add(`missing query parameter ${p.name}`);
+      const schema = m.op.requestBody?.content?.["application/json"]?.schema;
+      if (body !== undefined && !schema) add("body sent to an operation that takes none");
+      if (body === undefined && m.op.requestBody?.required) add("missing required body");
+      if (body !== undefined && schema) this.check(schema, body, "body", add);
+    }
+    this.violations.push(...found);
+    return found;
+  }
+
+  checkResponse(method: string, pathname: string, status: number, body: unknown): Violation[] {
+    const found: Violation[] = [];
+    const add = (message: string) => found.push({ direction: "response", method, path: pathname, message });
+    const m = this.match(method, pathname);
+    if (m) {
+      const r = m.op.responses[String(status)] ?? m.op.responses.default;
+      if (!r) add(`status ${status} is not declared`);
+      const schema = r?.content?.["application/json"]?.schema;
+      if (schema && body === undefined) add(`status ${status} must have a JSON body`);
+      if (!schema && body !== undefined && r) add(`status ${status} must have no body`);
+      if (schema && body !== undefined) this.check(schema, body, `${status} body`, add);
+    }
+    this.violations.push(...found);
+    return found;
+  }
+
+  private check(schema: object, value: unknown, where: string, add: (m: string) => void): void {
+    let v = this.cache.get(schema);
+    if (!v) {
+      v = this.ajv.compile(schema);
+      this.cache.set(schema, v);
+    }
+    if (!v(value)) {
+      const errs = (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message}`);
+      add(`${where}: ${errs.join("; ")}`);
+    }
+  }
+}
+
+function coerce(raw: string, schema: object): unknown {
+  const t = (schema as { type?: string }).type;
+  if ((t === "integer" || t === "number") && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (t === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  return raw;
+}
