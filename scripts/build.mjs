@@ -97,4 +97,6 @@ const [cliBundles] = await Promise.all([
     logLevel: "warning",
   }),
 ]);
-process.stderr.write(`built dist/ (${cliBundles} CLI bundles + simulator + agent) in ${Date.now() - started} ms\n`);
+process.stderr.write(
+  `built dist/ (${cliBundles} CLI bundles + simulator + agent) in ${Date.now() - started} ms\n`,
+);
