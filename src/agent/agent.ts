@@ -1,0 +1,77 @@
+/**
+ * The agent as a function: `createAgent(deps).fetch(Request) → Response`. No sockets here, so tests
+ * call it directly; serve.ts adapts it to node:http. Every route but /health needs X-Spuff-Token.
+ */
+import type { Clock } from "../core/clock.ts";
+import { tokenMatches } from "./auth.ts";
+import type { AgentSettings } from "./config.ts";
+import type { ExecFn } from "./exec.ts";
+import { errorResponse, HttpError } from "./http.ts";
+import type { IdleTracker } from "./idle.ts";
+import type { MetricsCollector } from "./metrics.ts";
+import type { ProcessInfo } from "./processes.ts";
+import { routes } from "./routes.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+export interface AgentPaths {
+  bootstrapStatus: string;
+  cloudInitDir: string;
+  logRoot: string;
+}
+
+export interface AgentDeps {
+  token: string;
+  version: string;
+  clock: Clock;
+  paths: AgentPaths;
+  exec: ExecFn;
+  metrics: MetricsCollector;
+  processes: (nowMs: number) => Promise<ProcessInfo[]>;
+  tracker: IdleTracker;
+  settings: AgentSettings;
+  /** Optional so unit tests can run without a background loop. */
+  supervisor?: Supervisor;
+  startedAt: number;
+  system: { hostname(): string; uptimeSeconds(): number };
+  /** Where unexpected errors go (stderr in production); never sent to the client. */
+  logError?: (err: unknown) => void;
+}
+
+export type Handler = (req: Request, url: URL, deps: AgentDeps) => Promise<Response>;
+
+const PUBLIC_PATHS = new Set(["/health"]);
+
+export function createAgent(deps: AgentDeps) {
+  async function handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const byMethod = routes[url.pathname];
+    if (!PUBLIC_PATHS.has(url.pathname)) {
+      const given = req.headers.get("x-spuff-token");
+      if (given === null) throw new HttpError(401, "Missing X-Spuff-Token header");
+      if (!tokenMatches(deps.token, given)) throw new HttpError(401, "Invalid authentication token");
+    }
+    // 404/405 only after auth, so unauthenticated callers cannot map the routes.
+    if (!byMethod) throw new HttpError(404, "not found");
+    const handler = byMethod[req.method];
+    if (!handler) {
+      const res = errorResponse(405, "method not allowed");
+      res.headers.set("allow", Object.keys(byMethod).join(", "));
+      return res;
+    }
+    return handler(req, url, deps);
+  }
+
+  return {
+    async fetch(req: Request): Promise<Response> {
+      try {
+        return await handle(req);
+      } catch (err) {
+        if (err instanceof HttpError) return errorResponse(err.status, err.message);
+        deps.logError?.(err);
+        return errorResponse(500, "internal error");
+      }
+    },
+  };
+}
+
+export type Agent = ReturnType<typeof createAgent>;

@@ -1,0 +1,127 @@
+/**
+ * The agent's two inputs from disk: the token (agent.env, uploaded by the CLI over SSH so it never
+ * travels in user-data) and the idle/lifetime settings (agent.json, written by cloud-init).
+ */
+import { readFileSync } from "node:fs";
+
+export const DEFAULT_ENV_FILE = "/etc/spuff/agent.env";
+export const DEFAULT_SETTINGS_FILE = "/etc/spuff/agent.json";
+/** Shorter tokens are refused: the CLI generates 32 random bytes, so anything short is a mistake. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** A configuration problem that stops the agent from starting; main prints it and exits non-zero. */
+export class AgentConfigError extends Error {
+  override name = "AgentConfigError";
+}
+
+export interface AgentSettings {
+  idle_timeout_seconds: number;
+  max_lifetime_seconds: number;
+  /** Epoch ms (parsed from the ISO string or epoch seconds in the file). */
+  created_at: number;
+  provider: string;
+  teardown: "destroy" | "poweroff";
+  warn_minutes: number;
+  reaper_token_file: string;
+  api_base_url?: string;
+  metadata_base_url?: string;
+}
+
+/** Used when agent.json is absent: nothing is ever torn down automatically. */
+export function defaultSettings(now: number): AgentSettings {
+  return {
+    idle_timeout_seconds: 0,
+    max_lifetime_seconds: 0,
+    created_at: now,
+    provider: "local",
+    teardown: "poweroff",
+    warn_minutes: 5,
+    reaper_token_file: "/etc/spuff/reaper.token",
+  };
+}
+
+/** Token from SPUFF_AGENT_TOKEN, else the `SPUFF_AGENT_TOKEN=` line of the env file. */
+export function loadToken(env: Record<string, string | undefined>, envFile: string): string {
+  let token = env["SPUFF_AGENT_TOKEN"]?.trim();
+  if (!token) {
+    let text: string;
+    try {
+      text = readFileSync(envFile, "utf8");
+    } catch (err) {
+      throw new AgentConfigError(
+        `no agent token: SPUFF_AGENT_TOKEN is unset and ${envFile} cannot be read (${(err as Error).message})`,
+      );
+    }
+    const line = text.split(/\r?\n/).find((l) => /^\s*(export\s+)?SPUFF_AGENT_TOKEN=/.test(l));
+    token = line
+      ?.slice(line.indexOf("=") + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, "$2");
+  }
+  if (!token) throw new AgentConfigError(`no agent token: no SPUFF_AGENT_TOKEN= line in ${envFile}`);
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new AgentConfigError(`agent token is too short (${token.length} < ${MIN_TOKEN_LENGTH} characters)`);
+  }
+  return token;
+}
+
+function nonNegative(obj: Record<string, unknown>, key: string, fallback: number): number {
+  const v = obj[key] ?? fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new AgentConfigError(`agent.json: ${key} must be a non-negative number`);
+  }
+  return v;
+}
+
+function optionalString(obj: Record<string, unknown>, key: string): string | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v === "") throw new AgentConfigError(`agent.json: ${key} must be a string`);
+  return v;
+}
+
+/** Parses agent.json text; every field is optional except that present fields must be well-formed. */
+export function parseSettings(text: string, now: number): AgentSettings {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new AgentConfigError("agent.json is not valid JSON");
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new AgentConfigError("agent.json must hold a JSON object");
+  }
+  const o = raw as Record<string, unknown>;
+  const d = defaultSettings(now);
+  let createdAt = d.created_at;
+  if (typeof o["created_at"] === "number") createdAt = o["created_at"] * 1000;
+  else if (typeof o["created_at"] === "string") createdAt = Date.parse(o["created_at"]);
+  if (!Number.isFinite(createdAt)) throw new AgentConfigError("agent.json: created_at is not a valid time");
+  const teardown = o["teardown"] ?? d.teardown;
+  if (teardown !== "destroy" && teardown !== "poweroff") {
+    throw new AgentConfigError('agent.json: teardown must be "destroy" or "poweroff"');
+  }
+  return {
+    idle_timeout_seconds: nonNegative(o, "idle_timeout_seconds", 0),
+    max_lifetime_seconds: nonNegative(o, "max_lifetime_seconds", 0),
+    created_at: createdAt,
+    provider: optionalString(o, "provider") ?? d.provider,
+    teardown,
+    warn_minutes: nonNegative(o, "warn_minutes", d.warn_minutes),
+    reaper_token_file: optionalString(o, "reaper_token_file") ?? d.reaper_token_file,
+    api_base_url: optionalString(o, "api_base_url"),
+    metadata_base_url: optionalString(o, "metadata_base_url"),
+  };
+}
+
+/** Reads agent.json; a missing file means "no automatic teardown", a broken one is an error. */
+export function loadSettings(file: string, now: number, required = false): AgentSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !required) return defaultSettings(now);
+    throw new AgentConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseSettings(text, now);
+}

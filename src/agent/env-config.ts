@@ -1,0 +1,37 @@
+/**
+ * Every path and knob the agent takes from its environment. Production uses the defaults; tests
+ * and the benchmark point them at temp files.
+ */
+import { DEFAULT_ENV_FILE, DEFAULT_SETTINGS_FILE } from "./config.ts";
+
+export interface AgentEnvConfig {
+  port: number;
+  envFile: string;
+  settingsFile: string;
+  logRoot: string;
+  bootstrapStatus: string;
+  cloudInitDir: string;
+  ptsDir: string;
+  keepaliveFile: string;
+  teardownStateFile: string;
+  devUser: string | undefined;
+  tickSeconds: number;
+}
+
+export function readEnvConfig(env: Record<string, string | undefined>): AgentEnvConfig {
+  const port = Number(env["SPUFF_AGENT_PORT"] ?? 7575);
+  const tick = Number(env["SPUFF_AGENT_TICK_SECONDS"] ?? 30);
+  return {
+    port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 7575,
+    envFile: env["SPUFF_AGENT_ENV_FILE"] || DEFAULT_ENV_FILE,
+    settingsFile: env["SPUFF_AGENT_SETTINGS_FILE"] || DEFAULT_SETTINGS_FILE,
+    logRoot: env["SPUFF_AGENT_LOG_ROOT"] || "/var/log",
+    bootstrapStatus: env["SPUFF_AGENT_BOOTSTRAP_STATUS"] || "/opt/spuff/bootstrap.status",
+    cloudInitDir: env["SPUFF_AGENT_CLOUD_INIT_DIR"] || "/run/cloud-init",
+    ptsDir: env["SPUFF_AGENT_PTS_DIR"] || "/dev/pts",
+    keepaliveFile: env["SPUFF_AGENT_KEEPALIVE_FILE"] || "/run/spuff/keepalive",
+    teardownStateFile: env["SPUFF_AGENT_TEARDOWN_STATE"] || "/var/lib/spuff/teardown.json",
+    devUser: env["SPUFF_DEV_USER"] || undefined,
+    tickSeconds: Number.isFinite(tick) && tick >= 1 ? tick : 30,
+  };
+}

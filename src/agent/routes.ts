@@ -1,0 +1,52 @@
+/** Route table: path → method → handler. Shapes follow the seed's "Agent HTTP API" section. */
+import type { Handler } from "./agent.ts";
+import { readBootstrapStatus, readCloudInit } from "./boot-status.ts";
+import { json } from "./http.ts";
+import { idleReport } from "./idle-report.ts";
+import { parseLines, resolveLogFile, tailFile } from "./logs.ts";
+import { postExec } from "./post-exec.ts";
+
+const health: Handler = async (_req, _url, d) =>
+  json({ status: "ok", service: "spuff-agent", version: d.version });
+
+const status: Handler = async (_req, _url, d) => {
+  const [bootstrap, cloudInit] = await Promise.all([
+    readBootstrapStatus(d.paths.bootstrapStatus),
+    readCloudInit(d.paths.cloudInitDir),
+  ]);
+  return json({
+    uptime_seconds: Math.floor(d.system.uptimeSeconds()),
+    idle_seconds: d.tracker.snapshot(d.clock.now()).idle_seconds,
+    hostname: d.system.hostname(),
+    cloud_init_done: cloudInit.done,
+    bootstrap_status: bootstrap,
+    bootstrap_ready: bootstrap === "ready",
+    agent_version: d.version,
+  });
+};
+
+const heartbeat: Handler = async (req, _url, d) => {
+  await req.arrayBuffer(); // drain; the body, if any, is ignored
+  const now = d.clock.now();
+  d.tracker.observe("heartbeat", now, "POST /heartbeat");
+  return json({ status: "ok", timestamp: new Date(now).toISOString() });
+};
+
+const logs: Handler = async (_req, url, d) => {
+  const lines = parseLines(url.searchParams.get("lines"));
+  const file = url.searchParams.get("file") ?? `${d.paths.logRoot}/cloud-init-output.log`;
+  const real = await resolveLogFile(d.paths.logRoot, file);
+  return json({ lines: await tailFile(real, lines) });
+};
+
+export const routes: Record<string, Record<string, Handler>> = {
+  "/health": { GET: health },
+  "/status": { GET: status },
+  "/metrics": { GET: async (_req, _url, d) => json(await d.metrics.collect(d.clock.now())) },
+  "/processes": { GET: async (_req, _url, d) => json(await d.processes(d.clock.now())) },
+  "/exec": { POST: postExec },
+  "/heartbeat": { POST: heartbeat },
+  "/logs": { GET: logs },
+  "/cloud-init": { GET: async (_req, _url, d) => json(await readCloudInit(d.paths.cloudInitDir)) },
+  "/idle": { GET: async (_req, _url, d) => json(idleReport(d)) },
+};

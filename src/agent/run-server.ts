@@ -1,0 +1,91 @@
+/** Wires the real dependencies together and starts the server plus the idle supervisor. */
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import { systemClock } from "../core/clock.ts";
+import { defaultProbeOptions } from "./activity-probe.ts";
+import { createAgent } from "./agent.ts";
+import { loadSettings, loadToken } from "./config.ts";
+import type { AgentEnvConfig } from "./env-config.ts";
+import { createExec, type ExecFn, lookupUser } from "./exec.ts";
+import { HttpError } from "./http.ts";
+import { IdleTracker } from "./idle.ts";
+import { createMetrics } from "./metrics.ts";
+import { createProcessLister } from "./processes.ts";
+import { serve } from "./serve.ts";
+import { createSupervisor } from "./supervisor.ts";
+import { createSystemExecutor } from "./teardown-executor.ts";
+
+const logError = (err: unknown) =>
+  process.stderr.write(`spuff-agent: ${(err as Error)?.stack ?? String(err)}\n`);
+
+/** As root, commands run as the dev user only; with no usable dev user, exec is disabled rather than run as root. */
+function execFor(devUser: string | undefined): ExecFn {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) return createExec({});
+  const user = devUser && devUser !== "root" ? lookupUser(devUser) : undefined;
+  if (user && user.uid !== 0) return createExec({ user });
+  return async () => {
+    throw new HttpError(503, "exec disabled: no non-root dev user configured (SPUFF_DEV_USER)");
+  };
+}
+
+/** Throws AgentConfigError (token, settings) before anything listens. */
+export function runServer(cfg: AgentEnvConfig, version: string): void {
+  const clock = systemClock;
+  const token = loadToken(process.env, cfg.envFile);
+  const settings = loadSettings(cfg.settingsFile, clock.now());
+  const startedAt = clock.now();
+  const tracker = new IdleTracker(startedAt);
+  const metrics = createMetrics();
+  const supervisor = createSupervisor({
+    clock,
+    settings,
+    tracker,
+    probe: { ...defaultProbeOptions, ptsDir: cfg.ptsDir, keepaliveFile: cfg.keepaliveFile },
+    executor: createSystemExecutor(cfg.teardownStateFile),
+    reaperTokenAvailable: () =>
+      fsp.access(settings.reaper_token_file).then(
+        () => true,
+        () => false,
+      ),
+    cpuPercent: metrics.cpuPercent,
+  });
+  const agent = createAgent({
+    token,
+    version,
+    clock,
+    paths: { bootstrapStatus: cfg.bootstrapStatus, cloudInitDir: cfg.cloudInitDir, logRoot: cfg.logRoot },
+    exec: execFor(cfg.devUser),
+    metrics,
+    processes: createProcessLister(),
+    tracker,
+    settings,
+    supervisor,
+    startedAt,
+    system: { hostname: os.hostname, uptimeSeconds: os.uptime },
+    logError,
+  });
+  // Log and keep serving: a bug in one request must not take the agent (and idle teardown) down.
+  process.on("uncaughtException", logError);
+  process.on("unhandledRejection", logError);
+  const server = serve(agent, { port: cfg.port, onError: logError });
+  const stop = new AbortController();
+  server.on("listening", () => {
+    const addr = server.address();
+    const port = typeof addr === "object" && addr ? addr.port : cfg.port;
+    process.stderr.write(`spuff-agent ${version} listening on 127.0.0.1:${port}\n`);
+    void supervisor.run(cfg.tickSeconds * 1000, stop.signal);
+  });
+  server.on("error", (err) => {
+    logError(err);
+    process.exitCode = 1;
+    stop.abort();
+  });
+  const shutdown = () => {
+    stop.abort();
+    server.close();
+    server.closeAllConnections();
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}

@@ -1,0 +1,78 @@
+/**
+ * The side-effecting half of teardown. The interface is what the supervisor calls; the real
+ * implementation below shells out to `wall`/`systemctl` and calls the provider API, and is not
+ * exercised by tests (it would power off the machine running them).
+ */
+import { spawn } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import type { AgentSettings } from "./config.ts";
+
+export interface TeardownRecord {
+  at: string;
+  reason: string;
+  action: string;
+  note: string;
+}
+
+export interface TeardownExecutor {
+  wall(message: string): Promise<void>;
+  /** Written before acting, so after a reboot or in the console it is clear why the machine stopped. */
+  recordReason(record: TeardownRecord): Promise<void>;
+  poweroff(): Promise<void>;
+  /** Deletes this server through the provider API; rejects on any failure (the caller then powers off). */
+  deleteViaApi(settings: AgentSettings): Promise<void>;
+}
+
+/** Metadata service paths (instance id as plain text) and API endpoints per provider; both bases overridable. */
+const PROVIDER_API: Record<string, { metadata: string; idPath: string; api: string; deletePath: string }> = {
+  // https://docs.digitalocean.com/reference/api/metadata-api/ and /reference/api/api-reference/#operation/droplets_destroy
+  digitalocean: {
+    metadata: "http://169.254.169.254",
+    idPath: "/metadata/v1/id",
+    api: "https://api.digitalocean.com",
+    deletePath: "/v2/droplets/",
+  },
+  // https://docs.hetzner.cloud/#server-metadata and https://docs.hetzner.cloud/#servers-delete-a-server
+  hetzner: {
+    metadata: "http://169.254.169.254",
+    idPath: "/hetzner/v1/metadata/instance-id",
+    api: "https://api.hetzner.cloud",
+    deletePath: "/v1/servers/",
+  },
+};
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+export function createSystemExecutor(stateFile = "/var/lib/spuff/teardown.json"): TeardownExecutor {
+  return {
+    wall: (message) => run("wall", [message]),
+    async recordReason(record) {
+      await fsp.mkdir(path.dirname(stateFile), { recursive: true });
+      await fsp.writeFile(stateFile, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+    },
+    poweroff: () => run("systemctl", ["poweroff"]),
+    async deleteViaApi(settings) {
+      const p = PROVIDER_API[settings.provider];
+      if (!p) throw new Error(`no API delete for provider ${settings.provider}`);
+      const token = (await fsp.readFile(settings.reaper_token_file, "utf8")).trim();
+      const signal = AbortSignal.timeout(15_000);
+      const idRes = await fetch(`${settings.metadata_base_url ?? p.metadata}${p.idPath}`, { signal });
+      const id = (await idRes.text()).trim();
+      if (!idRes.ok || !/^\d+$/.test(id))
+        throw new Error(`metadata service gave no instance id (${idRes.status})`);
+      const res = await fetch(`${settings.api_base_url ?? p.api}${p.deletePath}${id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${token}` },
+        signal,
+      });
+      if (!res.ok && res.status !== 404) throw new Error(`DELETE server ${id} failed: HTTP ${res.status}`);
+    },
+  };
+}
