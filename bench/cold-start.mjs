@@ -32,7 +32,11 @@ const median = (xs) => {
 // Warm-up (page cache, and creates the empty state.db so `list` measures an existing empty DB).
 for (const c of cases) for (let i = 0; i < 3; i++) once(c.args);
 const times = cases.map(() => []);
-for (let i = 0; i < runs; i++) cases.forEach((c, k) => times[k].push(once(c.args)));
+for (let i = 0; i < runs; i++) {
+  cases.forEach((c, k) => {
+    times[k].push(once(c.args));
+  });
+}
 fs.rmSync(dir, { recursive: true, force: true });
 
 const base = median(times[0]);

@@ -1,3 +1,9 @@
 #!/usr/bin/env node
 // CommonJS on purpose: loading the ESM machinery costs ~8 ms of every start-up.
-require("../dist/cli/main.cjs");
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // Answer the most common scripted probe without loading the command table.
+  process.stdout.write(`${require("../package.json").version}\n`);
+} else {
+  require("../dist/cli/main.cjs");
+}

@@ -29,6 +29,16 @@ async function bundleCli(entries) {
       queue.map((entry) => {
         seen.add(entry);
         const outfile = outFor(entry);
+        const lazyChildProcess = {
+          name: "lazy-child-process-for-commander",
+          setup(b) {
+            b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+              args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)
+                ? { path: path.join(repo, "scripts/shims/lazy-child-process.cjs") }
+                : undefined,
+            );
+          },
+        };
         const splitLazy = {
           name: "split-lazy-imports",
           setup(b) {
@@ -54,7 +64,7 @@ async function bundleCli(entries) {
           sourcemap: "linked",
           external,
           define,
-          plugins: [splitLazy],
+          plugins: [splitLazy, lazyChildProcess],
           // Lazy bundles are CommonJS: load them with require() so the ESM loader (and its CJS export
           // lexer, ~15 ms) never starts.
           supported: { "dynamic-import": false },

@@ -2,7 +2,10 @@
  * Output streams as a value: stdout carries results, stderr carries chatter and errors.
  * Commands never touch process.stdout directly, so tests can capture both and flip TTY flags.
  */
-import { isatty } from "node:tty";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
 export interface Writable {
   write(chunk: string): unknown;
 }
@@ -18,17 +21,55 @@ export interface IO {
   columns: number;
 }
 
-export function processIO(env: NodeJS.ProcessEnv = process.env): IO {
-  // Touching process.stdin/stdout constructs stream objects (several ms of start-up), so TTY checks
-  // use the file descriptors and the streams are only reached when something is written.
-  const stderrIsTTY = isatty(2);
+/**
+ * Write to fd 1/2 synchronously when possible: constructing process.stdout/stderr loads the stream
+ * and socket machinery (~10 ms of every start-up). A non-blocking pipe that is full answers EAGAIN;
+ * then, and for anything after it, the stream takes over so no byte is lost or reordered.
+ */
+function fdWriter(fd: 1 | 2): Writable {
+  let useStream = false;
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
   return {
-    out: { write: (chunk: string) => process.stdout.write(chunk) },
-    err: { write: (chunk: string) => process.stderr.write(chunk) },
-    stdoutIsTTY: isatty(1),
-    stderrIsTTY,
-    stdinIsTTY: isatty(0),
-    color: stderrIsTTY && !("NO_COLOR" in env) && env.TERM !== "dumb",
+    write(chunk: string) {
+      if (!useStream) {
+        const buf = Buffer.from(chunk);
+        let off = 0;
+        try {
+          while (off < buf.length) off += fs.writeSync(fd, buf, off);
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+          useStream = true;
+          return stream().write(buf.subarray(off));
+        }
+      }
+      return stream().write(chunk);
+    },
+  };
+}
+
+export function processIO(env: NodeJS.ProcessEnv = process.env): IO {
+  // TTY checks load node:tty (and with it net), so they run only when a command asks.
+  let tty: typeof import("node:tty") | undefined;
+  const isatty = (fd: number) => {
+    tty ??= require("node:tty") as typeof import("node:tty");
+    return tty.isatty(fd);
+  };
+  return {
+    out: fdWriter(1),
+    err: fdWriter(2),
+    get stdoutIsTTY() {
+      return isatty(1);
+    },
+    get stderrIsTTY() {
+      return isatty(2);
+    },
+    get stdinIsTTY() {
+      return isatty(0);
+    },
+    get color() {
+      return isatty(2) && !("NO_COLOR" in env) && env.TERM !== "dumb";
+    },
     get columns() {
       return process.stdout.columns ?? 80;
     },

@@ -109,7 +109,7 @@ describe("state database", () => {
       err = e as StateError;
     }
     expect(err?.code).toBe("state_corrupt");
-    const moved = (err?.details as { moved_to: string }).moved_to;
+    const moved = (err?.details as { moved_to: string } | undefined)?.moved_to as string;
     expect(fs.readFileSync(moved).equals(truncated)).toBe(true);
   });
 });
