@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fingerprint, generateHostKey } from "./host-key.ts";
+import { parsePinnedHostKey } from "../ssh/host-key-verifier.ts";
+import { generateHostKey } from "./host-key.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-hostkey-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -32,7 +33,7 @@ describe("generateHostKey", () => {
       const file = writeKey(`k${i}.pub`, `${pair.publicKey}\n`);
       const out = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", file], { encoding: "utf8" });
       // "256 SHA256:xxxx c0 (ED25519)"
-      expect(out.split(" ")[1]).toBe(fingerprint(pair.publicKey));
+      expect(out.split(" ")[1]).toBe(parsePinnedHostKey(pair.publicKey).fingerprint);
       expect(out).toContain("(ED25519)");
     }
   });

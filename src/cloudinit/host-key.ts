@@ -79,13 +79,6 @@ export function generateHostKey(
   };
 }
 
-/** "SHA256:<base64 without padding>" of the public blob, as `ssh-keygen -l -E sha256` prints it. */
-export function fingerprint(publicKey: string): string {
-  const b64 = publicKey.trim().split(/\s+/)[1] ?? "";
-  const digest = createHash("sha256").update(Buffer.from(b64, "base64")).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
-}
-
 /** True when the private key's container carries the public key's blob (a mismatched pair is a bug). */
 export function hostKeyPairMatches(pair: HostKeyPair): boolean {
   const body = pair.privateKey.replace(/-----(BEGIN|END) OPENSSH PRIVATE KEY-----/g, "").replace(/\s+/g, "");
