@@ -86,7 +86,7 @@ console.log(
   `| same boot times, model only (checks the model below) | 0.5–3 s | ${RUNS} | ${f(median(modelled))} | ${f(mean(modelled))} | – |`,
 );
 console.log(
-  `| spuff waitReady (100 ms ×1.5 ≤ 2 s), same timeline | 20–90 s | ${boots.length} | ${f(median(oursSim))} | ${f(mean(oursSim))} | ${mean(boots.map(polls)).toFixed(1)} |`,
+  `| spuff waitReady (${DEFAULT_BACKOFF.initialMs} ms ×${DEFAULT_BACKOFF.factor} ≤ ${DEFAULT_BACKOFF.maxMs / 1000} s), same timeline | 20–90 s | ${boots.length} | ${f(median(oursSim))} | ${f(mean(oursSim))} | ${mean(boots.map(polls)).toFixed(1)} |`,
 );
 console.log(
   `| seed: fixed 5 s poll, same timeline | 20–90 s | ${boots.length} | ${f(median(seedSim))} | ${f(mean(seedSim))} | ${mean(boots.map((b) => Math.ceil(b / 5000) + 1)).toFixed(1)} |`,
