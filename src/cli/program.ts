@@ -214,12 +214,30 @@ const defineSnapshot: Define = (program, deps) => {
     });
 };
 
+const defineUp: Define = (program, deps) => {
+  program
+    .command("up")
+    .description("plan a new instance (--dry-run prints the plan and the exact user-data)")
+    .argument("[name]", "instance name (default: spuff-<8 hex>)")
+    .addOption(new Option("--provider <name>", "cloud provider").choices(PROVIDERS))
+    .option("--region <region>", "region / location")
+    .option("--size <size>", "instance size / type")
+    .option("--image <image>", "image slug or id")
+    .option("--dry-run", "print the plan and user-data; call no provider")
+    .option("--json", "print the plan as JSON")
+    .action(async (name, opts) => {
+      const { runUp } = await import("../commands/up.ts");
+      await runUp(deps, name, opts);
+    });
+};
+
 /** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
   { names: ["list", "ls"], define: defineList },
   { names: ["status"], define: defineStatus },
+  { names: ["up"], define: defineUp },
   { names: ["down"], define: defineDown },
   { names: ["snapshot"], define: defineSnapshot },
   { names: ["ssh-config"], define: defineSshConfig },

@@ -1,0 +1,82 @@
+/**
+ * planUp: everything `spuff up` will do, decided before any side effect (habit: plan, then apply).
+ * Pure apart from the inputs it is given (clock time, key material), so `up --dry-run` prints
+ * exactly what the real run would send.
+ */
+import { buildCloudConfig } from "../cloudinit/build.ts";
+import type { HostKeyPair } from "../cloudinit/host-key.ts";
+import { serializeCloudConfig } from "../cloudinit/serialize.ts";
+import { type EncodedUserData, encodeUserData } from "../cloudinit/user-data.ts";
+import type { Settings } from "../config/resolve.ts";
+import { PROVIDER_DEFAULTS } from "../providers/defaults.ts";
+
+export interface UpOptions {
+  name: string;
+  region?: string;
+  size?: string;
+  image?: string;
+}
+
+export interface UpPlan {
+  name: string;
+  provider: Settings["provider"];
+  region: string;
+  size: string;
+  image: string;
+  /** Labels/tags every spuff instance carries: how `gc` finds orphans. */
+  labels: Record<string, string>;
+  sshUser: string;
+  hostPublicKey: string;
+  createdAt: string;
+  deadlineAt: string;
+  idleTimeoutMs: number;
+  userData: string;
+  encoded: EncodedUserData;
+}
+
+export function planUp(
+  settings: Settings,
+  opts: UpOptions,
+  inputs: { now: number; userPublicKey: string; hostKey: HostKeyPair },
+): UpPlan {
+  const d = PROVIDER_DEFAULTS[settings.provider];
+  const createdAt = new Date(inputs.now).toISOString();
+  const userData = serializeCloudConfig(
+    buildCloudConfig({
+      hostname: opts.name,
+      user: settings.sshUser,
+      userPublicKey: inputs.userPublicKey,
+      hostKey: inputs.hostKey,
+      provider: settings.provider,
+      idleTimeoutSeconds: Math.round(settings.idleTimeoutMs / 1000),
+      maxLifetimeSeconds: Math.round(settings.maxLifetimeMs / 1000),
+      createdAt,
+      teardown: d.teardown,
+      ...(settings.dotfiles ? { dotfiles: settings.dotfiles } : {}),
+    }),
+  );
+  return {
+    name: opts.name,
+    provider: settings.provider,
+    // Flags win, then config (provider section, then top level), then the provider's default.
+    region: opts.region ?? settings.region ?? d.region,
+    size: opts.size ?? settings.size ?? d.size,
+    image: opts.image ?? settings.image ?? d.image,
+    labels: { spuff: "true", "spuff-name": opts.name, "managed-by": "spuff-cli" },
+    sshUser: settings.sshUser,
+    hostPublicKey: inputs.hostKey.publicKey,
+    createdAt,
+    deadlineAt: new Date(inputs.now + settings.maxLifetimeMs).toISOString(),
+    idleTimeoutMs: settings.idleTimeoutMs,
+    userData,
+    // Size limits are checked here, before any API call.
+    encoded: encodeUserData(userData, settings.provider),
+  };
+}
+
+/** `spuff-` + 8 hex chars, as the seed names instances. */
+export function generateName(random: () => number = Math.random): string {
+  return `spuff-${Math.floor(random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, "0")}`;
+}

@@ -1,0 +1,64 @@
+/** `spuff up --dry-run` through the real binary: the plan, exact user-data, no secrets, schema-valid. */
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSpuff } from "../helpers/cli.ts";
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-dry-"));
+  fs.mkdirSync(path.join(dir, ".ssh"));
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, ".ssh", "id_ed25519")]);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("spuff up --dry-run", () => {
+  it("prints a schema-valid plan with the pinned host key and no API token, calling no provider", async () => {
+    const token = "dop_v1_never_in_user_data_0123456789abcdef";
+    // An unreachable API URL: any provider call would fail the command.
+    const env = { DIGITALOCEAN_TOKEN: token, DIGITALOCEAN_API_URL: "http://127.0.0.1:9" };
+    const r = await runSpuff(["up", "box1", "--dry-run", "--json", "--size", "s-1vcpu-2gb"], {
+      configDir: dir,
+      env,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({
+      dry_run: true,
+      name: "box1",
+      provider: "digitalocean",
+      size: "s-1vcpu-2gb",
+    });
+    expect(plan.labels).toMatchObject({ spuff: "true", "spuff-name": "box1" });
+    expect(plan.user_data).not.toContain(token);
+    expect(r.stdout).not.toContain(token);
+    expect(plan.user_data).toContain(plan.host_public_key.split(" ")[1]);
+    expect(plan.user_data).toContain(
+      fs.readFileSync(path.join(dir, ".ssh", "id_ed25519.pub"), "utf8").split(" ")[1],
+    );
+    const file = path.join(dir, "user-data.yaml");
+    fs.writeFileSync(file, plan.user_data);
+    const schema = spawnSync("cloud-init", ["schema", "--config-file", file], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(schema.stdout + schema.stderr).toContain("Valid cloud-config");
+    expect(schema.status).toBe(0);
+  });
+
+  it("without --dry-run refuses clearly instead of pretending", async () => {
+    const r = await runSpuff(["up"], { configDir: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--dry-run");
+  });
+
+  it("names the missing public key and how to create one", async () => {
+    const r = await runSpuff(["up", "--dry-run"], { configDir: dir, env: { HOME: path.join(dir, "nokey") } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SSH public key not found: .*id_ed25519\.pub/);
+    expect(r.stderr).toContain("ssh-keygen -t ed25519");
+  });
+});
