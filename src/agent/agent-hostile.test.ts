@@ -6,25 +6,10 @@
  */
 import http from "node:http";
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AgentFixture,
-  makeFixture,
-  type RunningAgent,
-  removeFixture,
-  startAgent,
-} from "./testing/agent-process.ts";
+import { describe, expect, it } from "vitest";
+import { useRunningAgent } from "./testing/agent-process.ts";
 
-let f: AgentFixture;
-let agent: RunningAgent;
-beforeAll(async () => {
-  f = makeFixture();
-  agent = await startAgent(f);
-});
-afterAll(async () => {
-  await agent?.stop();
-  removeFixture(f);
-});
+const ctx = useRunningAgent();
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number) {
@@ -67,15 +52,15 @@ function generate(rand: () => number, logRoot: string): Gen {
   ];
   const kind = rand();
   const authed = rand() < 0.6;
-  const headers: Record<string, string> = authed ? { "x-spuff-token": f.token } : {};
+  const headers: Record<string, string> = authed ? { "x-spuff-token": ctx.f.token } : {};
   // Not `${token} `: HTTP strips whitespace around header values (RFC 9110 §5.5), so that IS the token.
   if (!authed && rand() < 0.5)
     headers["x-spuff-token"] = pick([
       "",
       "x",
-      f.token.slice(1),
-      `${f.token}x`,
-      f.token.toUpperCase(),
+      ctx.f.token.slice(1),
+      `${ctx.f.token}x`,
+      ctx.f.token.toUpperCase(),
       "a".repeat(4000),
     ]);
   if (rand() < 0.3) headers[`x-junk-${Math.floor(rand() * 1e6)}`] = "v".repeat(Math.floor(rand() * 2000));
@@ -154,7 +139,7 @@ describe("spuff-agent process under hostile input", () => {
     const rand = rng(42);
     // Slowloris: partial headers trickled in; the server must drop them (headersTimeout 5 s).
     const slow = Array.from({ length: 5 }, () => {
-      const s = net.connect(agent.port, "127.0.0.1");
+      const s = net.connect(ctx.agent.port, "127.0.0.1");
       s.on("error", () => {});
       s.resume(); // read (and discard) the server's answer so "close" can fire
       s.write("GET /status HTTP/1.1\r\nHost: x\r\n");
@@ -173,14 +158,14 @@ describe("spuff-agent process under hostile input", () => {
     const worker = async () => {
       while (next < total) {
         next++;
-        const g = generate(rand, f.logRoot);
-        const r = await send(agent.port, g, keepAlive);
+        const g = generate(rand, ctx.f.logRoot);
+        const r = await send(ctx.agent.port, g, keepAlive);
         stats.statuses.set(r.status, (stats.statuses.get(r.status) ?? 0) + 1);
         if (!g.authed && r.status >= 200 && r.status < 300) {
           stats.unauth2xx++;
           console.error("unauthenticated 2xx", g.method, g.path, JSON.stringify(g.headers).slice(0, 200));
         }
-        if (r.body.includes(f.secret)) stats.leaks++;
+        if (r.body.includes(ctx.f.secret)) stats.leaks++;
         if (r.status >= 200 && r.status < 300) stats.ok++;
       }
     };
@@ -192,15 +177,15 @@ describe("spuff-agent process under hostile input", () => {
       "GET\r\n\r\n",
       "GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET //etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
-      `GET /logs?file=${f.logRoot}/../secret.txt HTTP/1.1\r\nHost: x\r\nX-Spuff-Token: ${f.token}\r\n\r\n`,
+      `GET /logs?file=${ctx.f.logRoot}/../secret.txt HTTP/1.1\r\nHost: x\r\nX-Spuff-Token: ${ctx.f.token}\r\n\r\n`,
       "POST /exec HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
       `GET /status HTTP/1.1\r\nHost: x\r\n${"X-Big: y\r\n".repeat(3000)}\r\n`,
       "CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n",
       "TRACE /status HTTP/1.1\r\nHost: x\r\n\r\n",
     ];
-    const rawOut = await Promise.all(garbage.map((g) => rawGarbage(agent.port, g)));
+    const rawOut = await Promise.all(garbage.map((g) => rawGarbage(ctx.agent.port, g)));
     for (const out of rawOut) {
-      expect(out).not.toContain(f.secret);
+      expect(out).not.toContain(ctx.f.secret);
       expect(out).not.toMatch(/^HTTP\/1\.1 2/);
     }
 
@@ -218,8 +203,8 @@ describe("spuff-agent process under hostile input", () => {
     expect(stats.leaks).toBe(0);
     expect(stats.ok).toBeGreaterThan(100); // legit in-root log reads did succeed: the generator is not all noise
     expect(stats.statuses.has(500)).toBe(false);
-    expect(agent.proc.exitCode).toBeNull();
-    const health = await fetch(`http://127.0.0.1:${agent.port}/health`);
+    expect(ctx.agent.proc.exitCode).toBeNull();
+    const health = await fetch(`http://127.0.0.1:${ctx.agent.port}/health`);
     expect(health.status).toBe(200);
     console.log("statuses", Object.fromEntries(stats.statuses), "slowloris closed after ms", slowClosed);
   }, 45_000);

@@ -3,36 +3,23 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AgentFixture,
-  makeFixture,
-  type RunningAgent,
-  removeFixture,
-  startAgent,
-} from "./testing/agent-process.ts";
+import { describe, expect, it } from "vitest";
+import { useRunningAgent } from "./testing/agent-process.ts";
 
-let f: AgentFixture;
-let agent: RunningAgent;
-
-beforeAll(async () => {
-  f = makeFixture();
-  agent = await startAgent(f);
-});
-afterAll(async () => {
-  await agent?.stop();
-  removeFixture(f);
-});
+const ctx = useRunningAgent();
 
 async function call(p: string, init: RequestInit & { auth?: boolean } = {}) {
-  const headers = { ...(init.auth === false ? {} : { "x-spuff-token": f.token }), ...(init.headers ?? {}) };
-  const res = await fetch(`http://127.0.0.1:${agent.port}${p}`, { ...init, headers });
+  const headers = {
+    ...(init.auth === false ? {} : { "x-spuff-token": ctx.f.token }),
+    ...(init.headers ?? {}),
+  };
+  const res = await fetch(`http://127.0.0.1:${ctx.agent.port}${p}`, { ...init, headers });
   // biome-ignore lint/suspicious/noExplicitAny: contract tests probe arbitrary JSON shapes field by field
   return { status: res.status, type: res.headers.get("content-type"), json: (await res.json()) as any };
 }
 
 const runBundle = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, [f.bundle, ...args], { env, encoding: "utf8", timeout: 10_000 });
+  spawnSync(process.execPath, [ctx.f.bundle, ...args], { env, encoding: "utf8", timeout: 10_000 });
 
 describe("spuff-agent process: HTTP contract", () => {
   it("GET /health is public and exact", async () => {
@@ -49,7 +36,10 @@ describe("spuff-agent process: HTTP contract", () => {
         status: 401,
         json: { error: expect.any(String) },
       });
-      const wrong = await call(p, { auth: false, headers: { "x-spuff-token": `${f.token.slice(0, -1)}?` } });
+      const wrong = await call(p, {
+        auth: false,
+        headers: { "x-spuff-token": `${ctx.f.token.slice(0, -1)}?` },
+      });
       expect(wrong).toEqual({
         status: 401,
         type: "application/json",
@@ -87,7 +77,7 @@ describe("spuff-agent process: HTTP contract", () => {
     expect(ps.length).toBeGreaterThan(0);
     expect(ps.length).toBeLessThanOrEqual(10);
     expect(Object.keys(ps[0]).sort()).toEqual(["cpu_percent", "memory_bytes", "name", "pid"]);
-    expect(ps.some((p: { pid: number }) => p.pid === agent.proc.pid)).toBe(true);
+    expect(ps.some((p: { pid: number }) => p.pid === ctx.agent.proc.pid)).toBe(true);
   });
 
   it("POST /exec runs as the dev user, reports output, times out with 408", async () => {
@@ -126,13 +116,13 @@ describe("spuff-agent process: HTTP contract", () => {
       errors: [],
       boot_finished: null,
     });
-    writeFileSync(path.join(f.dir, "cloud-init", "result.json"), '{"v1":{"errors":["boom"]}}');
+    writeFileSync(path.join(ctx.f.dir, "cloud-init", "result.json"), '{"v1":{"errors":["boom"]}}');
     expect((await call("/cloud-init")).json).toMatchObject({ status: "error", done: true, errors: ["boom"] });
     expect((await call("/status")).json.cloud_init_done).toBe(true);
     expect((await call("/logs?lines=2")).json).toEqual({ lines: ["ci-1", "ci-2"] });
-    expect((await call(`/logs?file=${f.logRoot}/syslog&lines=1`)).json).toEqual({ lines: ["three"] });
-    expect((await call(`/logs?file=${f.logRoot}/escape.log`)).status).toBe(403);
-    expect((await call(`/logs?file=${f.logRoot}/nope`)).status).toBe(404);
+    expect((await call(`/logs?file=${ctx.f.logRoot}/syslog&lines=1`)).json).toEqual({ lines: ["three"] });
+    expect((await call(`/logs?file=${ctx.f.logRoot}/escape.log`)).status).toBe(403);
+    expect((await call(`/logs?file=${ctx.f.logRoot}/nope`)).status).toBe(404);
   });
 
   it("404 / 405 / 413 are JSON", async () => {
@@ -149,25 +139,25 @@ describe("spuff-agent process: HTTP contract", () => {
 
 describe("spuff-agent process: CLI", () => {
   it("--version", () => {
-    const r = runBundle(["--version"], f.env);
+    const r = runBundle(["--version"], ctx.f.env);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^spuff-agent \d+\.\d+\.\d+/);
   });
 
   it("--check-config passes on good files and fails on a broken agent.json", () => {
-    expect(runBundle(["--check-config"], f.env)).toMatchObject({
+    expect(runBundle(["--check-config"], ctx.f.env)).toMatchObject({
       status: 0,
       stdout: expect.stringContaining("config ok"),
     });
-    const bad = path.join(f.dir, "bad.json");
+    const bad = path.join(ctx.f.dir, "bad.json");
     writeFileSync(bad, '{"teardown":"explode"}');
-    const r = runBundle(["--check-config"], { ...f.env, SPUFF_AGENT_SETTINGS_FILE: bad });
+    const r = runBundle(["--check-config"], { ...ctx.f.env, SPUFF_AGENT_SETTINGS_FILE: bad });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("teardown");
   });
 
   it("refuses to start without a token", () => {
-    const r = runBundle([], { ...f.env, SPUFF_AGENT_ENV_FILE: path.join(f.dir, "missing.env") });
+    const r = runBundle([], { ...ctx.f.env, SPUFF_AGENT_ENV_FILE: path.join(ctx.f.dir, "missing.env") });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/no agent token.*\n.*refusing to start/);
   });

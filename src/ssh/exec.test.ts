@@ -1,59 +1,49 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SshdFixture, sshdConnectOptions, startSshd } from "../../test/helpers/sshd.ts";
+import { describe, expect, it } from "vitest";
+import { useSshdConnection } from "../../test/helpers/sshd.ts";
 import { TimeoutError } from "../core/errors.ts";
-import { connect } from "./connect.ts";
-import type { Connection } from "./connection.ts";
 import { exec } from "./exec.ts";
 
-let sshd: SshdFixture;
-let conn: Connection;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  conn = await connect(sshdConnectOptions(sshd));
-});
-afterAll(async () => {
-  await conn?.close();
-  await sshd?.stop();
-});
+const t = useSshdConnection();
 
 describe("exec", () => {
   it("returns stdout and exit code 0", async () => {
-    const r = await exec(conn, "echo hello", { timeoutMs: 10_000 });
+    const r = await exec(t.conn, "echo hello", { timeoutMs: 10_000 });
     expect(r).toEqual({ stdout: "hello\n", stderr: "", exitCode: 0, signal: null });
   });
 
   it("returns a non-zero exit code and stderr", async () => {
-    const r = await exec(conn, "echo oops >&2; exit 3", { timeoutMs: 10_000 });
+    const r = await exec(t.conn, "echo oops >&2; exit 3", { timeoutMs: 10_000 });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe("oops\n");
     expect(r.stdout).toBe("");
   });
 
   it("feeds stdin and closes it", async () => {
-    const r = await exec(conn, "wc -c", { timeoutMs: 10_000, stdin: "12345" });
+    const r = await exec(t.conn, "wc -c", { timeoutMs: 10_000, stdin: "12345" });
     expect(r.stdout.trim()).toBe("5");
   });
 
   it("runs many commands concurrently on one connection", async () => {
-    const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => exec(conn, `echo ${i}`, { timeoutMs: 10_000 })));
+    const rs = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => exec(t.conn, `echo ${i}`, { timeoutMs: 10_000 })),
+    );
     expect(rs.map((r) => r.stdout.trim())).toEqual(["1", "2", "3", "4", "5"]);
   });
 
   it("times out, closes the channel and keeps the connection usable", async () => {
-    const marker = path.join(sshd.dir, "writer-stopped");
+    const marker = path.join(t.sshd.dir, "writer-stopped");
     // The loop only ends when its stdout (the channel) goes away: proof the channel was closed.
     const cmd = `trap "" PIPE; while echo tick; do sleep 0.05; done; touch ${marker}`;
     const t0 = Date.now();
-    const err = await exec(conn, cmd, { timeoutMs: 400 }).catch((e: unknown) => e);
+    const err = await exec(t.conn, cmd, { timeoutMs: 400 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).exitCode).toBe(8);
     expect(Date.now() - t0).toBeLessThan(2000);
     for (let i = 0; i < 40 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(marker)).toBe(true);
-    const r = await exec(conn, "echo still-here", { timeoutMs: 10_000 });
+    const r = await exec(t.conn, "echo still-here", { timeoutMs: 10_000 });
     expect(r.stdout).toBe("still-here\n");
   });
 });

@@ -1,22 +1,11 @@
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SshdFixture, sshdConnectOptions, startSshd } from "../../test/helpers/sshd.ts";
+import { describe, expect, it } from "vitest";
+import { sshdConnectOptions, useSshdConnection } from "../../test/helpers/sshd.ts";
 import { connect } from "./connect.ts";
-import type { Connection } from "./connection.ts";
 import { SshError } from "./errors.ts";
 import { shell } from "./shell.ts";
 
-let sshd: SshdFixture;
-let conn: Connection;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  conn = await connect(sshdConnectOptions(sshd));
-});
-afterAll(async () => {
-  await conn?.close();
-  await sshd?.stop();
-});
+const fx = useSshdConnection();
 
 /** A fake terminal: PassThrough streams with the TTY bits shell() looks at. */
 function fakeTerminal(rows: number, columns: number) {
@@ -43,7 +32,7 @@ function fakeTerminal(rows: number, columns: number) {
 describe("shell", () => {
   it("runs a PTY session, forwards a resize and returns the remote exit code", async () => {
     const t = fakeTerminal(33, 101);
-    const done = shell(conn, { ...t, term: "xterm-256color" });
+    const done = shell(fx.conn, { ...t, term: "xterm-256color" });
     // The markers are computed remotely, so the echoed command line itself cannot match.
     t.stdin.write("echo T=$TERM; echo S=$(stty size)-$((40+2))\n");
     await t.waitFor(/S=33 101-42/);
@@ -63,7 +52,7 @@ describe("shell", () => {
 
   it("restores the terminal when the connection drops mid-session", async () => {
     const t = fakeTerminal(24, 80);
-    const doomed = await connect(sshdConnectOptions(sshd));
+    const doomed = await connect(sshdConnectOptions(fx.sshd));
     const done = shell(doomed, t).then(
       (code) => code,
       (err: unknown) => err,
@@ -82,7 +71,7 @@ describe("shell", () => {
   it("leaves a non-TTY stdin alone", async () => {
     const t = fakeTerminal(24, 80);
     const stdin = new PassThrough();
-    const done = shell(conn, { stdin, stdout: t.stdout, stderr: t.stderr });
+    const done = shell(fx.conn, { stdin, stdout: t.stdout, stderr: t.stderr });
     stdin.write("exit 0\n");
     expect(await done).toBe(0);
     expect(t.rawCalls).toEqual([]);

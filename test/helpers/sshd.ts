@@ -8,6 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { connect } from "../../src/ssh/connect.ts";
+import type { Connection } from "../../src/ssh/connection.ts";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -210,4 +213,18 @@ export function sshdConnectOptions(s: SshdFixture) {
     privateKeyPath: s.clientKeyPath,
     pinnedHostKey: s.hostPublicKey,
   };
+}
+
+/** Registers beforeAll/afterAll: a real sshd plus one open connection to it; read the fields in tests. */
+export function useSshdConnection(): { sshd: SshdFixture; conn: Connection } {
+  const ctx = {} as { sshd: SshdFixture; conn: Connection };
+  beforeAll(async () => {
+    ctx.sshd = await startSshd();
+    ctx.conn = await connect(sshdConnectOptions(ctx.sshd));
+  });
+  afterAll(async () => {
+    await ctx.conn?.close();
+    await ctx.sshd?.stop();
+  });
+  return ctx;
 }

@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 const repo = path.resolve(import.meta.dirname, "../../..");
 
@@ -112,4 +113,18 @@ export function startAgent(f: AgentFixture, extraEnv: Record<string, string> = {
 
 export function removeFixture(f: AgentFixture | undefined): void {
   if (f) rmSync(f.dir, { recursive: true, force: true });
+}
+
+/** Registers beforeAll/afterAll: a fixture and the real agent process on it; read the fields in tests. */
+export function useRunningAgent(): { f: AgentFixture; agent: RunningAgent } {
+  const ctx = {} as { f: AgentFixture; agent: RunningAgent };
+  beforeAll(async () => {
+    ctx.f = makeFixture();
+    ctx.agent = await startAgent(ctx.f);
+  });
+  afterAll(async () => {
+    await ctx.agent?.stop();
+    removeFixture(ctx.f);
+  });
+  return ctx;
 }
