@@ -28,9 +28,12 @@ export interface IO {
  */
 function fdWriter(fd: 1 | 2): Writable {
   let useStream = false;
+  let closed = false;
   const stream = () => (fd === 1 ? process.stdout : process.stderr);
   return {
     write(chunk: string) {
+      // The reader went away (`spuff list | head -1`): drop output quietly, like other CLIs.
+      if (closed) return false;
       if (!useStream) {
         const buf = Buffer.from(chunk);
         let off = 0;
@@ -38,6 +41,10 @@ function fdWriter(fd: 1 | 2): Writable {
           while (off < buf.length) off += fs.writeSync(fd, buf, off);
           return true;
         } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "EPIPE") {
+            closed = true;
+            return false;
+          }
           if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
           useStream = true;
           return stream().write(buf.subarray(off));
