@@ -9,6 +9,7 @@ import { assertKnownKey, coerceValue, getKey, setKey, unsetKey } from "../config
 import { maskSecrets, settingsView } from "../config/view.ts";
 import { ConfigError, UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { readStdinText } from "../core/stdin.ts";
 
 export async function runConfigShow(deps: Deps): Promise<void> {
   const settings = await deps.settings();
@@ -38,14 +39,8 @@ export async function runConfigGet(deps: Deps, key: string, opts: { reveal?: boo
   deps.io.out.write(`${typeof value === "object" ? JSON.stringify(value) : String(value)}\n`);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8").trim();
-}
-
 export async function runConfigSet(deps: Deps, key: string, text: string): Promise<void> {
-  const value = coerceValue(key, text === "-" ? await readStdin() : text);
+  const value = coerceValue(key, text === "-" ? await readStdinText() : text);
   const { doc } = await deps.config();
   const before = doc.clone();
   setKey(before, key, value);

@@ -8,6 +8,7 @@ import { type ConfigFile, PROVIDER_NAMES, type ProviderName } from "../config/sc
 import { maskSecrets } from "../config/view.ts";
 import { CancelledError, ConfigError, UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { readStdinText } from "../core/stdin.ts";
 
 export interface InitOptions {
   defaults?: boolean;
@@ -18,12 +19,6 @@ export interface InitOptions {
   idleTimeout?: string;
   tokenStdin?: boolean;
   force?: boolean;
-}
-
-async function readStdinToken(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8").trim();
 }
 
 async function ask(opts: InitOptions): Promise<InitOptions & { token?: string }> {
@@ -74,7 +69,7 @@ export async function runInit(deps: Deps, opts: InitOptions): Promise<void> {
     });
   }
   const answers = opts.defaults ? { ...opts } : await ask(opts);
-  const token = opts.tokenStdin ? await readStdinToken() : (answers as { token?: string }).token;
+  const token = opts.tokenStdin ? await readStdinText() : (answers as { token?: string }).token;
   const config: ConfigFile = { provider: answers.provider ?? "local" };
   if (answers.region) config.region = answers.region;
   if (answers.size) config.size = answers.size;

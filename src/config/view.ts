@@ -1,15 +1,19 @@
 /** The user-facing view of settings: durations as text, secrets masked, token sources named. */
 import { formatDuration } from "../core/duration.ts";
 import type { Settings } from "./resolve.ts";
-import type { ConfigFile } from "./schema.ts";
+import { type ConfigFile, SECRET_KEYS } from "./schema.ts";
 
 export const MASK = "********";
 
+/** A copy with every SECRET_KEYS value replaced by MASK (the one list of what is secret). */
 export function maskSecrets(file: ConfigFile): ConfigFile {
-  const copy = structuredClone(file);
-  if (copy.digitalocean?.token) copy.digitalocean.token = MASK;
-  if (copy.hetzner?.token) copy.hetzner.token = MASK;
-  return copy;
+  const copy = structuredClone(file) as Record<string, Record<string, unknown> | undefined>;
+  for (const key of SECRET_KEYS) {
+    const [section, leaf] = key.split(".") as [string, string];
+    const s = copy[section];
+    if (s?.[leaf] !== undefined) s[leaf] = MASK;
+  }
+  return copy as ConfigFile;
 }
 
 export function settingsView(s: Settings, file: string) {
@@ -17,6 +21,7 @@ export function settingsView(s: Settings, file: string) {
     const t = s.tokens[p];
     return t ? `${MASK} (from ${t.from === "env" ? `$${t.name}` : "config file"})` : undefined;
   };
+  const masked = maskSecrets(s.file);
   return {
     file,
     settings: {
@@ -37,8 +42,8 @@ export function settingsView(s: Settings, file: string) {
         cloud_init: formatDuration(s.timeouts.cloudInitMs),
         exec: formatDuration(s.timeouts.execMs),
       },
-      digitalocean: { ...maskSecrets(s.file).digitalocean, token: token("digitalocean") ?? null },
-      hetzner: { ...maskSecrets(s.file).hetzner, token: token("hetzner") ?? null },
+      digitalocean: { ...masked.digitalocean, token: token("digitalocean") ?? null },
+      hetzner: { ...masked.hetzner, token: token("hetzner") ?? null },
       aws: { ...s.file.aws },
       local: { ...s.file.local },
     },
