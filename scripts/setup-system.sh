@@ -8,6 +8,10 @@ packages=(
   shellcheck                    # every shipped shell script is linted
   cloud-init                    # `cloud-init schema` validates generated user-data
   hcloud-cli                    # the official Hetzner CLI, pointed at our simulator
+  awscli                        # the official AWS CLI, pointed at our EC2 simulator
+  debootstrap e2fsprogs         # `spuff image build`: the local machines' Debian image
+  systemd-container slirp4netns # the nspawn machine backend (container + user-mode NAT)
+  qemu-system-x86 qemu-utils genisoimage # the qemu machine backend (TCG VM + NoCloud seed ISO)
   hyperfine socat iproute2 git
 )
 

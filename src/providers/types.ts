@@ -35,6 +35,8 @@ export interface ProviderInstance {
   /** ISO 8601. */
   createdAt: string;
   labels: Record<string, string>;
+  /** What the provider charges per hour for this instance, in USD/EUR as the provider bills; absent when unknown. */
+  priceHourly?: { amount: number; currency: string };
 }
 
 export interface Snapshot {
