@@ -1,13 +1,23 @@
 /**
- * What stands behind a simulated instance. `none` only hands out loopback addresses; later
- * backends (containers, local VMs) boot a real machine there so SSH/agent tests can run.
+ * What stands behind a simulated instance. `none` only hands out loopback addresses; the machine
+ * backends (src/sim/machine-backend.ts: nspawn, qemu) boot a real machine from the user-data the
+ * client sent, so spuff's production path (SSH, agent, cloud-init) runs against it unchanged.
  */
 
 export interface MachineBackend {
   readonly name: string;
-  /** Start (or pretend to start) a machine; resolves with the address it will answer on. */
+  /**
+   * Start booting a machine; resolves with the address it will answer on once started (not yet
+   * ready). Simulators call it from the create request and report the instance active only
+   * when `isReady` says so.
+   */
   create(userData: string, instanceId: string): Promise<{ ip: string }>;
+  /** True once the machine serves an SSH banner (always true for `none`). */
+  isReady(instanceId: string): boolean;
+  /** Stops the machine and frees everything it held; resolves when it is gone. */
   destroy(instanceId: string): Promise<void>;
+  /** Destroys every machine this backend started (simulator shutdown). */
+  close(): Promise<void>;
 }
 
 /** Allocates 127.0.0.N (N = 2…254, then 127.0.1.x …) without booting anything. */
@@ -22,8 +32,12 @@ export function noneBackend(): MachineBackend {
       ips.set(instanceId, ip);
       return { ip };
     },
+    isReady: () => true,
     async destroy(instanceId) {
       ips.delete(instanceId);
+    },
+    async close() {
+      ips.clear();
     },
   };
 }

@@ -44,9 +44,10 @@ const ERROR_IDS: Record<number, string> = {
 export async function startDigitalOceanSim(o: DigitalOceanSimOptions = {}): Promise<DigitalOceanSim> {
   const clock = o.clock ?? systemClock;
   const token = o.token ?? "dop_v1_simulator_token";
+  const backend = o.backend ?? noneBackend();
   const state = new DoState(
     new Timeline({ clock, activeAfterMs: o.activeAfterMs, actionAfterMs: o.actionAfterMs }),
-    o.backend ?? noneBackend(),
+    backend,
   );
   const validator =
     o.validate === false ? undefined : new SpecValidator({ spec: DO_SPEC, specsDir: o.specsDir });
@@ -65,5 +66,10 @@ export async function startDigitalOceanSim(o: DigitalOceanSimOptions = {}): Prom
     validator,
     strict: o.strict,
   });
-  return { ...server, requests: server.requests, close: server.close, token, state, validator, faults };
+  // Stopping the simulator stops the machines it booted: nothing outlives it.
+  const close = async () => {
+    await server.close();
+    await backend.close();
+  };
+  return { ...server, requests: server.requests, close, token, state, validator, faults };
 }

@@ -59,8 +59,9 @@ export class DoState {
     return ++this.seq;
   }
 
+  /** Active once the timeline says so and, with a machine backend, its sshd answers. */
   isActive(d: SimDroplet): boolean {
-    return this.timeline.isActive(d.createdAt);
+    return this.timeline.isActive(d.createdAt) && this.backend.isReady(String(d.id));
   }
 
   /** Complete due actions; a completed snapshot action creates its snapshot. */
