@@ -1,0 +1,65 @@
+/**
+ * Loopback addresses for machines: 127.0.0.2 … 127.0.0.254, each claimed by an O_EXCL file that
+ * names its machine, so concurrent creators never share one and a crash leaves a readable claim.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { UserError } from "../core/errors.ts";
+import type { MachineLayout } from "./layout.ts";
+
+export const FIRST_HOST = 2;
+export const LAST_HOST = 254;
+
+export function claimAddress(layout: MachineLayout, machineId: string): string {
+  fs.mkdirSync(layout.addressesDir, { recursive: true, mode: 0o700 });
+  for (let n = FIRST_HOST; n <= LAST_HOST; n++) {
+    const address = `127.0.0.${n}`;
+    try {
+      fs.writeFileSync(path.join(layout.addressesDir, address), machineId, { flag: "wx", mode: 0o600 });
+      return address;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  throw new UserError(
+    "machines_out_of_addresses",
+    `All ${LAST_HOST - FIRST_HOST + 1} local machine addresses (127.0.0.${FIRST_HOST}-${LAST_HOST}) are in use.`,
+    {
+      hint: "Destroy machines you no longer need (spuff local list, spuff local destroy ID), or run spuff local gc.",
+    },
+  );
+}
+
+/** Frees the address only if `machineId` still holds it. */
+export function releaseAddress(layout: MachineLayout, address: string, machineId: string): void {
+  const file = path.join(layout.addressesDir, address);
+  try {
+    if (fs.readFileSync(file, "utf8") === machineId) fs.rmSync(file);
+  } catch {
+    // Already free.
+  }
+}
+
+/**
+ * Claims whose machine folder no longer exists, or that are empty (a creator killed inside the
+ * claim's write). Creators make their folder before claiming, so a live creation is never stale.
+ */
+export function staleClaims(layout: MachineLayout): { address: string; machineId: string }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(layout.addressesDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((address) => ({ address, machineId: readClaim(layout, address) }))
+    .filter((c) => !c.machineId || !fs.existsSync(layout.machineDir(c.machineId)));
+}
+
+function readClaim(layout: MachineLayout, address: string): string {
+  try {
+    return fs.readFileSync(path.join(layout.addressesDir, address), "utf8");
+  } catch {
+    return "";
+  }
+}

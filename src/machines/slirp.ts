@@ -1,0 +1,73 @@
+/**
+ * User-mode NAT for a machine's network namespace: slirp4netns gives the guest outbound access
+ * (10.0.2.0/24, DNS at 10.0.2.3) and forwards 127.0.0.N:22 on the host to the guest's sshd.
+ * `--disable-host-loopback` keeps the guest from reaching the host's own 127.0.0.1 services.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import { UserError } from "../core/errors.ts";
+
+/** slirp4netns' built-in DHCP hands the guest this address. */
+export const GUEST_ADDRESS = "10.0.2.15";
+
+export function startSlirp(netnsPath: string, apiSocket: string, logFile: string): number {
+  const log = fs.openSync(logFile, "a", 0o600);
+  const child = spawn(
+    "slirp4netns",
+    [
+      "--mtu=65520",
+      "--disable-host-loopback",
+      "--api-socket",
+      apiSocket,
+      "--netns-type=path",
+      netnsPath,
+      "eth0",
+    ],
+    { detached: true, stdio: ["ignore", log, log] },
+  );
+  fs.closeSync(log);
+  child.unref();
+  if (!child.pid) throw new UserError("slirp_failed", "slirp4netns did not start.");
+  return child.pid;
+}
+
+/** Waits (≤ timeoutMs) for the API socket, then asks slirp4netns to forward host:22 → guest:22. */
+export async function forwardSsh(apiSocket: string, hostAddress: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(apiSocket)) {
+    if (Date.now() > deadline)
+      throw new UserError("slirp_failed", "slirp4netns did not open its API socket.");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const request = {
+    execute: "add_hostfwd",
+    arguments: {
+      proto: "tcp",
+      host_addr: hostAddress,
+      host_port: 22,
+      guest_addr: GUEST_ADDRESS,
+      guest_port: 22,
+    },
+  };
+  const reply = await new Promise<string>((resolve, reject) => {
+    const sock = net.connect(apiSocket);
+    let data = "";
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error("slirp4netns API timed out")));
+    sock.on("connect", () => sock.end(JSON.stringify(request)));
+    sock.on("data", (b) => {
+      data += b.toString("utf8");
+    });
+    sock.on("end", () => resolve(data));
+    sock.on("error", reject);
+  });
+  if (!reply.includes('"return"')) {
+    throw new UserError(
+      "slirp_failed",
+      `Could not forward ${hostAddress}:22 into the machine: ${reply.trim()}`,
+      {
+        hint: `Is something else listening on ${hostAddress}:22 (or 0.0.0.0:22)? Check with: ss -ltn`,
+      },
+    );
+  }
+}
