@@ -10,12 +10,14 @@ import type { MachineLayout } from "./layout.ts";
 export const FIRST_HOST = 2;
 export const LAST_HOST = 254;
 
+/** Claims hold the machine's folder path: unique across data dirs. */
 export function claimAddress(layout: MachineLayout, machineId: string): string {
+  const owner = layout.machineDir(machineId);
   fs.mkdirSync(layout.addressesDir, { recursive: true, mode: 0o700 });
   for (let n = FIRST_HOST; n <= LAST_HOST; n++) {
     const address = `127.0.0.${n}`;
     try {
-      fs.writeFileSync(path.join(layout.addressesDir, address), machineId, { flag: "wx", mode: 0o600 });
+      fs.writeFileSync(path.join(layout.addressesDir, address), owner, { flag: "wx", mode: 0o600 });
       return address;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
@@ -34,7 +36,7 @@ export function claimAddress(layout: MachineLayout, machineId: string): string {
 export function releaseAddress(layout: MachineLayout, address: string, machineId: string): void {
   const file = path.join(layout.addressesDir, address);
   try {
-    if (fs.readFileSync(file, "utf8") === machineId) fs.rmSync(file);
+    if (fs.readFileSync(file, "utf8") === layout.machineDir(machineId)) fs.rmSync(file);
   } catch {
     // Already free.
   }
@@ -44,7 +46,7 @@ export function releaseAddress(layout: MachineLayout, address: string, machineId
  * Claims whose machine folder no longer exists, or that are empty (a creator killed inside the
  * claim's write). Creators make their folder before claiming, so a live creation is never stale.
  */
-export function staleClaims(layout: MachineLayout): { address: string; machineId: string }[] {
+export function staleClaims(layout: MachineLayout): { address: string; owner: string }[] {
   let names: string[];
   try {
     names = fs.readdirSync(layout.addressesDir);
@@ -52,8 +54,8 @@ export function staleClaims(layout: MachineLayout): { address: string; machineId
     return [];
   }
   return names
-    .map((address) => ({ address, machineId: readClaim(layout, address) }))
-    .filter((c) => !c.machineId || !fs.existsSync(layout.machineDir(c.machineId)));
+    .map((address) => ({ address, owner: readClaim(layout, address) }))
+    .filter((c) => !c.owner || !fs.existsSync(c.owner));
 }
 
 function readClaim(layout: MachineLayout, address: string): string {
@@ -61,5 +63,15 @@ function readClaim(layout: MachineLayout, address: string): string {
     return fs.readFileSync(path.join(layout.addressesDir, address), "utf8");
   } catch {
     return "";
+  }
+}
+
+/** Frees a stale claim (gc), unless someone re-claimed it meanwhile. */
+export function releaseStaleClaim(layout: MachineLayout, address: string, owner: string): void {
+  const file = path.join(layout.addressesDir, address);
+  try {
+    if (fs.readFileSync(file, "utf8") === owner) fs.rmSync(file);
+  } catch {
+    // Already free.
   }
 }

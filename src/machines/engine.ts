@@ -9,12 +9,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { NotFoundError, UserError } from "../core/errors.ts";
 import { waitForPort } from "../ssh/wait.ts";
-import { claimAddress, releaseAddress, staleClaims } from "./addresses.ts";
+import { claimAddress, releaseAddress, releaseStaleClaim, staleClaims } from "./addresses.ts";
 import type { MachineDriver } from "./driver.ts";
 import { assertHostCanRun, type HostFacts, realHost } from "./host.ts";
 import { type ImageManifest, installDir, readImage, requireImage } from "./image.ts";
 import type { MachineLayout } from "./layout.ts";
-import { deleteNetns, mountsUnder, spuffNetns, unmount } from "./mounts.ts";
+import { deleteNetns, mountsUnder, netnsWithPrefix, unmount } from "./mounts.ts";
 import { nspawnDriver } from "./nspawn.ts";
 import { isProcessAlive } from "./procs.ts";
 import { listMachineDirs, readRecord, writeRecord } from "./records.ts";
@@ -194,17 +194,18 @@ export class MachineEngine {
   async gc(): Promise<GcReport> {
     const report: GcReport = { machines: [], netns: [], mounts: [], addresses: [] };
     for (const { id, record } of listMachineDirs(this.layout)) {
-      const debris =
-        (!record && ageMs(this.layout.machineDir(id)) > RECORDLESS_GRACE_MS) ||
-        (record.state === "creating" && !isProcessAlive(record.creatorPid)) ||
-        (record.state !== "creating" && !isProcessAlive(record.pid));
+      // A machine that powered itself off (the agent's idle teardown) is debris too: its overlay,
+      // namespace and NAT helper would otherwise stay behind.
+      const debris = record
+        ? !isProcessAlive(record.state === "creating" ? record.creatorPid : record.pid)
+        : ageMs(this.layout.machineDir(id)) > RECORDLESS_GRACE_MS;
       if (!debris) continue;
       await this.destroy(id);
       report.machines.push(id);
     }
     const live = new Set(listMachineDirs(this.layout).map((d) => d.id));
-    for (const ns of spuffNetns()) {
-      if (live.has(ns.slice("spuff-".length))) continue;
+    for (const ns of netnsWithPrefix(this.layout.netnsPrefix)) {
+      if (live.has(ns.slice(this.layout.netnsPrefix.length))) continue;
       await deleteNetns(ns);
       report.netns.push(ns);
     }
@@ -215,7 +216,7 @@ export class MachineEngine {
       report.mounts.push(mount);
     }
     for (const claim of staleClaims(this.layout)) {
-      releaseAddress(this.layout, claim.address, claim.machineId);
+      releaseStaleClaim(this.layout, claim.address, claim.owner);
       report.addresses.push(claim.address);
     }
     return report;

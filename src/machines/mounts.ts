@@ -44,10 +44,10 @@ export async function deleteNetns(name: string): Promise<void> {
   if (netnsExists(name)) await run("ip", ["netns", "del", name]);
 }
 
-/** Network namespaces named like spuff's (spuff-m-…), for gc. */
-export function spuffNetns(): string[] {
+/** Network namespaces of one data dir (`prefix` + machine id), for gc. */
+export function netnsWithPrefix(prefix: string): string[] {
   try {
-    return fs.readdirSync("/run/netns").filter((n) => /^spuff-m-[0-9a-f]{10}$/.test(n));
+    return fs.readdirSync("/run/netns").filter((n) => n.startsWith(prefix) && /m-[0-9a-f]{10}$/.test(n));
   } catch {
     return [];
   }

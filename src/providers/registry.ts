@@ -24,6 +24,7 @@ export interface ProviderFactoryOptions {
 export type ProviderFactory = (opts: ProviderFactoryOptions) => Promise<Provider>;
 
 const FACTORIES: Record<string, ProviderFactory> = {
+  local: async (o) => (await import("./local/index.ts")).createLocalProvider(o),
   digitalocean: async (o) => (await import("./digitalocean/index.ts")).createDigitalOceanProvider(o),
 };
 

@@ -1,8 +1,11 @@
 /**
- * Argument parsing for `spuff-sim digitalocean --port P [--token T] [--fault-rate 0.3 --seed 1 --active-after-ms 500] [--strict]`
+ * Argument parsing for `spuff-sim digitalocean --port P [--token T] [--fault-rate 0.3 --seed 1 --active-after-ms 500] [--strict] [--backend none|nspawn|qemu] [--image debian-12]`
  * Kept apart from main.ts so tests can start a simulator the way the CLI does, in-process.
  */
 import { parseArgs } from "node:util";
+import { resolvePaths } from "../core/paths.ts";
+import type { MachineBackend } from "./backend.ts";
+import { noneBackend } from "./backend.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
 
 const SIMS = { digitalocean: startDigitalOceanSim } as const;
@@ -18,6 +21,8 @@ export async function runSim(argv: string[]): Promise<{ url: string; close(): Pr
       seed: { type: "string", default: "1" },
       "active-after-ms": { type: "string", default: "500" },
       strict: { type: "boolean", default: false },
+      backend: { type: "string", default: "none" },
+      image: { type: "string" },
       "specs-dir": { type: "string" },
       "no-validate": { type: "boolean", default: false },
     },
@@ -27,6 +32,7 @@ export async function runSim(argv: string[]): Promise<{ url: string; close(): Pr
   if (!start)
     throw new Error(`unknown simulator ${JSON.stringify(kind)}; available: ${Object.keys(SIMS).join(", ")}`);
   const sim = await start({
+    backend: await backendFrom(values.backend, values.image),
     port: Number(values.port),
     token: values.token,
     strict: values.strict,
@@ -36,4 +42,14 @@ export async function runSim(argv: string[]): Promise<{ url: string; close(): Pr
     faults: { rate: Number(values["fault-rate"]), seed: Number(values.seed) },
   });
   return sim;
+}
+
+/** `--backend none|nspawn|qemu`: real machines live under SPUFF_DATA_DIR like spuff's own. */
+async function backendFrom(name: string, image: string | undefined): Promise<MachineBackend> {
+  if (name === "none") return noneBackend();
+  if (name !== "nspawn" && name !== "qemu") {
+    throw new Error(`unknown backend ${JSON.stringify(name)}; available: none, nspawn, qemu`);
+  }
+  const { realMachineBackend } = await import("./machine-backend.ts");
+  return realMachineBackend({ driver: name, dataDir: resolvePaths(process.env).dataDir, image });
 }

@@ -1,0 +1,65 @@
+/**
+ * A simulator backend that boots a real local machine (src/machines) for each simulated
+ * instance, from exactly the user-data the client sent. The instance turns ready only once the
+ * machine's sshd has served its banner; a background watcher checks that (bounded in time).
+ */
+import { MachineEngine } from "../machines/engine.ts";
+import { assertHostCanRun } from "../machines/host.ts";
+import { DEFAULT_IMAGE, requireImage } from "../machines/image.ts";
+import { machineLayout } from "../machines/layout.ts";
+import type { DriverName } from "../machines/types.ts";
+import type { MachineBackend } from "./backend.ts";
+
+export interface RealMachineBackendOptions {
+  driver: DriverName;
+  dataDir: string;
+  image?: string;
+  /** Give up waiting for a machine's sshd after this long (qemu under TCG needs ~1 min). */
+  bootTimeoutMs?: number;
+  engine?: MachineEngine;
+}
+
+export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend {
+  const engine = o.engine ?? new MachineEngine({ layout: machineLayout(o.dataDir) });
+  const image = o.image ?? DEFAULT_IMAGE;
+  // Fail at simulator start, not on the first create, when the host cannot run machines.
+  assertHostCanRun(o.driver);
+  requireImage(engine.layout, image);
+  const machines = new Map<string, string>();
+  const ready = new Set<string>();
+  const bootTimeoutMs = o.bootTimeoutMs ?? (o.driver === "qemu" ? 300_000 : 60_000);
+
+  return {
+    name: o.driver,
+    async create(userData, instanceId) {
+      const m = await engine.create({
+        name: `sim-${instanceId}`,
+        userData,
+        image,
+        driver: o.driver,
+        labels: { "spuff-sim-instance": instanceId },
+      });
+      machines.set(instanceId, m.id);
+      engine.waitSsh(m.id, bootTimeoutMs).then(
+        () => {
+          if (machines.get(instanceId) === m.id) ready.add(instanceId);
+        },
+        () => {
+          // Never ready: the client's own wait times out, as with a cloud VM that never boots.
+        },
+      );
+      return { ip: m.address };
+    },
+    isReady: (instanceId) => ready.has(instanceId),
+    async destroy(instanceId) {
+      const id = machines.get(instanceId);
+      machines.delete(instanceId);
+      ready.delete(instanceId);
+      if (id) await engine.destroy(id);
+    },
+    async close() {
+      const ids = [...machines.keys()];
+      await Promise.all(ids.map((i) => this.destroy(i)));
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Real local machines in tests. The Debian image is built once (test/machines-setup.ts) into
+ * .cache/spuff-data and shared; each test file gets its own data dir whose images/ links to it,
+ * so machines, namespaces and gc of parallel files never meet. On CI these suites always run
+ * (and fail if the host cannot run machines); elsewhere they are skipped when it cannot.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { realHost } from "../../src/machines/host.ts";
+import { type MachineLayout, machineLayout } from "../../src/machines/layout.ts";
+import { isMounted, netnsExists, netnsWithPrefix } from "../../src/machines/mounts.ts";
+import { pidsMentioning } from "../../src/machines/procs.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const SHARED_DATA_DIR = process.env.SPUFF_TEST_DATA_DIR || path.join(repo, ".cache", "spuff-data");
+export const TEST_IMAGE = "debian-12";
+
+export function hostCanRunMachines(): boolean {
+  const h = realHost();
+  return h.platform === "linux" && h.uid === 0 && !!h.which("systemd-nspawn") && !!h.which("slirp4netns");
+}
+
+/** Run machine suites on CI always; locally only where they can work. */
+export const runMachineSuites =
+  process.env.CI === "true" ||
+  (hostCanRunMachines() && fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json")));
+
+/** A fresh data dir sharing the built images. */
+export function tempDataDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-${prefix}-`));
+  fs.symlinkSync(path.join(SHARED_DATA_DIR, "images"), path.join(dir, "images"));
+  return dir;
+}
+
+export interface Leftovers {
+  machineDirs: string[];
+  processes: number[];
+  netns: string[];
+  mounts: string[];
+  claims: string[];
+}
+
+/** Everything a data dir's machines could leave behind, looked up on the host (not in records). */
+export function leftovers(layout: MachineLayout): Leftovers {
+  const machineDirs = fs.existsSync(layout.machinesDir) ? fs.readdirSync(layout.machinesDir) : [];
+  const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
+  let claims: string[] = [];
+  try {
+    claims = fs
+      .readdirSync(layout.addressesDir)
+      .filter((a) =>
+        fs.readFileSync(path.join(layout.addressesDir, a), "utf8").startsWith(layout.machinesDir),
+      );
+  } catch {
+    claims = [];
+  }
+  return {
+    machineDirs,
+    processes: pidsMentioning(layout.machinesDir),
+    netns: netnsWithPrefix(layout.netnsPrefix),
+    mounts: mountinfo.split("\n").filter((l) => l.includes(layout.machinesDir)),
+    claims,
+  };
+}
+
+export const NOTHING_LEFT: Leftovers = { machineDirs: [], processes: [], netns: [], mounts: [], claims: [] };
+
+export { isMounted, machineLayout, netnsExists };
