@@ -22,6 +22,20 @@ export interface SimResponse {
   headers?: Record<string, string>;
 }
 
+/** How bodies look on the wire. The default is JSON both ways (a body that is not JSON stays a string). */
+export interface SimCodec {
+  decode(raw: string, headers: http.IncomingHttpHeaders): unknown;
+  encode(body: unknown): { text: string; contentType: string };
+  /**
+   * What fault scripts and the request log call this request instead of its URL path: EC2 sends
+   * every call to "/", so its codec names the Action.
+   */
+  label?(body: unknown): string | undefined;
+}
+
+/** What the frame asks of a traffic validator (SpecValidator for OpenAPI; the EC2 model checker). */
+export type TrafficValidator = Pick<SpecValidator, "checkRequest" | "checkResponse">;
+
 export interface SimServerOptions {
   handler: (req: SimRequest) => Promise<SimResponse>;
   /** Provider-shaped error body for statuses the frame produces itself (429, 500, 400). */
@@ -29,7 +43,14 @@ export interface SimServerOptions {
   /** Headers added to every response (e.g. rate-limit headers). */
   headers?: () => Record<string, string>;
   faults?: FaultInjector;
-  validator?: SpecValidator;
+  validator?: TrafficValidator;
+  /** Wire format (EC2 speaks form-encoded requests and XML responses). Default: JSON. */
+  codec?: SimCodec;
+  /**
+   * The provider's own shape for an injected "429"/"500" (EC2 throttles with a 503
+   * RequestLimitExceeded). Default: that status with `errorBody`, and `retry-after: 0` on a 429.
+   */
+  faultResponse?: (fault: "429" | "500") => SimResponse;
   /** Answer requests that violate the spec with 400 (they are recorded either way). */
   strict?: boolean;
   port?: number;
@@ -45,24 +66,22 @@ export interface SimServer {
 export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   const faults = o.faults ?? new FaultInjector();
   const requests: SimServer["requests"] = [];
+  const codec = o.codec ?? JSON_CODEC;
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://sim");
     const entry = { method: req.method ?? "GET", path: url.pathname, status: 0 };
     requests.push(entry);
     const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
+    const body = codec.decode(raw, req.headers);
+    entry.path = codec.label?.(body) ?? entry.path;
     const send = (r: SimResponse) => {
       if (o.validator) o.validator.checkResponse(entry.method, entry.path, r.status, r.body);
       entry.status = r.status;
-      const text = r.body === undefined ? "" : JSON.stringify(r.body);
+      const encoded = r.body === undefined ? undefined : codec.encode(r.body);
+      const text = encoded?.text ?? "";
       res.writeHead(r.status, {
-        ...(text ? { "content-type": "application/json; charset=utf-8" } : {}),
+        ...(encoded ? { "content-type": encoded.contentType } : {}),
         ...o.headers?.(),
         ...r.headers,
       });
@@ -75,6 +94,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     }
     const fault = faults.decide(entry.method, entry.path);
     if (fault === "reset") return void req.socket.destroy();
+    if ((fault === "429" || fault === "500") && o.faultResponse) return send(o.faultResponse(fault));
     if (fault === "429")
       return send({
         status: 429,
@@ -113,6 +133,17 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
       }),
   };
 }
+
+const JSON_CODEC: SimCodec = {
+  decode(raw) {
+    try {
+      return raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return raw;
+    }
+  },
+  encode: (body) => ({ text: JSON.stringify(body), contentType: "application/json; charset=utf-8" }),
+};
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

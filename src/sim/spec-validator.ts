@@ -22,7 +22,7 @@ interface Operation {
   requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> };
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
 }
-type OpenApi = { paths: Record<string, Record<string, Operation>> };
+type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
 
 export interface Violation {
   direction: "request" | "response";
@@ -55,6 +55,8 @@ export class SpecValidator {
   private readonly ajv: InstanceType<typeof Ajv>;
   private readonly cache = new Map<object, ValidateFunction>();
   private readonly routes: { re: RegExp; template: string; literal: number }[];
+  /** Path part of the spec's server URL (Hetzner: "/v1"); spec paths are relative to it. */
+  private readonly basePath: string;
 
   constructor(opts: SpecValidatorOptions) {
     const file = path.join(opts.specsDir ?? defaultSpecsDir(), opts.spec);
@@ -70,6 +72,7 @@ export class SpecValidator {
       formats: { float: true, double: true, int32: true, int64: true },
     });
     addFormats(this.ajv);
+    this.basePath = new URL(this.doc.servers?.[0]?.url ?? "http://x/").pathname.replace(/\/+$/, "");
     this.routes = Object.keys(this.doc.paths).map((template) => ({
       template,
       re: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`),
@@ -78,7 +81,9 @@ export class SpecValidator {
   }
 
   /** The operation for a concrete path; literal segments win over templates. */
-  match(method: string, pathname: string): { template: string; op: Operation } | undefined {
+  match(method: string, fullPath: string): { template: string; op: Operation } | undefined {
+    if (!fullPath.startsWith(`${this.basePath}/`)) return undefined;
+    const pathname = fullPath.slice(this.basePath.length);
     const hits = this.routes.filter((r) => r.re.test(pathname)).sort((a, b) => b.literal - a.literal);
     for (const h of hits) {
       const op = this.doc.paths[h.template]?.[method.toLowerCase()];
@@ -99,7 +104,7 @@ export class SpecValidator {
       for (const key of new Set(query.keys())) {
         const p = params.find((x) => x.name === key);
         if (!p) add(`unknown query parameter ${key}`);
-        else if (p.schema) this.check(p.schema, coerce(query.get(key) ?? "", p.schema), `query ${key}`, add);
+        else if (p.schema) this.check(p.schema, queryValue(query.getAll(key), p.schema), `query ${key}`, add);
       }
       for (const p of params) if (p.required && !query.has(p.name)) add(`missing query parameter ${p.name}`);
       const schema = m.op.requestBody?.content?.["application/json"]?.schema;
@@ -116,7 +121,10 @@ export class SpecValidator {
     const add = (message: string) => found.push({ direction: "response", method, path: pathname, message });
     const m = this.match(method, pathname);
     if (m) {
-      const r = m.op.responses[String(status)] ?? m.op.responses.default;
+      // OpenAPI status ranges: Hetzner declares only "4xx"/"5xx" for errors.
+      const range = `${Math.floor(status / 100)}`;
+      const rs = m.op.responses;
+      const r = rs[String(status)] ?? rs[`${range}XX`] ?? rs[`${range}xx`] ?? rs.default;
       if (!r) add(`status ${status} is not declared`);
       const schema = r?.content?.["application/json"]?.schema;
       if (schema && body === undefined) add(`status ${status} must have a JSON body`);
@@ -138,6 +146,13 @@ export class SpecValidator {
       add(`${where}: ${errs.join("; ")}`);
     }
   }
+}
+
+/** A query parameter as its schema sees it: arrays come as repeated keys (OpenAPI form, explode). */
+function queryValue(raw: string[], schema: object): unknown {
+  const s = schema as { type?: string; items?: object };
+  if (s.type === "array") return raw.map((v) => coerce(v, s.items ?? {}));
+  return coerce(raw[0] ?? "", schema);
 }
 
 function coerce(raw: string, schema: object): unknown {

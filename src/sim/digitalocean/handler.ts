@@ -1,5 +1,5 @@
 /** DigitalOcean API v2 routes over DoState: the subset spuff uses, with DO's error shapes. */
-import { createHash } from "node:crypto";
+import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
 import { IMAGES, REGIONS, SIZES } from "./catalog.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
@@ -129,9 +129,8 @@ async function createDroplet(st: DoState, body: Body): Promise<SimResponse> {
 
 function createKey(st: DoState, body: Body): SimResponse {
   const pub = String(body.public_key ?? "").trim();
-  const blob = Buffer.from(pub.split(/\s+/)[1] ?? "", "base64");
-  if (blob.length === 0) return invalid("Key invalid, key should be of the format `type key [comment]`");
-  const fingerprint = createHash("md5").update(blob).digest("hex").match(/../g)?.join(":") ?? "";
+  const fingerprint = md5Fingerprint(pub);
+  if (!fingerprint) return invalid("Key invalid, key should be of the format `type key [comment]`");
   if ([...st.keys.values()].some((k) => k.fingerprint === fingerprint))
     return invalid("SSH Key is already in use on your account");
   const id = st.nextId();
