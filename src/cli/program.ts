@@ -217,14 +217,16 @@ const defineSnapshot: Define = (program, deps) => {
 const defineUp: Define = (program, deps) => {
   program
     .command("up")
-    .description("plan a new instance (--dry-run prints the plan and the exact user-data)")
+    .description("create an instance, wait until SSH and cloud-init are done, and connect")
     .argument("[name]", "instance name (default: spuff-<8 hex>)")
     .addOption(new Option("--provider <name>", "cloud provider").choices(PROVIDERS))
     .option("--region <region>", "region / location")
     .option("--size <size>", "instance size / type")
     .option("--image <image>", "image slug or id")
+    .option("--snapshot <id>", "start from a snapshot (spuff snapshot list)")
+    .option("--no-connect", "stop when ready and print how to connect")
     .option("--dry-run", "print the plan and user-data; call no provider")
-    .option("--json", "print the plan as JSON")
+    .option("--json", "NDJSON progress events, then the result (with --dry-run: the plan)")
     .action(async (name, opts) => {
       const { runUp } = await import("../commands/up.ts");
       await runUp(deps, name, opts);

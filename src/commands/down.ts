@@ -6,6 +6,7 @@ import type { Deps } from "../cli/deps.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
+import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 
 export interface DownOptions {
   /** Forget the local record even if the provider call fails (e.g. the account was closed). */
@@ -33,6 +34,12 @@ export async function runDown(deps: Deps, name: string, opts: DownOptions = {}):
     }
   }
   store.remove(rec.id);
+  // Its Host block and pinned key leave ~/.ssh's view with it.
+  const settings = await deps.settings();
+  syncSshFiles(
+    deps.paths,
+    hostEntries(store.list(), { identityFile: settings.sshKeyPath, forwardAgent: settings.forwardAgent }),
+  );
   if (deps.json)
     return printJson(deps.io, {
       name,

@@ -1,13 +1,17 @@
 /**
- * `spuff up --dry-run`: the plan and the exact user-data, without calling any provider.
- * (Creating instances lands with the orchestration issue; until then `up` requires --dry-run.)
+ * `spuff up [name]`: create an instance and wait until SSH and cloud-init are done (the work is in
+ * up/bring-up.ts; this file parses, renders progress and connects). `--dry-run` prints the plan
+ * and the exact user-data without calling any provider.
  */
 import fs from "node:fs";
 import type { Deps } from "../cli/deps.ts";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import type { ProviderName } from "../config/schema.ts";
-import { UsageError, UserError } from "../core/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { providerFromDeps } from "../providers/from-deps.ts";
+import { hostAlias } from "../ssh/ssh-config.ts";
+import { bringUp, type PhaseEvent } from "../up/bring-up.ts";
 import { generateName, planUp } from "../up/plan.ts";
 
 export interface UpCommandOptions {
@@ -16,6 +20,9 @@ export interface UpCommandOptions {
   size?: string;
   image?: string;
   dryRun?: boolean;
+  snapshot?: string;
+  /** --no-connect: stop once ready and print how to connect. */
+  connect?: boolean;
 }
 
 function readPublicKey(privateKeyPath: string): string {
@@ -30,14 +37,7 @@ function readPublicKey(privateKeyPath: string): string {
 }
 
 export async function runUp(deps: Deps, name: string | undefined, opts: UpCommandOptions): Promise<void> {
-  if (!opts.dryRun) {
-    throw new UsageError(
-      "Creating instances is not available in this version; only `spuff up --dry-run` is",
-      {
-        hint: "Run `spuff up --dry-run` to see the plan and the exact user-data.",
-      },
-    );
-  }
+  if (!opts.dryRun) return runUpForReal(deps, name, opts);
   const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
   const plan = planUp(
     settings,
@@ -71,4 +71,82 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
       `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n`,
   );
   deps.io.out.write(plan.userData);
+}
+
+async function runUpForReal(deps: Deps, name: string | undefined, opts: UpCommandOptions): Promise<void> {
+  const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
+  const userPublicKey = readPublicKey(settings.sshKeyPath);
+  const store = await deps.state();
+  const instanceName = name ?? generateName();
+  if (store.getByName(instanceName)) {
+    throw new UserError("instance_exists", `An instance named ${instanceName} already exists.`, {
+      hint: `Pick another name, or remove it first: spuff down ${instanceName}`,
+    });
+  }
+  const provider = await providerFromDeps(deps, settings.provider);
+  const render = progressRenderer(deps);
+  const { record, conn, ms } = await bringUp({
+    settings,
+    provider,
+    store,
+    clock: deps.clock,
+    paths: deps.paths,
+    env: deps.env,
+    options: {
+      name: instanceName,
+      region: opts.region,
+      size: opts.size,
+      image: opts.image,
+      snapshot: opts.snapshot,
+    },
+    userPublicKey,
+    onEvent: render,
+  });
+  try {
+    const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
+    if (deps.json) {
+      printJson(deps.io, {
+        event: "ready",
+        name: record.name,
+        provider: record.provider,
+        ip: record.ip,
+        ms,
+        ssh: `ssh ${hostAlias(record.name)}`,
+      });
+      return;
+    }
+    deps.io.err.write(
+      `Ready in ${(ms / 1000).toFixed(1)}s: ${record.name} (${record.provider}, ${record.ip})\n`,
+    );
+    if (!interactive) {
+      deps.io.out.write(
+        `Connect with: spuff ssh ${record.name}   (or: ssh ${hostAlias(record.name)} after spuff ssh-config install)\n`,
+      );
+      return;
+    }
+    const { shell } = await import("../ssh/shell.ts");
+    const code = await shell(conn, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      term: deps.env.TERM,
+    });
+    process.exitCode = code;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** NDJSON events with --json; otherwise one line per finished phase on stderr. */
+function progressRenderer(deps: Deps): (e: PhaseEvent) => void {
+  return (e) => {
+    if (deps.json) {
+      deps.io.out.write(`${JSON.stringify({ event: "phase", ...e })}\n`);
+      return;
+    }
+    if (e.status === "start") return;
+    const mark = e.status === "done" ? "✓" : "✗";
+    const secs = e.ms !== undefined ? ` ${(e.ms / 1000).toFixed(1)}s` : "";
+    deps.io.err.write(`${mark} ${e.phase}${secs}${e.detail ? `  ${e.detail}` : ""}\n`);
+  };
 }

@@ -1,0 +1,233 @@
+/**
+ * `spuff up`, the seed's data flow as named, timed phases: generate cloud-config → intent record
+ * → create instance → wait ready → wait SSH → login (pinned host key) → wait for cloud-init →
+ * ready (ssh_config entry written). The intent record goes to state *before* the provider call and
+ * gets the provider id right after, and the instance carries spuff's labels and a unique name, so
+ * an interruption never leaves a billable instance spuff cannot find.
+ */
+
+import { generateHostKey } from "../cloudinit/host-key.ts";
+import type { Settings } from "../config/resolve.ts";
+import type { Clock } from "../core/clock.ts";
+import { UserError } from "../core/errors.ts";
+import type { Paths } from "../core/paths.ts";
+import type { Provider } from "../providers/types.ts";
+import type { Connection } from "../ssh/connection.ts";
+import { exec } from "../ssh/exec.ts";
+import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
+import { waitForLogin, waitForPort } from "../ssh/wait.ts";
+import type { InstanceStore } from "../state/instances.ts";
+import type { InstanceRecord } from "../state/types.ts";
+import { toImageSpec } from "./image-spec.ts";
+import { planUp, type UpOptions } from "./plan.ts";
+
+export const UP_PHASES = [
+  "generate_cloud_config",
+  "create_instance",
+  "wait_ready",
+  "wait_ssh",
+  "login",
+  "wait_cloud_init",
+] as const;
+export type UpPhase = (typeof UP_PHASES)[number];
+
+export interface PhaseEvent {
+  phase: UpPhase;
+  status: "start" | "done" | "failed";
+  /** Duration of the phase (done/failed). */
+  ms?: number;
+  detail?: string;
+}
+
+export interface BringUpInputs {
+  settings: Settings;
+  provider: Provider;
+  store: InstanceStore;
+  clock: Clock;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+  options: UpOptions & { snapshot?: string };
+  userPublicKey: string;
+  onEvent(e: PhaseEvent): void;
+}
+
+export interface BringUpResult {
+  record: InstanceRecord;
+  conn: Connection;
+  /** Total wall time from the first phase to ready. */
+  ms: number;
+}
+
+/** Where `up` stopped: the phase, and the last cloud-init output lines when there are any. */
+export class UpFailedError extends UserError {
+  constructor(phase: UpPhase, cause: unknown, cloudInitTail?: string) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      "up_failed",
+      `spuff up failed during ${phase}: ${why}${cloudInitTail ? `\n--- last cloud-init output ---\n${cloudInitTail}` : ""}`,
+      {
+        cause,
+        hint: "The instance is kept for inspection: `spuff list`, then `spuff down NAME` to remove it.",
+        details: { phase },
+      },
+    );
+  }
+}
+
+export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
+  const { settings, provider, store, clock } = i;
+  const started = clock.now();
+  let current: UpPhase = "generate_cloud_config";
+  let recordId: string | undefined;
+  let conn: Connection | undefined;
+
+  const phase = async <T>(name: UpPhase, work: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
+    current = name;
+    const t0 = clock.now();
+    i.onEvent({ phase: name, status: "start" });
+    if (recordId) store.update(recordId, { phase: name });
+    const r = await work();
+    i.onEvent({
+      phase: name,
+      status: "done",
+      ms: clock.now() - t0,
+      ...(detail ? { detail: detail(r) } : {}),
+    });
+    return r;
+  };
+
+  try {
+    // 1. Cloud-config as data, with a host key generated here and pinned from the first byte.
+    const hostKey = generateHostKey();
+    const plan = await phase(
+      "generate_cloud_config",
+      async () => planUp(settings, i.options, { now: clock.now(), userPublicKey: i.userPublicKey, hostKey }),
+      (p) => `${p.encoded.bytes} bytes of user-data`,
+    );
+
+    // 2. Intent record before any billable call.
+    const record = store.save({
+      name: plan.name,
+      provider: plan.provider,
+      providerId: null,
+      region: plan.region,
+      size: plan.size,
+      image: i.options.snapshot ?? plan.image,
+      ip: null,
+      sshPort: 22,
+      sshUser: plan.sshUser,
+      status: "creating",
+      phase: "create_instance",
+      tags: plan.labels,
+      hostKey: plan.hostPublicKey,
+      idleTimeoutMs: plan.idleTimeoutMs,
+      createdAt: plan.createdAt,
+      readyAt: null,
+      deadlineAt: plan.deadlineAt,
+      error: null,
+    });
+    recordId = record.id;
+
+    // 3. Create, and remember the provider's id at once.
+    const created = await phase(
+      "create_instance",
+      () =>
+        provider.createInstance({
+          name: plan.name,
+          region: plan.region,
+          size: plan.size,
+          image: toImageSpec(plan.image, i.options.snapshot),
+          userData: plan.userData,
+          labels: plan.labels,
+          sshPublicKey: i.userPublicKey,
+        }),
+      (c) => `id ${c.id}`,
+    );
+    store.update(record.id, { providerId: created.id, status: "provisioning" });
+
+    // 4. Active with an address.
+    const ready = await phase(
+      "wait_ready",
+      () => provider.waitReady(created.id, { timeoutMs: settings.timeouts.sshPortMs }),
+      (r) => `${r.ip}`,
+    );
+    const ip = ready.ip as string;
+    store.update(record.id, { ip });
+
+    // 5. sshd answers (its banner, not just an open port).
+    await phase("wait_ssh", () => waitForPort(ip, 22, { timeoutMs: settings.timeouts.sshPortMs }));
+
+    // 6. Login with the pinned host key (the user exists once cloud-init made it).
+    conn = await phase("login", () =>
+      waitForLogin(
+        {
+          host: ip,
+          user: plan.sshUser,
+          privateKeyPath: settings.sshKeyPath,
+          agentSocket: i.env.SSH_AUTH_SOCK,
+          pinnedHostKey: plan.hostPublicKey,
+          forwardAgent: settings.forwardAgent,
+        },
+        { timeoutMs: settings.timeouts.sshLoginMs },
+      ),
+    );
+
+    // 7. cloud-init finished without errors.
+    const openConn = conn;
+    await phase(
+      "wait_cloud_init",
+      () => waitCloudInit(openConn, settings.timeouts.cloudInitMs),
+      (s) => s,
+    );
+
+    // 8. Ready: state and the ssh_config entry that makes `ssh spuff-NAME` work.
+    const final = store.update(record.id, {
+      status: "ready",
+      phase: null,
+      readyAt: new Date(clock.now()).toISOString(),
+    }) as InstanceRecord;
+    syncSshFiles(
+      i.paths,
+      hostEntries(store.list(), { identityFile: settings.sshKeyPath, forwardAgent: settings.forwardAgent }),
+    );
+    return { record: final, conn, ms: clock.now() - started };
+  } catch (err) {
+    i.onEvent({ phase: current, status: "failed", detail: err instanceof Error ? err.message : String(err) });
+    const tail = conn ? await cloudInitTail(conn) : undefined;
+    await conn?.close();
+    if (recordId) {
+      store.update(recordId, { status: "failed", error: err instanceof Error ? err.message : String(err) });
+    }
+    throw err instanceof UpFailedError ? err : new UpFailedError(current, err, tail);
+  }
+}
+
+/** `cloud-init status --wait`: done → ok; error/degraded → the errors cloud-init reports. */
+async function waitCloudInit(conn: Connection, timeoutMs: number): Promise<string> {
+  const r = await exec(conn, "cloud-init status --wait --format=json", { timeoutMs });
+  let parsed: { status?: string; errors?: unknown[] } = {};
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    throw new UserError(
+      "cloud_init_status",
+      `cloud-init status printed no JSON (exit ${r.exitCode}): ${r.stderr.trim()}`,
+    );
+  }
+  if (parsed.status !== "done" || (parsed.errors ?? []).length > 0) {
+    throw new UserError(
+      "cloud_init_failed",
+      `cloud-init ended with status ${parsed.status}: ${JSON.stringify(parsed.errors ?? [])}`,
+    );
+  }
+  return "status done, no errors";
+}
+
+async function cloudInitTail(conn: Connection): Promise<string | undefined> {
+  try {
+    const r = await exec(conn, "sudo -n tail -n 20 /var/log/cloud-init-output.log", { timeoutMs: 10_000 });
+    return r.stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
