@@ -234,6 +234,69 @@ const defineUp: Define = (program, deps) => {
 };
 
 /** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
+const defineImage: Define = (program, deps) => {
+  const image = program.command("image").description("local machine images (for the local provider)");
+  image
+    .command("build")
+    .description("build a Debian image from Debian's packages (debootstrap; needs root)")
+    .option("--distro <name>", "image to build", "debian-12")
+    .option("--mirror <url>", "Debian mirror (default http://deb.debian.org/debian, or $SPUFF_DEBIAN_MIRROR)")
+    .option("--force", "rebuild even if it exists (refused while machines use it)")
+    .option("--json", "print the image as JSON")
+    .action(async (opts) => {
+      const { runImageBuild } = await import("../commands/image.ts");
+      await runImageBuild(deps, opts);
+    });
+  image
+    .command("list")
+    .alias("ls")
+    .description("list built images and saved machine snapshots")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runImageList } = await import("../commands/image.ts");
+      await runImageList(deps);
+    });
+  image
+    .command("rm")
+    .description("remove an image (refused while machines or snapshots use it)")
+    .argument("<name>", "image name, from `spuff image list`")
+    .option("--json", "print the result as JSON")
+    .action(async (name) => {
+      const { runImageRm } = await import("../commands/image.ts");
+      await runImageRm(deps, name);
+    });
+};
+
+const defineLocal: Define = (program, deps) => {
+  const local = program.command("local").description("the real machines behind the local provider");
+  local
+    .command("list")
+    .alias("ls")
+    .description("list local machines (running or left by an interrupted command)")
+    .option("--json", "print as JSON")
+    .action(async () => {
+      const { runLocalList } = await import("../commands/local.ts");
+      await runLocalList(deps);
+    });
+  local
+    .command("destroy")
+    .description("stop machines and remove everything they had")
+    .argument("<id...>", "machine ids, from `spuff local list`")
+    .option("--json", "print the result as JSON")
+    .action(async (ids) => {
+      const { runLocalDestroy } = await import("../commands/local.ts");
+      await runLocalDestroy(deps, ids);
+    });
+  local
+    .command("gc")
+    .description("clean what interrupted or stopped machines left (processes, mounts, namespaces)")
+    .option("--json", "print what was cleaned as JSON")
+    .action(async () => {
+      const { runLocalGc } = await import("../commands/local.ts");
+      await runLocalGc(deps);
+    });
+};
+
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
@@ -243,4 +306,6 @@ const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["down"], define: defineDown },
   { names: ["snapshot"], define: defineSnapshot },
   { names: ["ssh-config"], define: defineSshConfig },
+  { names: ["image"], define: defineImage },
+  { names: ["local"], define: defineLocal },
 ];

@@ -9,9 +9,9 @@
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import type { Settings } from "../config/resolve.ts";
 import type { Clock } from "../core/clock.ts";
-import { UserError } from "../core/errors.ts";
+import { isSpuffError, UserError } from "../core/errors.ts";
 import type { Paths } from "../core/paths.ts";
-import type { Provider } from "../providers/types.ts";
+import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { exec } from "../ssh/exec.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
@@ -58,19 +58,20 @@ export interface BringUpResult {
   ms: number;
 }
 
-/** Where `up` stopped: the phase, and the last cloud-init output lines when there are any. */
+/** Where `up` stopped: the phase, the cause's own hint, and the last cloud-init lines if any. */
 export class UpFailedError extends UserError {
-  constructor(phase: UpPhase, cause: unknown, cloudInitTail?: string) {
+  constructor(phase: UpPhase, cause: unknown, o: { cloudInitTail?: string; instanceKept: boolean }) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(
-      "up_failed",
-      `spuff up failed during ${phase}: ${why}${cloudInitTail ? `\n--- last cloud-init output ---\n${cloudInitTail}` : ""}`,
-      {
-        cause,
-        hint: "The instance is kept for inspection: `spuff list`, then `spuff down NAME` to remove it.",
-        details: { phase },
-      },
-    );
+    const tail = o.cloudInitTail ? `\n--- last cloud-init output ---\n${o.cloudInitTail}` : "";
+    const causeHint = isSpuffError(cause) ? cause.hint : undefined;
+    const kept = o.instanceKept
+      ? "The instance is kept for inspection: `spuff list`, then `spuff down NAME` to remove it."
+      : undefined;
+    super("up_failed", `spuff up failed during ${phase}: ${why}${tail}`, {
+      cause,
+      hint: [causeHint, kept].filter(Boolean).join("\n") || undefined,
+      details: { phase, instance_kept: o.instanceKept },
+    });
   }
 }
 
@@ -195,11 +196,41 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     i.onEvent({ phase: current, status: "failed", detail: err instanceof Error ? err.message : String(err) });
     const tail = conn ? await cloudInitTail(conn) : undefined;
     await conn?.close();
-    if (recordId) {
-      store.update(recordId, { status: "failed", error: err instanceof Error ? err.message : String(err) });
-    }
-    throw err instanceof UpFailedError ? err : new UpFailedError(current, err, tail);
+    const instanceKept = recordId ? await settleFailedRecord(i, recordId, err) : false;
+    throw err instanceof UpFailedError
+      ? err
+      : new UpFailedError(current, err, { cloudInitTail: tail, instanceKept });
   }
+}
+
+/**
+ * After a failure: if the provider never returned an id, ask it whether an instance of that name
+ * exists anyway (a lost create response). None → the intent record is dropped; one → the record
+ * keeps its id, marked failed, so `down` can remove it. Returns whether an instance exists.
+ */
+async function settleFailedRecord(i: BringUpInputs, recordId: string, err: unknown): Promise<boolean> {
+  const error = err instanceof Error ? err.message : String(err);
+  const rec = i.store.get(recordId);
+  if (!rec) return false;
+  if (!rec.providerId) {
+    let listing: ProviderInstance[] | undefined;
+    try {
+      listing = await i.provider.listInstances();
+    } catch {
+      listing = undefined; // Unknown: keep the intent record, gc reconciles later.
+    }
+    const found = listing?.find((x) => x.name === rec.name);
+    if (listing && !found) {
+      i.store.remove(recordId);
+      return false;
+    }
+    if (found) {
+      i.store.update(recordId, { providerId: found.id, ip: found.ip, status: "failed", error });
+      return true;
+    }
+  }
+  i.store.update(recordId, { status: "failed", error });
+  return true;
 }
 
 /** `cloud-init status --wait`: done → ok; error/degraded → the errors cloud-init reports. */
