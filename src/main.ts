@@ -14,8 +14,10 @@ async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const io = processIO(env);
   // Flags are parsed by commander later; these two shape error output, so peek at them first.
-  const verbose = argv.includes("-v") || argv.includes("--verbose");
-  const json = argv.includes("--json");
+  // Anything after `--` belongs to a remote command (spuff exec), not to spuff.
+  const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  const verbose = own.includes("-v") || own.includes("--verbose");
+  const json = own.includes("--json");
   const logLevel = verbose ? "debug" : (parseLogLevel(env.SPUFF_LOG) ?? "warn");
   const deps = createDeps({ io, env, logLevel, json });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { defaultSettings } from "./config.ts";
 import { IdleTracker } from "./idle.ts";
 import { createSupervisor } from "./supervisor.ts";
 import type { TeardownExecutor } from "./teardown-executor.ts";
+import { probeInDir } from "./testing/probe-dir.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -16,7 +17,6 @@ afterAll(() => {
 function setup(over: { provider?: string; teardown?: "destroy" | "poweroff"; deleteFails?: boolean } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "spuff-sup-"));
   dirs.push(dir);
-  mkdirSync(path.join(dir, "pts"));
   const clock = new FakeClock();
   const calls: string[] = [];
   const executor: TeardownExecutor = {
@@ -42,12 +42,7 @@ function setup(over: { provider?: string; teardown?: "destroy" | "poweroff"; del
     settings,
     tracker,
     executor,
-    probe: {
-      ptsDir: path.join(dir, "pts"),
-      tcpFiles: [path.join(dir, "tcp")],
-      sshPort: 22,
-      keepaliveFile: path.join(dir, "keepalive"),
-    },
+    probe: probeInDir(dir),
     reaperTokenAvailable: async () => true,
     cpuPercent: async () => cpu.pct,
     cpuWindowMs: 120_000,

@@ -1,7 +1,7 @@
 /**
  * The side-effecting half of teardown. The interface is what the supervisor calls; the real
- * implementation below shells out to `wall`/`systemctl` and calls the provider API, and is not
- * exercised by tests (it would power off the machine running them).
+ * implementation below shells out to `wall`/`systemctl` (not exercised by tests: it would power
+ * off the machine running them) and calls the provider API (tested against the simulator).
  */
 import { spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
@@ -24,7 +24,11 @@ export interface TeardownExecutor {
   deleteViaApi(settings: AgentSettings): Promise<void>;
 }
 
-/** Metadata service paths (instance id as plain text) and API endpoints per provider; both bases overridable. */
+/**
+ * Metadata service paths (instance id as plain text) and API endpoints per provider; both bases
+ * overridable. `api` is the same base URL the CLI's client takes (DIGITALOCEAN_API_URL,
+ * HCLOUD_ENDPOINT), so the CLI can hand its own endpoint to the agent unchanged.
+ */
 const PROVIDER_API: Record<string, { metadata: string; idPath: string; api: string; deletePath: string }> = {
   // https://docs.digitalocean.com/reference/api/metadata-api/ and /reference/api/api-reference/#operation/droplets_destroy
   digitalocean: {
@@ -37,8 +41,8 @@ const PROVIDER_API: Record<string, { metadata: string; idPath: string; api: stri
   hetzner: {
     metadata: "http://169.254.169.254",
     idPath: "/hetzner/v1/metadata/instance-id",
-    api: "https://api.hetzner.cloud",
-    deletePath: "/v1/servers/",
+    api: "https://api.hetzner.cloud/v1",
+    deletePath: "/servers/",
   },
 };
 

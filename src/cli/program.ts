@@ -8,7 +8,7 @@ import type { Deps } from "./deps.ts";
 
 const PROVIDERS = ["local", "digitalocean", "hetzner", "aws"] as const;
 
-type Define = (program: Command, deps: Deps) => void;
+type Define = (program: Command, deps: Deps, argv: readonly string[]) => void;
 
 /**
  * Build the program. Defining every command costs a few ms of start-up, so when the first argument
@@ -45,7 +45,7 @@ Environment:
 
   const first = argv.find((a) => !a.startsWith("-"));
   const chosen = COMMANDS.filter((c) => c.names.includes(first ?? ""));
-  for (const c of chosen.length > 0 ? chosen : COMMANDS) c.define(program, deps);
+  for (const c of chosen.length > 0 ? chosen : COMMANDS) c.define(program, deps, argv);
   return program;
 }
 
@@ -297,6 +297,36 @@ const defineLocal: Define = (program, deps) => {
     });
 };
 
+const defineSsh: Define = (program, deps) => {
+  program
+    .command("ssh")
+    .description("open a shell on an instance (host key pinned, agent forwarded per config)")
+    .argument("[name]", "instance name (default: the only one)")
+    .action(async (name) => {
+      const { runSsh } = await import("../commands/ssh.ts");
+      await runSsh(deps, name);
+    });
+};
+
+const defineExec: Define = (program, deps, argv) => {
+  program
+    .command("exec")
+    .description("run a command on an instance; its exit code becomes spuff's")
+    .usage("[name] -- <command> [args...]")
+    .argument("[args...]", "instance name, then -- and the command")
+    .option("--json", "print stdout, stderr and the exit code as JSON")
+    .allowUnknownOption()
+    .action(async () => {
+      // Split the raw argv at `--`: commander would otherwise read the command's own flags.
+      const rest = argv.slice(argv.indexOf("exec") + 1);
+      const dash = rest.indexOf("--");
+      const before = (dash === -1 ? rest : rest.slice(0, dash)).filter((a) => a !== "--json");
+      const command = dash === -1 ? [] : rest.slice(dash + 1);
+      const { runExec } = await import("../commands/ssh.ts");
+      await runExec(deps, before, command);
+    });
+};
+
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
@@ -306,6 +336,8 @@ const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["down"], define: defineDown },
   { names: ["snapshot"], define: defineSnapshot },
   { names: ["ssh-config"], define: defineSshConfig },
+  { names: ["ssh"], define: defineSsh },
+  { names: ["exec"], define: defineExec },
   { names: ["image"], define: defineImage },
   { names: ["local"], define: defineLocal },
 ];

@@ -77,7 +77,8 @@ export interface HttpFailure {
   method: string;
   path: string;
   status: number;
-  body: { id?: string; message?: string; request_id?: string } | undefined;
+  /** The parsed error body: DigitalOcean's `{id, message, request_id}`; other providers read their own keys. */
+  body: { id?: string; message?: string; request_id?: string; [key: string]: unknown } | undefined;
   requestId?: string;
   retryAfterMs?: number;
   hints: ProviderHints;

@@ -14,5 +14,7 @@ export async function providerFromDeps(deps: Deps, name?: string): Promise<Provi
     clock: deps.clock,
     log: deps.log,
     timeoutMs: s.timeouts.providerApiMs,
+    region: s.region,
+    profile: s.file.aws?.profile,
   });
 }

@@ -5,8 +5,9 @@
  */
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import { errorFromResponse, ProviderError, type ProviderHints } from "./errors.ts";
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, serverDelay } from "./retry-timing.ts";
+import { errorFromResponse, type HttpFailure, ProviderError, type ProviderHints } from "./errors.ts";
+import { withRetries } from "./retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy, serverDelay } from "./retry-timing.ts";
 
 export interface HttpClientOptions {
   provider: string;
@@ -23,6 +24,8 @@ export interface HttpClientOptions {
   /** Jitter source in [0,1), injectable for tests. */
   random?: () => number;
   hints?: ProviderHints;
+  /** Turns an error response into a ProviderError when the provider's error body has its own codes. */
+  classify?: (f: HttpFailure) => ProviderError;
 }
 
 export type Query = Record<string, string | number | undefined>;
@@ -104,12 +107,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         attempt: attempts,
       });
       if (res.ok) return { status: res.status, body: body as T, headers: res.headers };
-      throw errorFromResponse({
+      throw (opts.classify ?? errorFromResponse)({
         provider: opts.provider,
         method,
         path,
         status: res.status,
-        body: body as { id?: string; message?: string } | undefined,
+        body: body as HttpFailure["body"],
         requestId: res.headers.get("x-request-id") ?? undefined,
         retryAfterMs: serverDelay(res.headers, clock.now(), res.status),
         hints: opts.hints ?? {},
@@ -142,25 +145,22 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   ): Promise<HttpResponse<T>> {
     const idempotent = o.idempotent ?? !["POST", "PATCH"].includes(method);
     const target = url(path, o.query);
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt<T>(method, path, target, o);
-      } catch (err) {
-        if (!(err instanceof ProviderError) || !err.retryable || n >= policy.maxAttempts) throw err;
-        // A 429 was refused before processing, so re-sending is safe even for a create.
-        const unknownOutcome = err.kind !== "rate_limit";
-        if (!idempotent && unknownOutcome) {
-          if (!o.recover) throw err;
-          const found = await o.recover();
-          if (found !== undefined) return { status: 200, body: found, headers: new Headers() };
-        }
-        const asked = err.retryAfterMs;
-        if (asked !== undefined && asked > policy.maxServerDelayMs) throw err;
-        const delay = asked ?? backoffDelay(policy, n, random);
-        opts.log?.debug("http retry", { method, path, attempt: n, delayMs: delay, reason: err.kind });
-        await clock.sleep(delay, o.signal);
-      }
-    }
+    const recover = o.recover;
+    return withRetries<HttpResponse<T>>(
+      { policy, clock, random, log: opts.log },
+      {
+        attempt: () => attempt<T>(method, path, target, o),
+        idempotent,
+        recover:
+          recover &&
+          (async () => {
+            const found = await recover();
+            return found === undefined ? undefined : { status: 200, body: found, headers: new Headers() };
+          }),
+        signal: o.signal,
+        label: { method, path },
+      },
+    );
   }
 
   return {

@@ -19,6 +19,10 @@ export interface ProviderFactoryOptions {
   baseUrl?: string;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** The configured region (Settings.region): where a regional API (AWS) lists by default. */
+  region?: string;
+  /** AWS shared-config profile from spuff's config (aws.profile); AWS_PROFILE still wins. */
+  profile?: string;
 }
 
 export type ProviderFactory = (opts: ProviderFactoryOptions) => Promise<Provider>;
@@ -26,6 +30,8 @@ export type ProviderFactory = (opts: ProviderFactoryOptions) => Promise<Provider
 const FACTORIES: Record<string, ProviderFactory> = {
   local: async (o) => (await import("./local/index.ts")).createLocalProvider(o),
   digitalocean: async (o) => (await import("./digitalocean/index.ts")).createDigitalOceanProvider(o),
+  hetzner: async (o) => (await import("./hetzner/index.ts")).createHetznerProvider(o),
+  aws: async (o) => (await import("./aws/index.ts")).createAwsProvider(o),
 };
 
 export function providerNames(): string[] {

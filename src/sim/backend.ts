@@ -18,6 +18,13 @@ export interface MachineBackend {
   destroy(instanceId: string): Promise<void>;
   /** Destroys every machine this backend started (simulator shutdown). */
   close(): Promise<void>;
+  /**
+   * Optional: subscribe to machines stopping on their own (the guest powered off, as the agent's
+   * idle teardown does). The EC2 simulator ends an instance launched with
+   * InstanceInitiatedShutdownBehavior=terminate when it fires. Backends that cannot notice a
+   * guest poweroff leave it out.
+   */
+  onStopped?(listener: (instanceId: string) => void): void;
 }
 
 /** Allocates 127.0.0.N (N = 2…254, then 127.0.1.x …) without booting anything. */

@@ -43,6 +43,11 @@ export class FaultInjector {
     return this.opts.slowMs ?? 200;
   }
 
+  /** Queue more scripted faults, e.g. for paths that name ids known only once the run has started. */
+  schedule(...script: NonNullable<FaultOptions["script"]>): void {
+    this.script.push(...script);
+  }
+
   /** Decide the fault for one request. "reset-after" means: handle it, then drop the response. */
   decide(method: string, path: string): Fault {
     const i = this.script.findIndex((s) => s.method === method && s.path === path);

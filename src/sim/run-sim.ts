@@ -4,11 +4,19 @@
  */
 import { parseArgs } from "node:util";
 import { resolvePaths } from "../core/paths.ts";
+import { startAwsSim } from "./aws/index.ts";
 import type { MachineBackend } from "./backend.ts";
 import { noneBackend } from "./backend.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
+import { type HetznerSimOptions, startHetznerSim } from "./hetzner/index.ts";
 
-const SIMS = { digitalocean: startDigitalOceanSim } as const;
+const SIMS = {
+  digitalocean: startDigitalOceanSim,
+  // Clients sign with the simulator's key pair (SIM_ACCESS_KEY_ID / SIM_SECRET_ACCESS_KEY, or --token).
+  aws: startAwsSim,
+  // Prints the /v1 endpoint: what HCLOUD_ENDPOINT (spuff and the official hcloud CLI) takes.
+  hetzner: (o: HetznerSimOptions) => startHetznerSim(o).then((sim) => ({ ...sim, url: sim.endpoint })),
+} as const;
 
 export async function runSim(argv: string[]): Promise<{ url: string; close(): Promise<void> }> {
   const { values, positionals } = parseArgs({

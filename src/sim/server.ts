@@ -5,6 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "../core/clock.ts";
+import type { MachineBackend } from "./backend.ts";
 import { FaultInjector } from "./faults.ts";
 import type { SpecValidator } from "./spec-validator.ts";
 
@@ -54,6 +55,8 @@ export interface SimServerOptions {
   /** Answer requests that violate the spec with 400 (they are recorded either way). */
   strict?: boolean;
   port?: number;
+  /** Closed after the server by `close()`: no machine the simulator booted outlives it. */
+  backend?: MachineBackend;
 }
 
 export interface SimServer {
@@ -126,11 +129,13 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await o.backend?.close();
+    },
   };
 }
 

@@ -2,12 +2,12 @@
  * The DigitalOcean provider: `Provider` on top of DigitalOceanClient. Base URL from
  * DIGITALOCEAN_API_URL (the simulator sets it), token resolved by the caller.
  */
-import { systemClock } from "../../core/clock.ts";
 import { ProviderError } from "../errors.ts";
-import { createHttpClient } from "../http.ts";
+import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
-import type { Provider, ProviderInstance, Snapshot } from "../types.ts";
+import type { Provider, Snapshot } from "../types.ts";
 import { waitFor } from "../wait.ts";
+import { waitUntilReady } from "../wait-ready.ts";
 import { DigitalOceanClient } from "./client.ts";
 import { imageRef, instanceTag, labelsToTags, SPUFF_TAG, toInstance, toSnapshot } from "./map.ts";
 
@@ -20,24 +20,13 @@ const TOKEN_HINT =
 const SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 
 export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider {
-  if (!o.token) {
-    throw new ProviderError({
-      kind: "authentication",
-      provider: NAME,
+  const { http, clock } = providerHttp(o, {
+    provider: NAME,
+    baseUrl: o.env.DIGITALOCEAN_API_URL ?? DEFAULT_API_URL,
+    noToken: {
       message: "No DigitalOcean API token is configured.",
       hint: "Set DIGITALOCEAN_TOKEN, or store it with `spuff config set digitalocean.token -`.",
-    });
-  }
-  const clock = o.clock ?? systemClock;
-  const http = createHttpClient({
-    provider: NAME,
-    baseUrl: o.baseUrl ?? o.env.DIGITALOCEAN_API_URL ?? DEFAULT_API_URL,
-    token: o.token,
-    fetch: o.fetch,
-    clock,
-    log: o.log,
-    timeoutMs: o.timeoutMs,
-    retry: o.retry,
+    },
     hints: {
       authentication: TOKEN_HINT,
       invalidSize:
@@ -76,23 +65,11 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
       return (await api.listDroplets()).map(toInstance);
     },
     waitReady(id, w) {
-      return waitFor<ProviderInstance>({
-        clock,
-        timeoutMs: w.timeoutMs,
-        signal: w.signal,
-        what: `droplet ${id} to become active with a public IP`,
-        poll: async () => {
-          const i = await provider.getInstance(id);
-          if (!i)
-            throw new ProviderError({
-              kind: "not_found",
-              provider: NAME,
-              message: `Droplet not found: "${id}"`,
-            });
-          return i;
-        },
-        isDone: (i) => i.status === "active" && i.ip !== null,
-      });
+      return waitUntilReady(
+        { provider: NAME, noun: "droplet", clock, getInstance: provider.getInstance },
+        id,
+        w,
+      );
     },
     async createSnapshot(instanceId, name): Promise<Snapshot> {
       const action = await api.snapshotAction(instanceId, name);

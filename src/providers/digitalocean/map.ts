@@ -2,7 +2,7 @@
  * DigitalOcean wire shapes ↔ spuff's provider types. Pure functions, no I/O.
  * Shapes follow /work/shared/specs/digitalocean-openapi.spuff.yaml (only the fields we read).
  */
-import { createHash } from "node:crypto";
+import { md5Fingerprint } from "../ssh-fingerprint.ts";
 import type { ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
 
 export interface DoDroplet {
@@ -86,8 +86,4 @@ export function imageRef(image: ImageSpec): string | number {
 }
 
 /** The MD5 colon-hex fingerprint DigitalOcean reports for an OpenSSH public key line. */
-export function sshFingerprint(publicKey: string): string {
-  const blob = publicKey.trim().split(/\s+/)[1] ?? "";
-  const hex = createHash("md5").update(Buffer.from(blob, "base64")).digest("hex");
-  return hex.match(/../g)?.join(":") ?? "";
-}
+export const sshFingerprint = md5Fingerprint;

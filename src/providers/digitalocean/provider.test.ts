@@ -2,32 +2,17 @@
  * DigitalOcean specifics against its simulator (spec-validated): key reuse, lost-response
  * recovery, auth, 422 hints, pagination, log redaction. The shared lifecycle is contract.test.ts.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../../sim/digitalocean/index.ts";
 import type { FaultOptions } from "../../sim/faults.ts";
 import { ProviderError } from "../errors.ts";
 import { createProvider } from "../registry.ts";
-import type { InstanceRequest, Provider } from "../types.ts";
+import { testRequest } from "../test-request.ts";
+import type { Provider } from "../types.ts";
 import { createDigitalOceanProvider } from "./index.ts";
 
-function sshPublicKey(): string {
-  const { publicKey } = generateKeyPairSync("ed25519");
-  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x as string, "base64url");
-  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64")} me@laptop`;
-}
-
-const request = (name: string): InstanceRequest => ({
-  name,
-  region: "fra1",
-  size: "s-2vcpu-4gb",
-  image: { kind: "ubuntu", version: "24.04" },
-  userData: "#cloud-config\n{}\n",
-  labels: { owner: "me" },
-  sshPublicKey: sshPublicKey(),
-});
+const request = (name: string) => testRequest(name, { region: "fra1", size: "s-2vcpu-4gb" });
 
 let sim: DigitalOceanSim | undefined;
 afterEach(async () => {

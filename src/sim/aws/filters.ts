@@ -25,7 +25,11 @@ export function tagFields(tags: Tag[]): FilterFields {
  * `known` lists the filter names this resource type supports (tag filters always are).
  * Throws FilterError for a filter EC2 would reject.
  */
-export function matches(filters: Filter[] | undefined, fields: FilterFields, known: readonly string[]): boolean {
+export function matches(
+  filters: Filter[] | undefined,
+  fields: FilterFields,
+  known: readonly string[],
+): boolean {
   for (const f of filters ?? []) {
     const name = f.Name ?? "";
     const isTag = name.startsWith("tag:") || name === "tag-key" || name === "tag-value";
@@ -42,7 +46,10 @@ const compiled = new Map<string, RegExp>();
 function wildcard(pattern: string): RegExp {
   let re = compiled.get(pattern);
   if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
     re = new RegExp(`^${body}$`, "s");
     compiled.set(pattern, re);
   }

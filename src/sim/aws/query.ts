@@ -18,7 +18,8 @@ export function decodeQuery(model: Ec2Model, params: URLSearchParams): DecodedQu
   const problems: string[] = [];
   const action = params.get("Action") ?? "";
   const op = model.operations[action];
-  if (!op) return { action, input: {}, problems: [`no such operation in the EC2 model: ${JSON.stringify(action)}`] };
+  if (!op)
+    return { action, input: {}, problems: [`no such operation in the EC2 model: ${JSON.stringify(action)}`] };
   if (params.get("Version") !== EC2_API_VERSION)
     problems.push(`Version must be ${EC2_API_VERSION}, got ${JSON.stringify(params.get("Version"))}`);
   const fields = new Map<string, string>();
@@ -121,7 +122,8 @@ function parseScalar(type: string, raw: string, bad: (m: string) => void): unkno
     case "timestamp": {
       // The ec2 protocol sends timestamps as ISO 8601.
       const d = new Date(raw);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(d.getTime())) bad(`${JSON.stringify(raw)} is not ISO 8601`);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(d.getTime()))
+        bad(`${JSON.stringify(raw)} is not ISO 8601`);
       return d;
     }
     case "blob":

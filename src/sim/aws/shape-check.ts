@@ -13,10 +13,15 @@ export function checkShape(model: Ec2Model, shapeName: string, value: unknown, a
 
 function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, out: string[]): void {
   const shape = shapeOf(model, shapeName);
-  const bad = (msg: string) => out.push(`${at}: ${msg}`);
+  const bad = (msg: string): void => {
+    out.push(`${at}: ${msg}`);
+  };
   switch (shape.type) {
     case "structure": {
-      if (!isPlainObject(value)) return bad(`expected a structure (${shapeName})`);
+      if (!isPlainObject(value)) {
+        bad(`expected a structure (${shapeName})`);
+        return;
+      }
       for (const key of Object.keys(value)) {
         if (value[key] !== undefined && !shape.members[key]) bad(`${key} is not a member of ${shapeName}`);
       }
@@ -27,7 +32,10 @@ function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, ou
       return;
     }
     case "list": {
-      if (!Array.isArray(value)) return bad(`expected a list (${shapeName})`);
+      if (!Array.isArray(value)) {
+        bad(`expected a list (${shapeName})`);
+        return;
+      }
       if (shape.min !== undefined && value.length < shape.min) bad(`at least ${shape.min} items`);
       if (shape.max !== undefined && value.length > shape.max) bad(`at most ${shape.max} items`);
       value.forEach((v, i) => {
@@ -36,7 +44,10 @@ function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, ou
       return;
     }
     case "map": {
-      if (!isPlainObject(value)) return bad(`expected a map (${shapeName})`);
+      if (!isPlainObject(value)) {
+        bad(`expected a map (${shapeName})`);
+        return;
+      }
       for (const [k, v] of Object.entries(value)) {
         walk(model, shape.key.shape, k, `${at} key`, out);
         walk(model, shape.value.shape, v, `${at}[${k}]`, out);
@@ -44,15 +55,22 @@ function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, ou
       return;
     }
     case "string": {
-      if (typeof value !== "string") return bad(`expected a string (${shapeName})`);
-      if (shape.enum && !shape.enum.includes(value)) bad(`${JSON.stringify(value)} is not one of ${shapeName}`);
+      if (typeof value !== "string") {
+        bad(`expected a string (${shapeName})`);
+        return;
+      }
+      if (shape.enum && !shape.enum.includes(value))
+        bad(`${JSON.stringify(value)} is not one of ${shapeName}`);
       if (shape.min !== undefined && value.length < shape.min) bad(`shorter than ${shape.min}`);
       if (shape.max !== undefined && value.length > shape.max) bad(`longer than ${shape.max}`);
       return;
     }
     case "integer":
     case "long": {
-      if (typeof value !== "number" || !Number.isInteger(value)) return bad(`expected an integer (${shapeName})`);
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        bad(`expected an integer (${shapeName})`);
+        return;
+      }
       if (shape.type === "integer" && Math.abs(value) > 2 ** 31) bad("outside the 32-bit range");
       if (shape.min !== undefined && value < shape.min) bad(`less than ${shape.min}`);
       if (shape.max !== undefined && value > shape.max) bad(`more than ${shape.max}`);
@@ -66,7 +84,8 @@ function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, ou
       if (typeof value !== "boolean") bad(`expected a boolean (${shapeName})`);
       return;
     case "timestamp":
-      if (!(value instanceof Date) || Number.isNaN(value.getTime())) bad(`expected a timestamp (${shapeName})`);
+      if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+        bad(`expected a timestamp (${shapeName})`);
       return;
     case "blob":
       if (!(value instanceof Uint8Array)) bad(`expected binary data (${shapeName})`);
@@ -75,5 +94,11 @@ function walk(model: Ec2Model, shapeName: string, value: unknown, at: string, ou
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !(v instanceof Uint8Array)
+  );
 }

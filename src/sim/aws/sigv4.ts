@@ -19,7 +19,12 @@ export type AuthResult =
 const HEADER_RE =
   /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
-const refuse = (status: number, code: string, message: string): AuthResult => ({ ok: false, status, code, message });
+const refuse = (status: number, code: string, message: string): AuthResult => ({
+  ok: false,
+  status,
+  code,
+  message,
+});
 
 /**
  * `path` and `query` are the request line's: EC2 clients POST to "/" with an empty query.
@@ -34,14 +39,29 @@ export function verifySigV4(
   creds: Credentials | undefined,
 ): AuthResult {
   const auth = headers.authorization;
-  if (!auth) return refuse(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+  if (!auth)
+    return refuse(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
   const m = HEADER_RE.exec(auth);
-  if (!m) return refuse(400, "IncompleteSignature", "The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature.");
+  if (!m)
+    return refuse(
+      400,
+      "IncompleteSignature",
+      "The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature.",
+    );
   const [, keyId = "", date = "", region = "", service = "", signed = "", signature = ""] = m;
   const amzDate = String(headers["x-amz-date"] ?? "");
-  if (service !== "ec2") return refuse(400, "IncompleteSignature", `Credential should be scoped to service 'ec2', not '${service}'.`);
+  if (service !== "ec2")
+    return refuse(
+      400,
+      "IncompleteSignature",
+      `Credential should be scoped to service 'ec2', not '${service}'.`,
+    );
   if (!/^\d{8}T\d{6}Z$/.test(amzDate) || !amzDate.startsWith(date))
-    return refuse(400, "IncompleteSignature", "X-Amz-Date is missing or does not match the credential scope date.");
+    return refuse(
+      400,
+      "IncompleteSignature",
+      "X-Amz-Date is missing or does not match the credential scope date.",
+    );
   const names = signed.split(";");
   if (!names.includes("host") || !names.includes("x-amz-date"))
     return refuse(400, "IncompleteSignature", "SignedHeaders must include host and x-amz-date.");
@@ -71,7 +91,8 @@ function headerValue(v: string | string[] | undefined): string {
 }
 
 function canonicalQuery(query: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return [...new URLSearchParams(query)]
     .map(([k, v]) => `${enc(k)}=${enc(v)}`)
     .sort()

@@ -12,7 +12,13 @@ export interface Tag {
   Value: string;
 }
 
-export type InstanceStateName = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped";
+export type InstanceStateName =
+  | "pending"
+  | "running"
+  | "shutting-down"
+  | "terminated"
+  | "stopping"
+  | "stopped";
 
 export interface SimInstance {
   id: string;
@@ -113,7 +119,8 @@ export class AwsState {
           public: true,
           arch: p.arch,
           createdAt: at,
-          readyAt: at,
+          // Always available, whatever clock the simulator runs on.
+          readyAt: Number.NEGATIVE_INFINITY,
           snapshotIds: [],
           rootVolumeGb: 8,
           tags: [],
@@ -130,6 +137,11 @@ export class AwsState {
         tags: [],
       });
     }
+  }
+
+  /** Instances not terminating or terminated, in every region: what still runs (and bills). */
+  liveInstances(): SimInstance[] {
+    return [...this.instances.values()].filter((i) => i.ended?.to !== "terminated");
   }
 
   /** EC2-style id: prefix + 17 hex digits, unique across the account. */

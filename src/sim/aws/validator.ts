@@ -9,8 +9,8 @@ import { decodeQuery } from "./query.ts";
 import { checkShape, isPlainObject } from "./shape-check.ts";
 import type { Ec2Reply, Ec2Request } from "./wire.ts";
 
-/** Statuses EC2 answers with: 200, client errors, 5xx (503 = RequestLimitExceeded/Unavailable). */
-const STATUSES = new Set([200, 400, 401, 403, 404, 500, 503]);
+/** Statuses EC2 answers with: 200, client errors (412 = DryRunOperation), 5xx (503 = RequestLimitExceeded). */
+const STATUSES = new Set([200, 400, 401, 403, 404, 412, 500, 503]);
 
 export class Ec2ModelValidator {
   readonly violations: Violation[] = [];
@@ -35,7 +35,8 @@ export class Ec2ModelValidator {
     if (!reply) found.push("EC2 always answers with a body");
     else if ("error" in reply) {
       if (status === 200) found.push("an error must not have status 200");
-      if (!/^[A-Za-z0-9.]+$/.test(reply.error.code)) found.push(`bad error code ${JSON.stringify(reply.error.code)}`);
+      if (!/^[A-Za-z0-9.]+$/.test(reply.error.code))
+        found.push(`bad error code ${JSON.stringify(reply.error.code)}`);
       if (!reply.error.message) found.push("an error needs a message");
     } else {
       const op = this.model.operations[reply.action];

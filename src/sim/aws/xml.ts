@@ -51,7 +51,10 @@ function body(model: Ec2Model, shapeName: string, value: unknown): string {
       return Object.entries(value as Record<string, unknown>)
         .map(([k, v]) => {
           const key = el(shape.key.locationName ?? "key", body(model, shape.key.shape, k));
-          return el("entry", key + el(shape.value.locationName ?? "value", body(model, shape.value.shape, v)));
+          return el(
+            "entry",
+            key + el(shape.value.locationName ?? "value", body(model, shape.value.shape, v)),
+          );
         })
         .join("");
     case "timestamp":

@@ -2,9 +2,10 @@
  * A stateful DigitalOcean API simulator on loopback, validated against the vendor OpenAPI spec.
  * Point the real client at it with DIGITALOCEAN_API_URL=<url>.
  */
-import { type Clock, systemClock } from "../../core/clock.ts";
-import { type MachineBackend, noneBackend } from "../backend.ts";
-import { FaultInjector, type FaultOptions } from "../faults.ts";
+import { systemClock } from "../../core/clock.ts";
+import { noneBackend } from "../backend.ts";
+import { FaultInjector } from "../faults.ts";
+import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
 import { SpecValidator } from "../spec-validator.ts";
 import { Timeline } from "../timeline.ts";
@@ -14,19 +15,7 @@ import { DoState } from "./state.ts";
 
 export const DO_SPEC = "digitalocean-openapi.spuff.deref.json";
 
-export interface DigitalOceanSimOptions {
-  token?: string;
-  port?: number;
-  clock?: Clock;
-  activeAfterMs?: number;
-  actionAfterMs?: number;
-  faults?: FaultOptions;
-  backend?: MachineBackend;
-  /** Validate traffic against the spec (default true); `strict` answers bad requests 400. */
-  validate?: boolean;
-  strict?: boolean;
-  specsDir?: string;
-}
+export type DigitalOceanSimOptions = SimOptions;
 
 export interface DigitalOceanSim extends SimServer {
   token: string;

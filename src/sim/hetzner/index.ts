@@ -3,9 +3,10 @@
  * It serves the API under /v1 like api.hetzner.cloud, so point a client at it with
  * HCLOUD_ENDPOINT=<url>/v1 (`endpoint` below), the variable the official `hcloud` CLI reads too.
  */
-import { type Clock, systemClock } from "../../core/clock.ts";
-import { type MachineBackend, noneBackend } from "../backend.ts";
-import { FaultInjector, type FaultOptions } from "../faults.ts";
+import { systemClock } from "../../core/clock.ts";
+import { noneBackend } from "../backend.ts";
+import { FaultInjector } from "../faults.ts";
+import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
 import { SpecValidator } from "../spec-validator.ts";
 import { Timeline } from "../timeline.ts";
@@ -17,21 +18,10 @@ import { HetznerState } from "./state.ts";
 
 export const HETZNER_SPEC = "hetzner-cloud-openapi.spuff.json";
 
-export interface HetznerSimOptions {
-  token?: string;
-  port?: number;
-  clock?: Clock;
-  activeAfterMs?: number;
-  actionAfterMs?: number;
-  faults?: FaultOptions;
-  backend?: MachineBackend;
+export interface HetznerSimOptions extends SimOptions {
   rateLimit?: RateLimitOptions;
   /** The project's server limit; creating more answers 403 resource_limit_exceeded (default 1000). */
   maxServers?: number;
-  /** Validate traffic against the spec (default true); `strict` answers bad requests 400. */
-  validate?: boolean;
-  strict?: boolean;
-  specsDir?: string;
 }
 
 export interface HetznerSim extends SimServer {
@@ -55,11 +45,18 @@ export async function startHetznerSim(o: HetznerSimOptions = {}): Promise<Hetzne
   const clock = o.clock ?? systemClock;
   // The official CLI refuses tokens that are not 64 characters long.
   const token = o.token ?? "hcloudsimulatortoken0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
+  const backend = o.backend ?? noneBackend();
   const state = new HetznerState(
     new Timeline({ clock, activeAfterMs: o.activeAfterMs, actionAfterMs: o.actionAfterMs }),
-    o.backend ?? noneBackend(),
+    backend,
   );
   seedSystemImages(state, clock.now());
+  // A guest that powers itself off (the agent's poweroff fallback) leaves an "off" server that
+  // still exists, and still bills, until it is deleted.
+  backend.onStopped?.((id) => {
+    const s = state.servers.get(Number(id));
+    if (s) s.poweredOff = true;
+  });
   const validator =
     o.validate === false ? undefined : new SpecValidator({ spec: HETZNER_SPEC, specsDir: o.specsDir });
   const faults = new FaultInjector(o.faults);
@@ -76,7 +73,11 @@ export async function startHetznerSim(o: HetznerSimOptions = {}): Promise<Hetzne
   return {
     ...server,
     requests: server.requests,
-    close: server.close,
+    // Stopping the simulator stops the machines it booted: nothing outlives it.
+    close: async () => {
+      await server.close();
+      await backend.close();
+    },
     endpoint: `${server.url}/v1`,
     token,
     state,

@@ -1,7 +1,7 @@
 /**
  * The simulated Hetzner project: servers, actions, images and SSH keys. Status is derived from
- * the timeline at read time, and a server is only "running" once its machine backend has
- * answered with an address, so a real backend (container, VM) decides when it is up.
+ * the timeline at read time, and a server is only "running" once its machine backend has given
+ * it an address and says it is ready (sshd answers), so a real machine decides when it is up.
  */
 import type { MachineBackend } from "../backend.ts";
 import type { Timeline } from "../timeline.ts";
@@ -16,7 +16,7 @@ export interface SimServer {
   userData: string;
   sshKeys: number[];
   createdAt: number;
-  /** Set when the backend's create resolves; null while it boots. */
+  /** Set when the backend's create resolves (machine started); null before. */
   ip: string | null;
   bootError?: string;
   /** Settles when the backend's create has (the delete waits for it before destroying). */
@@ -84,7 +84,8 @@ export class HetznerState {
   serverStatus(s: SimServer): "initializing" | "running" | "off" | "deleting" {
     if (s.deleting) return "deleting";
     if (s.poweredOff) return "off";
-    return s.ip !== null && this.timeline.isActive(s.createdAt) ? "running" : "initializing";
+    const up = s.ip !== null && this.backend.isReady(String(s.id));
+    return up && this.timeline.isActive(s.createdAt) ? "running" : "initializing";
   }
 
   startAction(command: string, resources: SimAction["resources"], extra: Partial<SimAction> = {}): SimAction {

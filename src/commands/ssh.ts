@@ -1,0 +1,69 @@
+/** `spuff ssh [name]` (interactive shell) and `spuff exec [name] -- cmd…` (exit code propagated). */
+import type { Deps } from "../cli/deps.ts";
+import { shellQuote } from "../cloudinit/shell-quote.ts";
+import { UsageError } from "../core/errors.ts";
+import { printJson } from "../core/io.ts";
+import { readStdinText } from "../core/stdin.ts";
+import { exec } from "../ssh/exec.ts";
+import { shell } from "../ssh/shell.ts";
+import { connectToInstance } from "./connect-instance.ts";
+import { resolveInstance } from "./resolve-instance.ts";
+
+export async function runSsh(deps: Deps, name: string | undefined): Promise<void> {
+  const rec = await resolveInstance(deps, name);
+  const conn = await connectToInstance(deps, rec);
+  try {
+    if (!deps.io.stdinIsTTY) {
+      // Like `echo cmds | ssh host`: no PTY (a PTY never sees the pipe's end), a login shell
+      // reads the piped script.
+      const settings = await deps.settings();
+      const r = await exec(conn, "bash -l -s", {
+        stdin: await readStdinText(),
+        timeoutMs: settings.timeouts.execMs,
+      });
+      deps.io.out.write(r.stdout);
+      deps.io.err.write(r.stderr);
+      process.exitCode = r.exitCode ?? 255;
+      return;
+    }
+    process.exitCode = await shell(conn, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      term: deps.env.TERM,
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+/** `before` holds what came before `--` (at most a name), `command` what came after. */
+export async function runExec(deps: Deps, before: string[], command: string[]): Promise<void> {
+  if (command.length === 0)
+    throw new UsageError("No command given.", { hint: "spuff exec [NAME] -- COMMAND [ARGS…]" });
+  if (before.length > 1)
+    throw new UsageError(`Expected at most one instance name before --, got: ${before.join(" ")}`);
+  const rec = await resolveInstance(deps, before[0]);
+  const settings = await deps.settings();
+  const conn = await connectToInstance(deps, rec);
+  try {
+    // The remote side runs a shell command line, as OpenSSH does: quote each argument.
+    const line = command.map(shellQuote).join(" ");
+    const r = await exec(conn, line, { timeoutMs: settings.timeouts.execMs });
+    if (deps.json) {
+      printJson(deps.io, {
+        name: rec.name,
+        exit_code: r.exitCode,
+        signal: r.signal,
+        stdout: r.stdout,
+        stderr: r.stderr,
+      });
+    } else {
+      deps.io.out.write(r.stdout);
+      deps.io.err.write(r.stderr);
+    }
+    process.exitCode = r.exitCode ?? 255;
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,513 @@
+/**
+ * The qemu driver. Pure parts (command lines, the KVM verdict and its cache) run everywhere; the
+ * per-image disk is built from a tiny root filesystem where mkfs.ext4 and qemu-img exist; the VM
+ * test boots the real image (TCG, or KVM where it works) and logs in with the system ssh client.
+ */
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import {
+  leftovers,
+  NOTHING_LEFT,
+  SHARED_DATA_DIR,
+  TEST_IMAGE,
+  tempDataDir,
+} from "../../test/helpers/machines.ts";
+import { generateKeyPair } from "../../test/helpers/sshd.ts";
+import { MachineEngine } from "./engine.ts";
+import { realHost } from "./host.ts";
+import { type MachineLayout, machineLayout } from "./layout.ts";
+import { isProcessAlive, pidsMentioning } from "./procs.ts";
+import {
+  type AccelVerdict,
+  accelCacheFile,
+  baseDiskOf,
+  bootFile,
+  ensureBaseDisk,
+  judgeProbe,
+  machineFiles,
+  probeArgs,
+  qemuArgs,
+  qemuDriver,
+  resolveAccel,
+} from "./qemu.ts";
+import { seedFiles } from "./seed.ts";
+import type { MachineRecord } from "./types.ts";
+
+const host = realHost();
+const haveDiskTools = !!host.which("mkfs.ext4") && !!host.which("qemu-img") && !!host.which("debugfs");
+const qemuHost =
+  host.platform === "linux" &&
+  host.uid === 0 &&
+  ["qemu-system-x86_64", "qemu-img", "genisoimage", "mkfs.ext4", "ssh", "ssh-keygen"].every((p) =>
+    host.which(p),
+  );
+const imageBuilt = fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json"));
+/** CI always runs it (and fails if it cannot); elsewhere only where it can work. */
+const runVmSuite = process.env.CI === "true" || (qemuHost && imageBuilt);
+
+const scratch: string[] = [];
+function tmpDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-qemu-${prefix}-`));
+  scratch.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Values following each occurrence of `flag`. */
+function values(args: string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
+}
+
+function recordFor(id: string, patch: Partial<MachineRecord> = {}): MachineRecord {
+  return {
+    id,
+    name: "t",
+    driver: "qemu",
+    image: TEST_IMAGE,
+    address: "127.0.0.9",
+    instanceId: "i-0",
+    state: "creating",
+    creatorPid: process.pid,
+    labels: {},
+    createdAt: new Date().toISOString(),
+    ...patch,
+  };
+}
+
+describe("qemu command line", () => {
+  const files = machineFiles("/data/machines/m-0123456789");
+  const base = baseDiskOf("/data/images/debian-12");
+  const vm = { id: "m-0123456789", address: "127.0.0.9", accel: "tcg" as const, base, files };
+
+  it("forwards only guest :22, on the machine's loopback address", () => {
+    const args = qemuArgs(vm);
+    expect(values(args, "-netdev")).toEqual(["user,id=n0,hostfwd=tcp:127.0.0.9:22-:22"]);
+    expect(args.filter((a) => /hostfwd|guestfwd/.test(a))).toHaveLength(1);
+    for (const exposed of ["-vnc", "-spice", "-monitor", "-qmp", "-gdb", "-s", "-incoming"]) {
+      expect(args).not.toContain(exposed);
+    }
+    expect(args.join(" ")).not.toContain("0.0.0.0");
+    expect(() => qemuArgs({ ...vm, address: "10.0.0.9" })).toThrow(/not a loopback address/);
+    expect(() => qemuArgs({ ...vm, address: "0.0.0.0" })).toThrow(/not a loopback address/);
+  });
+
+  it("boots the image's kernel directly from the overlay, with the seed ISO, headless", () => {
+    const args = qemuArgs(vm);
+    expect(args).toContain("-nodefaults");
+    expect(values(args, "-display")).toEqual(["none"]);
+    expect(values(args, "-kernel")).toEqual(["/data/images/debian-12/disk/vmlinuz"]);
+    expect(values(args, "-initrd")).toEqual(["/data/images/debian-12/disk/initrd.img"]);
+    expect(values(args, "-append")).toEqual(["root=/dev/vda rw console=ttyS0 net.ifnames=0"]);
+    expect(values(args, "-drive")).toEqual([
+      "file=/data/machines/m-0123456789/disk.qcow2,if=virtio,format=qcow2",
+      "file=/data/machines/m-0123456789/seed.iso,if=virtio,format=raw,readonly=on",
+    ]);
+    expect(values(args, "-serial")).toEqual(["file:/data/machines/m-0123456789/console.log"]);
+    expect(values(args, "-pidfile")).toEqual(["/data/machines/m-0123456789/qemu.pid"]);
+    expect(args).toContain("-daemonize");
+  });
+
+  it("uses multi-threaded TCG with a bounded translation cache, or KVM with the host CPU", () => {
+    const tcg = qemuArgs(vm);
+    expect(values(tcg, "-accel")).toEqual(["tcg,thread=multi,tb-size=256"]);
+    expect(values(tcg, "-cpu")).toEqual(["max"]);
+    expect(values(tcg, "-smp")).toEqual(["2"]);
+    const kvm = qemuArgs({ ...vm, accel: "kvm" });
+    expect(values(kvm, "-accel")).toEqual(["kvm"]);
+    expect(values(kvm, "-cpu")).toEqual(["host"]);
+  });
+
+  it("gives the guest the record's memory, 1024 MiB by default", () => {
+    expect(values(qemuArgs(vm), "-m")).toEqual(["1024"]);
+    expect(values(qemuArgs({ ...vm, memoryMb: 2048 }), "-m")).toEqual(["2048"]);
+  });
+
+  it("probes KVM with a kernel-only boot that ends in a panic and exits", () => {
+    const args = probeArgs("/k/vmlinuz", "/p/console.log");
+    expect(values(args, "-accel")).toEqual(["kvm"]);
+    expect(values(args, "-append")).toEqual(["console=ttyS0 panic=-1"]);
+    expect(args).toContain("-no-reboot");
+    expect(args).not.toContain("-initrd");
+    expect(args).not.toContain("-netdev");
+    expect(args).not.toContain("-daemonize");
+  });
+});
+
+describe("KVM verdict", () => {
+  const booted =
+    "[    0.000000] Linux version 6.1.0\n...\n[    1.2] Kernel panic - not syncing: VFS: Unable to mount root fs\n";
+
+  it("is kvm only when the kernel ran its boot to the end and qemu exited", () => {
+    expect(judgeProbe(booted, 0, "").accel).toBe("kvm");
+    // Printed its first line, then stalled or crashed (as PVM does with a stock kernel).
+    expect(judgeProbe("[    0.000000] Linux version 6.1.0\n", "timeout", "")).toMatchObject({
+      accel: "tcg",
+      reason: expect.stringContaining("did not finish booting"),
+    });
+    expect(judgeProbe("", "timeout", "").reason).toContain("no output at all");
+    const abort = judgeProbe(
+      "",
+      134,
+      "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\nAssertion…\n",
+    );
+    expect(abort).toMatchObject({ accel: "tcg", reason: expect.stringContaining("failed to set MSR 0x10a") });
+    expect(judgeProbe("[    0.000000] Linux version 6.1.0\n", 0, "").accel).toBe("tcg");
+  });
+
+  describe("resolveAccel", () => {
+    const dir = tmpDir("accel");
+    const kernel = path.join(dir, "vmlinuz");
+    const device = path.join(dir, "kvm");
+    fs.writeFileSync(device, "");
+    const cache = path.join(dir, "images", ".qemu-accel.json");
+    let probes = 0;
+    const probe = async (): Promise<AccelVerdict> => {
+      probes++;
+      return { accel: "kvm", reason: "test", checkedAt: "now" };
+    };
+    const noProbe = async (): Promise<AccelVerdict> => {
+      throw new Error("must not probe");
+    };
+    afterEach(() => {
+      fs.rmSync(cache, { force: true });
+      probes = 0;
+    });
+
+    it("obeys SPUFF_QEMU_ACCEL without probing, and rejects other values", async () => {
+      fs.writeFileSync(kernel, "kernel-1");
+      const deps = { kvmDevice: device, probe: noProbe };
+      expect(await resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "kvm" } })).toBe("kvm");
+      expect(await resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "tcg" } })).toBe("tcg");
+      await expect(
+        resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "hvf" } }),
+      ).rejects.toMatchObject({ code: "qemu_bad_accel" });
+      expect(fs.existsSync(cache)).toBe(false);
+    });
+
+    it("is tcg without a KVM device, and caches nothing then", async () => {
+      fs.writeFileSync(kernel, "kernel-1");
+      const r = await resolveAccel(cache, kernel, {
+        env: {},
+        kvmDevice: path.join(dir, "none"),
+        probe: noProbe,
+      });
+      expect(r).toBe("tcg");
+      expect(fs.existsSync(cache)).toBe(false);
+    });
+
+    it("probes once per kernel content and host kernel release, then answers from the cache", async () => {
+      fs.writeFileSync(kernel, "kernel-1");
+      const deps = { env: {}, kvmDevice: device, probe, release: "6.1.0-a" };
+      expect(await resolveAccel(cache, kernel, deps)).toBe("kvm");
+      expect(await resolveAccel(cache, kernel, deps)).toBe("kvm");
+      expect(probes).toBe(1);
+      const stored = JSON.parse(fs.readFileSync(cache, "utf8")) as Record<string, AccelVerdict>;
+      expect(Object.keys(stored)).toEqual([expect.stringMatching(/^[0-9a-f]{16}@6\.1\.0-a$/)]);
+
+      await resolveAccel(cache, kernel, { ...deps, release: "6.2.0-b" });
+      expect(probes).toBe(2);
+      fs.writeFileSync(kernel, "kernel-2");
+      await resolveAccel(cache, kernel, deps);
+      expect(probes).toBe(3);
+      expect(Object.keys(JSON.parse(fs.readFileSync(cache, "utf8")))).toHaveLength(3);
+      // A verdict read back from disk decides without a probe.
+      expect(await resolveAccel(cache, kernel, { ...deps, probe: noProbe })).toBe("kvm");
+    });
+  });
+});
+
+describe("kernel and initrd of a root filesystem", () => {
+  it("follows Debian's /vmlinuz link, else takes the highest version in /boot", () => {
+    const rootfs = tmpDir("boot");
+    fs.mkdirSync(path.join(rootfs, "boot"));
+    for (const v of ["6.1.0-9-amd64", "6.1.0-10-amd64", "6.10.0-1-amd64"]) {
+      fs.writeFileSync(path.join(rootfs, "boot", `vmlinuz-${v}`), v);
+    }
+    expect(bootFile(rootfs, "vmlinuz")).toBe(path.join(rootfs, "boot/vmlinuz-6.10.0-1-amd64"));
+    fs.symlinkSync("boot/vmlinuz-6.1.0-10-amd64", path.join(rootfs, "vmlinuz"));
+    expect(bootFile(rootfs, "vmlinuz")).toBe(path.join(rootfs, "boot/vmlinuz-6.1.0-10-amd64"));
+    expect(() => bootFile(rootfs, "initrd.img")).toThrow(/has no initrd.img/);
+  });
+});
+
+describe.runIf(haveDiskTools)("per-image disk", () => {
+  /** A data dir with image `tiny`: a root filesystem of a few files. */
+  function tinyImage() {
+    const layout = machineLayout(tmpDir("disk"));
+    const imageDir = layout.imageDir("tiny");
+    const rootfs = path.join(imageDir, "rootfs");
+    fs.mkdirSync(path.join(rootfs, "boot"), { recursive: true });
+    fs.mkdirSync(path.join(rootfs, "etc"));
+    fs.writeFileSync(path.join(rootfs, "etc/hostname"), "tiny-root\n");
+    fs.writeFileSync(path.join(rootfs, "boot/vmlinuz-6.1.0-10-amd64"), "kernel-10");
+    fs.writeFileSync(path.join(rootfs, "boot/initrd.img-6.1.0-10-amd64"), "initrd-10");
+    const manifest = { name: "tiny", kind: "base", distro: "debian-12", createdAt: "now" };
+    fs.writeFileSync(path.join(imageDir, "image.json"), JSON.stringify(manifest));
+    return { layout, imageDir };
+  }
+
+  const deadPid = () => spawnSync("true").pid as number;
+
+  it("is built once from the root filesystem, complete, for concurrent starters", async () => {
+    const { layout, imageDir } = tinyImage();
+    const all = await Promise.all([1, 2, 3].map(() => ensureBaseDisk(layout, "tiny")));
+    const base = all[0]!;
+    expect(all.every((b) => b.disk === base.disk)).toBe(true);
+    expect(fs.readdirSync(imageDir).sort()).toEqual(["disk", "image.json", "rootfs"]);
+    expect(fs.readdirSync(base.dir).sort()).toEqual(["base.qcow2", "initrd.img", "vmlinuz"]);
+    expect(fs.readFileSync(base.kernel, "utf8")).toBe("kernel-10");
+    expect(fs.readFileSync(base.initrd, "utf8")).toBe("initrd-10");
+
+    const info = JSON.parse(
+      execFileSync("qemu-img", ["info", "--output=json", base.disk], { encoding: "utf8" }),
+    );
+    expect(info).toMatchObject({ format: "qcow2", "virtual-size": 4 * 1024 ** 3 });
+    const raw = path.join(path.dirname(imageDir), "check.raw");
+    execFileSync("qemu-img", ["convert", "-O", "raw", base.disk, raw]);
+    const hostname = execFileSync("debugfs", ["-R", "cat /etc/hostname", raw], {
+      encoding: "utf8",
+      stdio: "pipe",
+    });
+    expect(hostname).toBe("tiny-root\n");
+    expect(execFileSync("e2label", [raw], { encoding: "utf8" }).trim()).toBe("rootfs");
+
+    // Once in place, it is used as it is.
+    const mtime = fs.statSync(base.disk).mtimeMs;
+    await ensureBaseDisk(layout, "tiny");
+    expect(fs.statSync(base.disk).mtimeMs).toBe(mtime);
+  });
+
+  it("takes over a lock and scratch folder left by a builder that died", async () => {
+    const { layout, imageDir } = tinyImage();
+    const dead = deadPid();
+    fs.writeFileSync(path.join(imageDir, ".disk.lock"), String(dead));
+    fs.mkdirSync(path.join(imageDir, `.disk-partial-${dead}`));
+    fs.writeFileSync(path.join(imageDir, `.disk-partial-${dead}`, "base.raw"), "half");
+    const base = await ensureBaseDisk(layout, "tiny");
+    expect(fs.existsSync(base.disk)).toBe(true);
+    expect(fs.readdirSync(imageDir).sort()).toEqual(["disk", "image.json", "rootfs"]);
+  });
+
+  it("waits while a live builder holds the lock", async () => {
+    const { layout, imageDir } = tinyImage();
+    const holder = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      fs.writeFileSync(path.join(imageDir, ".disk.lock"), String(holder.pid));
+      let done = false;
+      const pending = ensureBaseDisk(layout, "tiny").then((b) => {
+        done = true;
+        return b;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(done).toBe(false);
+      expect(fs.existsSync(path.join(imageDir, "disk"))).toBe(false);
+      holder.kill("SIGKILL");
+      const base = await pending;
+      expect(fs.existsSync(base.disk)).toBe(true);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  }, 30_000);
+});
+
+describe("qemu driver without a VM", () => {
+  it("refuses snapshot images (nspawn only) before building anything", async () => {
+    const layout = machineLayout(tmpDir("snap"));
+    for (const m of [
+      { name: "debian-12", kind: "base", distro: "debian-12", createdAt: "now" },
+      { name: "snap", kind: "snapshot", distro: "debian-12", base: "debian-12", createdAt: "now" },
+    ]) {
+      fs.mkdirSync(layout.imageDir(m.name), { recursive: true });
+      fs.writeFileSync(path.join(layout.imageDir(m.name), "image.json"), JSON.stringify(m));
+    }
+    const start = qemuDriver.start({
+      layout,
+      record: recordFor("m-0000000001", { image: "snap" }),
+      seed: seedFiles("#cloud-config\n", "i-1", "t"),
+      save: () => {},
+    });
+    await expect(start).rejects.toMatchObject({ code: "qemu_snapshot_unsupported", hint: /nspawn/ });
+    expect(fs.existsSync(path.join(layout.imageDir("debian-12"), "disk"))).toBe(false);
+  });
+
+  it("refuses to snapshot a qemu machine", async () => {
+    const layout = machineLayout(tmpDir("layer"));
+    const save = qemuDriver.saveLayer(layout, recordFor("m-0000000002"), path.join(layout.dataDir, "layer"));
+    await expect(save).rejects.toMatchObject({
+      code: "qemu_snapshot_unsupported",
+      message: expect.stringContaining("not supported yet"),
+      hint: expect.stringContaining("nspawn"),
+    });
+  });
+
+  describe("teardown", () => {
+    const children: ChildProcess[] = [];
+    afterAll(() => {
+      for (const c of children) c.kill("SIGKILL");
+    });
+    /** A long-running process whose command line holds `arg`. */
+    function standIn(arg: string): ChildProcess {
+      const c = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", arg], { stdio: "ignore" });
+      children.push(c);
+      return c;
+    }
+    const waitAlive = async (pid: number | undefined) => {
+      for (let i = 0; i < 100 && !fs.existsSync(`/proc/${pid}/cmdline`); i++)
+        await new Promise((r) => setTimeout(r, 20));
+    };
+
+    it("works with nothing there", async () => {
+      const layout = machineLayout(tmpDir("td0"));
+      await qemuDriver.teardown(layout, "m-0000000003", undefined);
+      await qemuDriver.teardown(layout, "m-0000000003", recordFor("m-0000000003", { pid: 999_999_999 }));
+    });
+
+    it("stops what names the machine's folder, never a recorded PID that is not qemu", async () => {
+      const layout = machineLayout(tmpDir("td1"));
+      const id = "m-0000000004";
+      fs.mkdirSync(layout.machineDir(id), { recursive: true });
+      const machineProc = standIn(`${layout.machineDir(id)}/disk.qcow2`);
+      const otherMachine = standIn(`${layout.machineDir("m-0000000005")}/disk.qcow2`);
+      const reused = standIn("unrelated");
+      await Promise.all([machineProc, otherMachine, reused].map((c) => waitAlive(c.pid)));
+      expect(pidsMentioning(`${layout.machineDir(id)}/`)).toEqual([machineProc.pid]);
+
+      await qemuDriver.teardown(layout, id, recordFor(id, { pid: reused.pid }));
+      expect(isProcessAlive(machineProc.pid)).toBe(false);
+      expect(isProcessAlive(otherMachine.pid)).toBe(true);
+      expect(isProcessAlive(reused.pid)).toBe(true);
+    });
+  });
+});
+
+/** Runs the system ssh client; resolves with its exit code and output (255: ssh itself failed). */
+function ssh(address: string, key: string, command: string, timeoutMs: number) {
+  const args = [
+    ...["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"],
+    ...["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5"],
+    `dev@${address}`,
+    command,
+  ];
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile("ssh", args, { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Loopback sockets qemu (`pid`) listens on, as "address:port". */
+function listeningSockets(pid: number): string[] {
+  const out = execFileSync("ss", ["-Hltnp"], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[3] ?? "");
+}
+
+describe.runIf(runVmSuite)("qemu machines", () => {
+  let dataDir: string;
+  let layout: MachineLayout;
+  let engine: MachineEngine;
+  beforeAll(() => {
+    dataDir = tempDataDir("qemu");
+    layout = machineLayout(dataDir);
+    engine = new MachineEngine({ layout });
+  });
+  afterAll(async () => {
+    for (const m of engine.list()) await engine.destroy(m.id);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("boots from user-data, logs in with ssh, cloud-init done; destroy leaves nothing", async () => {
+    const key = path.join(dataDir, "id_dev");
+    const pub = generateKeyPair(key);
+    const userData = `#cloud-config\n${stringify({
+      hostname: "qemu-test",
+      users: [
+        {
+          name: "dev",
+          groups: ["sudo"],
+          shell: "/bin/bash",
+          sudo: "ALL=(ALL) NOPASSWD:ALL",
+          ssh_authorized_keys: [pub],
+        },
+      ],
+      write_files: [{ path: "/etc/spuff-marker", content: "from user-data\n" }],
+    })}`;
+
+    const t0 = Date.now();
+    const m = await engine.create({ name: "qemu-test", userData, image: TEST_IMAGE, driver: "qemu" });
+    const startedMs = Date.now() - t0;
+    expect(m).toMatchObject({
+      driver: "qemu",
+      state: "running",
+      address: expect.stringMatching(/^127\.0\.0\.\d+$/),
+    });
+    expect(engine.isRunning(m)).toBe(true);
+    const pid = m.pid as number;
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const accel = values(cmdline, "-accel")[0]?.split(",")[0];
+    // slirp binds the forward at start: the only socket qemu listens on.
+    expect(listeningSockets(pid)).toEqual([`${m.address}:22`]);
+
+    await engine.waitSsh(m.id, 300_000);
+    const bannerMs = Date.now() - t0;
+
+    // The user appears only when cloud-init's config stage runs, after sshd: retry the login.
+    let login = await ssh(m.address, key, "true", 20_000);
+    for (let i = 0; i < 60 && login.code === 255 && Date.now() - t0 < 300_000; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      login = await ssh(m.address, key, "true", 20_000);
+    }
+    expect(login).toMatchObject({ code: 0 });
+    const loginMs = Date.now() - t0;
+
+    const status = await ssh(m.address, key, "cloud-init status --wait --format=json", 240_000);
+    const doneMs = Date.now() - t0;
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "done", errors: [] });
+    const check = await ssh(
+      m.address,
+      key,
+      "cat /etc/spuff-marker; hostname; sudo -n true && echo sudo-ok",
+      20_000,
+    );
+    expect(check.stdout).toBe("from user-data\nqemu-test\nsudo-ok\n");
+    console.log(
+      `qemu (${accel}): create→started ${startedMs} ms, create→banner ${bannerMs} ms, ` +
+        `create→login ${loginMs} ms, create→cloud-init done ${doneMs} ms`,
+    );
+
+    expect(leftovers(layout)).not.toEqual(NOTHING_LEFT);
+    await engine.destroy(m.id);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(leftovers(layout)).toEqual(NOTHING_LEFT);
+    expect(fs.existsSync(layout.machineDir(m.id))).toBe(false);
+    expect(fs.existsSync(path.join(layout.addressesDir, m.address))).toBe(false);
+    // Idempotent: destroying again is not an error.
+    await engine.destroy(m.id);
+  }, 360_000);
+
+  it("probes KVM without leaving the probe's qemu behind, and caches the verdict", async () => {
+    const base = await ensureBaseDisk(layout, TEST_IMAGE);
+    const cache = path.join(tmpDir("probe"), "accel.json");
+    const started = Date.now();
+    const accel = await resolveAccel(cache, base.kernel, { env: {} });
+    console.log(`qemu: KVM probe verdict ${accel} in ${Date.now() - started} ms`);
+    expect(pidsMentioning("spuff-kvm-probe-")).toEqual([]);
+    if (fs.existsSync("/dev/kvm")) {
+      const stored = Object.values(
+        JSON.parse(fs.readFileSync(cache, "utf8")) as Record<string, AccelVerdict>,
+      );
+      expect(stored).toEqual([expect.objectContaining({ accel, reason: expect.any(String) })]);
+    }
+    expect(accelCacheFile(layout)).toBe(path.join(layout.imagesDir, ".qemu-accel.json"));
+  }, 60_000);
+});

@@ -1,0 +1,112 @@
+/**
+ * The official AWS CLI (Debian's awscli, botocore underneath: an independent client built from
+ * the same service model) sees what spuff made in the EC2 simulator, and the simulator checks the
+ * CLI's requests against the model as it does spuff's. Runs /usr/bin/aws by absolute path: a
+ * pyenv shim named `aws` may shadow it on PATH.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Instance } from "@aws-sdk/client-ec2";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { type AwsSim, startAwsSim } from "../../sim/aws/index.ts";
+import { createProvider } from "../registry.ts";
+import { testRequest } from "../test-request.ts";
+
+const AWS_CLI = "/usr/bin/aws";
+const REGION = "eu-central-1";
+const run = promisify(execFile);
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-awscli-"));
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const track = closeAfterEach<AwsSim>();
+
+/** Async, never execFileSync: the simulator answering the CLI lives in this process. */
+async function aws(s: AwsSim, args: string[]): Promise<unknown> {
+  const { stdout } = await run(AWS_CLI, ["--endpoint-url", s.url, "--output", "json", ...args], {
+    timeout: 30_000,
+    env: {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      AWS_ACCESS_KEY_ID: s.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_PAGER: "",
+    },
+  });
+  return JSON.parse(stdout);
+}
+
+const instancesIn = (out: unknown): Instance[] =>
+  ((out as { Reservations?: { Instances?: Instance[] }[] }).Reservations ?? []).flatMap(
+    (r) => r.Instances ?? [],
+  );
+
+describe("AWS CLI against the EC2 simulator", () => {
+  it("describe-instances shows the instance spuff created, with its tags; terminated after destroy", async () => {
+    const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 300 }));
+    const provider = await createProvider("aws", {
+      token: undefined,
+      env: {
+        AWS_ENDPOINT_URL_EC2: sim.url,
+        AWS_ACCESS_KEY_ID: sim.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
+      },
+      region: REGION,
+    });
+    const made = await provider.createInstance(
+      testRequest("spuff-cli", { region: REGION, size: "t3.medium" }),
+    );
+    const ready = await provider.waitReady(made.id, { timeoutMs: 10_000 });
+    const instanceId = made.id.split("/")[1];
+    const sdkRequests = sim.requests.length;
+
+    const [seen] = instancesIn(await aws(sim, ["ec2", "describe-instances"]));
+    expect(seen).toMatchObject({
+      InstanceId: instanceId,
+      InstanceType: "t3.medium",
+      State: { Name: "running", Code: 16 },
+      PublicIpAddress: ready.ip,
+    });
+    expect(seen?.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: "spuff", Value: "true" },
+        { Key: "spuff-instance", Value: "spuff-cli" },
+        { Key: "Name", Value: "spuff-cli" },
+        { Key: "owner", Value: "me" },
+      ]),
+    );
+    const byTag = await aws(sim, ["ec2", "describe-instances", "--filters", "Name=tag:spuff,Values=true"]);
+    expect(instancesIn(byTag).map((i) => i.InstanceId)).toEqual([instanceId]);
+    const groups = (await aws(sim, [
+      "ec2",
+      "describe-security-groups",
+      "--filters",
+      "Name=tag:spuff,Values=true",
+    ])) as {
+      SecurityGroups: { GroupName: string; IpPermissions: { FromPort: number }[] }[];
+    };
+    expect(groups.SecurityGroups.map((g) => [g.GroupName, g.IpPermissions[0]?.FromPort])).toEqual([
+      ["spuff-ssh", 22],
+    ]);
+
+    await provider.destroyInstance(made.id);
+    let state: string | undefined;
+    for (let i = 0; i < 20 && state !== "terminated"; i++) {
+      const out = await aws(sim, ["ec2", "describe-instances", "--instance-ids", instanceId ?? ""]);
+      state = instancesIn(out)[0]?.State?.Name;
+      if (state !== "terminated") await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe("terminated");
+    // The CLI's own requests reached the simulator and passed the same model checks.
+    expect(sim.requests.length - sdkRequests).toBeGreaterThanOrEqual(5);
+    expect(sim.requests.slice(sdkRequests).every((r) => r.status === 200)).toBe(true);
+    expect(sim.validator?.violations).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+/** The spec validator on the Hetzner document: /v1 base path, 4xx/5xx ranges, array query parameters. */
+import { describe, expect, it } from "vitest";
+import { SpecValidator } from "../spec-validator.ts";
+import { HETZNER_SPEC } from "./index.ts";
+
+const q = (s = "") => new URLSearchParams(s);
+
+describe("SpecValidator (Hetzner spec)", () => {
+  const v = new SpecValidator({ spec: HETZNER_SPEC });
+
+  it("matches paths under the spec's /v1 server URL only", () => {
+    expect(v.match("GET", "/v1/servers/42/actions/7")?.template).toBe("/servers/{id}/actions/{action_id}");
+    expect(v.match("POST", "/v1/servers/42/actions/create_image")?.template).toBe(
+      "/servers/{id}/actions/create_image",
+    );
+    expect(v.match("GET", "/servers")).toBeUndefined();
+    expect(v.match("GET", "/v2/servers")).toBeUndefined();
+  });
+
+  it("catches bad requests: missing required field, ill-typed label, unknown or out-of-enum query", () => {
+    const ok = { name: "a", server_type: "cx22", image: "ubuntu-24.04", labels: { spuff: "true" } };
+    expect(v.checkRequest("POST", "/v1/servers", q(), ok)).toEqual([]);
+    const { server_type: _, ...noType } = ok;
+    expect(v.checkRequest("POST", "/v1/servers", q(), noType)[0]?.message).toMatch(/server_type/);
+    expect(v.checkRequest("POST", "/v1/servers", q(), { ...ok, labels: { n: 1 } })[0]?.message).toMatch(
+      /labels\/n must be string/,
+    );
+    expect(v.checkRequest("GET", "/v1/servers", q("colour=red"), undefined)[0]?.message).toMatch(
+      /unknown query parameter colour/,
+    );
+    // sort and status are arrays of enums, sent as repeated keys.
+    expect(v.checkRequest("GET", "/v1/servers", q("sort=id:asc&sort=name:desc"), undefined)).toEqual([]);
+    expect(v.checkRequest("GET", "/v1/servers", q("sort=colour"), undefined)).toHaveLength(1);
+    expect(v.checkRequest("GET", "/v1/servers", q("per_page=many"), undefined)).toHaveLength(1);
+    expect(v.checkRequest("DELETE", "/v1/servers/1", q(), { force: true })[0]?.message).toMatch(/takes none/);
+  });
+
+  it("catches bad responses: missing required server fields, a broken error envelope, a body on 204", () => {
+    const bare = v.checkResponse("GET", "/v1/servers/1", 200, { server: { id: 1, name: "x" } });
+    expect(bare[0]?.message).toMatch(/required property 'status'/);
+    const envelope = { error: { code: "not_found", message: "gone", details: null } };
+    expect(v.checkResponse("GET", "/v1/servers/1", 404, envelope)).toEqual([]);
+    // The 4xx range applies to every client error, so a DO-style body is caught on a 423 too.
+    expect(
+      v.checkResponse("DELETE", "/v1/servers/1", 423, { id: "locked", message: "x" })[0]?.message,
+    ).toMatch(/required property 'error'/);
+    expect(v.checkResponse("DELETE", "/v1/images/1", 204, { ok: true })[0]?.message).toMatch(/no body/);
+    expect(
+      v.checkResponse("GET", "/v1/ssh_keys", 200, { ssh_keys: [], meta: { pagination: { page: 1 } } })[0]
+        ?.message,
+    ).toMatch(/per_page/);
+  });
+});
