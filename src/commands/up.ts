@@ -105,14 +105,9 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
   try {
     const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
     if (deps.json) {
-      printJson(deps.io, {
-        event: "ready",
-        name: record.name,
-        provider: record.provider,
-        ip: record.ip,
-        ms,
-        ssh: `ssh ${hostAlias(record.name)}`,
-      });
+      // The last NDJSON event: one line, like the phase events before it.
+      const ready = { event: "ready", name: record.name, provider: record.provider, ip: record.ip, ms };
+      deps.io.out.write(`${JSON.stringify({ ...ready, ssh: `ssh ${hostAlias(record.name)}` })}\n`);
       return;
     }
     deps.io.err.write(

@@ -1,0 +1,194 @@
+// `spuff list --json` vs the official `hcloud server list -o json`, against one Hetzner simulator
+// holding 100 servers that spuff's own Hetzner provider created. Interleaved runs, median of N
+// (default 15, at least 11), printed as a markdown table with ratios to hcloud (target ≤ 2×).
+// `spuff list` reads spuff's local state and does not call the provider, so the local state gets
+// the same 100 instances; a third row times spuff's Hetzner client listing them from the API in a
+// fresh node process, i.e. what a provider-querying list would cost.
+// Usage: npm run build && node bench/hetzner-list.mjs [--runs N]
+import { spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+const runs = Math.max(11, Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15);
+const repo = path.resolve(import.meta.dirname, "..");
+const require = createRequire(import.meta.url);
+const HCLOUD = "/usr/bin/hcloud";
+const SERVERS = 100;
+const TOKEN = "benchtoken".padEnd(64, "0"); // hcloud refuses tokens that are not 64 characters
+
+for (const f of ["dist/sim/main.cjs", "dist/cli/main.cjs", "dist/cli/providers/hetzner/index.cjs"]) {
+  if (!fs.existsSync(path.join(repo, f))) throw new Error(`${f} missing: run \`npm run build\` first`);
+}
+if (!fs.existsSync(HCLOUD)) throw new Error(`${HCLOUD} missing: apt-get install hcloud-cli`);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-bench-hz-"));
+const sim = spawn(
+  process.execPath,
+  [
+    path.join(repo, "bin/spuff-sim.cjs"),
+    "hetzner",
+    "--port",
+    "0",
+    "--token",
+    TOKEN,
+    "--active-after-ms",
+    "0",
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+try {
+  const endpoint = await firstLine(sim.stdout, 15_000);
+  await seed(endpoint);
+  const spuffEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    SPUFF_CONFIG_DIR: path.join(dir, "spuff"),
+    SPUFF_DATA_DIR: path.join(dir, "data"),
+    HCLOUD_TOKEN: TOKEN,
+    HCLOUD_ENDPOINT: endpoint,
+  };
+  const hcloudEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    HCLOUD_CONFIG: path.join(dir, "cli.toml"),
+    HCLOUD_TOKEN: TOKEN,
+    HCLOUD_ENDPOINT: endpoint,
+  };
+  const providerList = [
+    "-e",
+    `require(${JSON.stringify(path.join(repo, "dist/cli/providers/hetzner/index.cjs"))})` +
+      ".createHetznerProvider({ token: process.env.HCLOUD_TOKEN, env: process.env }).listInstances()" +
+      ".then((l) => process.stdout.write(JSON.stringify(l)))",
+  ];
+  const cases = [
+    {
+      name: "hcloud server list -o json (baseline)",
+      cmd: HCLOUD,
+      args: ["server", "list", "-o", "json"],
+      env: hcloudEnv,
+    },
+    {
+      name: "spuff list --json (local state, 100 instances)",
+      cmd: process.execPath,
+      args: [path.join(repo, "bin/spuff.cjs"), "list", "--json"],
+      env: spuffEnv,
+    },
+    {
+      name: "spuff Hetzner client listInstances() (API, fresh node)",
+      cmd: process.execPath,
+      args: providerList,
+      env: spuffEnv,
+    },
+  ];
+  // Each command must really list the 100 servers, or the comparison means nothing.
+  for (const c of cases) {
+    const n = JSON.parse(run(c).stdout).length;
+    if (n !== SERVERS) throw new Error(`${c.name} listed ${n} servers, expected ${SERVERS}`);
+  }
+  for (const c of cases) for (let i = 0; i < 3; i++) run(c);
+  const times = cases.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, c] of cases.entries()) times[k].push(run(c).ms);
+  }
+
+  const base = median(times[0]);
+  console.log(
+    `Hetzner list, ${SERVERS} servers in the simulator (spec-validated), median of ${runs} interleaved runs ` +
+      `(node ${process.version}, ${os.cpus().length} cores)\n`,
+  );
+  console.log("| command | median ms | ratio to hcloud | target |");
+  console.log("|---|---|---|---|");
+  cases.forEach((c, k) => {
+    const m = median(times[k]);
+    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)}× | ${k === 0 ? "-" : "≤ 2×"} |`);
+  });
+} finally {
+  sim.kill("SIGTERM");
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function run(c) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, c.args, { env: c.env, encoding: "utf8", timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function firstLine(stream, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("simulator did not print its URL")), timeoutMs);
+    stream.on("data", (c) => {
+      buf += c;
+      if (buf.includes("\n")) {
+        clearTimeout(timer);
+        resolve(buf.split("\n")[0].trim());
+      }
+    });
+  });
+}
+
+/** 100 servers created by spuff's Hetzner provider, and the same 100 in spuff's local state. */
+async function seed(endpoint) {
+  const { createHetznerProvider } = require(path.join(repo, "dist/cli/providers/hetzner/index.cjs"));
+  const { openInstanceStore } = require(path.join(repo, "dist/cli/state/open.cjs"));
+  const provider = createHetznerProvider({ token: TOKEN, env: { HCLOUD_ENDPOINT: endpoint } });
+  const key = sshPublicKey();
+  const created = [];
+  for (let i = 0; i < SERVERS; i += 10) {
+    const batch = Array.from({ length: Math.min(10, SERVERS - i) }, (_, j) =>
+      provider.createInstance({
+        name: `bench-${i + j}`,
+        region: "fsn1",
+        size: "cx22",
+        image: { kind: "ubuntu", version: "24.04" },
+        userData: "#cloud-config\n{}\n",
+        labels: { owner: "bench" },
+        sshPublicKey: key,
+      }),
+    );
+    created.push(...(await Promise.all(batch)));
+  }
+  fs.mkdirSync(path.join(dir, "spuff"), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, "spuff", "config.yaml"), "provider: hetzner\n", { mode: 0o600 });
+  const store = openInstanceStore(path.join(dir, "spuff", "state.db"), Date.now);
+  for (const inst of created) {
+    const r = store.save({
+      name: inst.name,
+      provider: "hetzner",
+      providerId: inst.id,
+      region: inst.region,
+      size: inst.size,
+      image: "ubuntu-24.04",
+      ip: inst.ip,
+      sshPort: 22,
+      sshUser: "dev",
+      status: "ready",
+      phase: null,
+      tags: inst.labels,
+      hostKey: null,
+      idleTimeoutMs: 7_200_000,
+      createdAt: inst.createdAt,
+      readyAt: inst.createdAt,
+      deadlineAt: null,
+      error: null,
+    });
+    if (!r.id) throw new Error("state write failed");
+  }
+  store.close();
+}
+
+function sshPublicKey() {
+  const raw = Buffer.from(generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x, "base64url");
+  const str = (b) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64")} bench`;
+}

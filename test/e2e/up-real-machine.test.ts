@@ -1,0 +1,115 @@
+/**
+ * The real binary on real machines: `up --no-connect --json` → `exec` → plain OpenSSH through
+ * spuff's ssh_config (pinned key) → `down`, which removes the machine, the record and the
+ * ssh_config entry. Once on the local provider, once through the DigitalOcean simulator backed
+ * by nspawn machines (spuff's production DigitalOcean path, unchanged).
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { machineLayout } from "../../src/machines/layout.ts";
+import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
+import { realMachineBackend } from "../../src/sim/machine-backend.ts";
+import { runSpuff } from "../helpers/cli.ts";
+import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import { generateKeyPair } from "../helpers/sshd.ts";
+
+interface Journey {
+  dir: string;
+  env: Record<string, string>;
+}
+
+function journeyDir(prefix: string): Journey {
+  const dir = tempDataDir(prefix);
+  generateKeyPair(path.join(dir, "id_ed25519"));
+  return { dir, env: { SPUFF_DATA_DIR: dir, SPUFF_CONFIG_DIR: path.join(dir, "cfg") } };
+}
+
+async function upExecDown(j: Journey, name: string, provider: string): Promise<void> {
+  const run = (args: string[], timeoutMs = 60_000) =>
+    runSpuff(args, { configDir: j.dir, env: j.env, timeoutMs });
+  const init = await run([
+    "init",
+    "--defaults",
+    "--provider",
+    provider,
+    "--ssh-key",
+    path.join(j.dir, "id_ed25519"),
+  ]);
+  expect(init.code, init.stderr).toBe(0);
+
+  const up = await run(["up", name, "--no-connect", "--json"], 300_000);
+  expect(up.code, up.stderr + up.stdout).toBe(0);
+  const events = up.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const done = events.filter((e) => e.status === "done").map((e) => e.phase);
+  expect(done).toEqual([
+    "generate_cloud_config",
+    "create_instance",
+    "wait_ready",
+    "wait_ssh",
+    "login",
+    "wait_cloud_init",
+  ]);
+  expect(events.at(-1)).toMatchObject({ event: "ready", name });
+
+  const hostname = await run(["exec", name, "--", "cat", "/etc/hostname"]);
+  expect(hostname).toMatchObject({ code: 0, stdout: `${name}\n` });
+  const failing = await run(["exec", name, "--", "sh", "-c", "exit 7"]);
+  expect(failing.code).toBe(7);
+
+  // Plain OpenSSH through spuff's files: the pinned key is the only one it accepts.
+  const sshConfig = path.join(j.env.SPUFF_CONFIG_DIR as string, "ssh_config");
+  expect(fs.readFileSync(sshConfig, "utf8")).toContain(`Host spuff-${name}`);
+  const plain = spawnSync(
+    "ssh",
+    ["-F", sshConfig, "-o", "BatchMode=yes", `spuff-${name}`, "echo", "plain-ok"],
+    {
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
+  expect(plain.stdout, plain.stderr).toBe("plain-ok\n");
+
+  const down = await run(["down", name, "--force"], 120_000);
+  expect(down.code, down.stderr).toBe(0);
+  expect(fs.readFileSync(sshConfig, "utf8")).not.toContain(`spuff-${name}`);
+  const list = await run(["list", "--json"]);
+  expect(JSON.parse(list.stdout)).toEqual([]);
+}
+
+describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real machines", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it("local provider (nspawn)", async () => {
+    const j = journeyDir("up-local");
+    dirs.push(j.dir);
+    await upExecDown(j, "e2e-local", "local");
+    expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
+  }, 400_000);
+
+  it("DigitalOcean simulator with the nspawn backend", async () => {
+    const j = journeyDir("up-do");
+    dirs.push(j.dir);
+    const sim = await startDigitalOceanSim({
+      activeAfterMs: 200,
+      backend: realMachineBackend({ driver: "nspawn", dataDir: j.dir }),
+    });
+    try {
+      j.env.DIGITALOCEAN_TOKEN = sim.token;
+      j.env.DIGITALOCEAN_API_URL = sim.url;
+      await upExecDown(j, "e2e-do", "digitalocean");
+      expect(sim.state.droplets.size).toBe(0);
+      expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
+      expect(sim.validator?.violations).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  }, 400_000);
+});
