@@ -18,6 +18,7 @@ import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 import { waitForLogin, waitForPort } from "../ssh/wait.ts";
 import type { InstanceStore } from "../state/instances.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { findAgentBundle, newAgentToken, saveAgentToken, startAgent, uploadAgent } from "./agent-install.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { planUp, type UpOptions } from "./plan.ts";
 
@@ -27,7 +28,9 @@ export const UP_PHASES = [
   "wait_ready",
   "wait_ssh",
   "login",
+  "upload_agent",
   "wait_cloud_init",
+  "start_agent",
 ] as const;
 export type UpPhase = (typeof UP_PHASES)[number];
 
@@ -173,15 +176,23 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
       ),
     );
 
-    // 7. cloud-init finished without errors.
+    // 7. The agent and its token, over the pinned connection (never in user-data).
     const openConn = conn;
+    const token = newAgentToken();
+    saveAgentToken(i.paths.instanceDir(plan.name), token);
+    await phase("upload_agent", () =>
+      uploadAgent(openConn, findAgentBundle(i.env), token, settings.timeouts.execMs),
+    );
+
+    // 8. cloud-init finished without errors; then the agent can run (Node may come from it).
     await phase(
       "wait_cloud_init",
       () => waitCloudInit(openConn, settings.timeouts.cloudInitMs),
       (s) => s,
     );
+    await phase("start_agent", () => startAgent(openConn, token, settings.timeouts.execMs));
 
-    // 8. Ready: state and the ssh_config entry that makes `ssh spuff-NAME` work.
+    // 9. Ready: state and the ssh_config entry that makes `ssh spuff-NAME` work.
     const final = store.update(record.id, {
       status: "ready",
       phase: null,

@@ -1,0 +1,118 @@
+/**
+ * Installing spuff-agent over the pinned SSH connection. The token never travels in user-data: it
+ * goes to /etc/spuff/agent.env (root, 0600) through SFTP + sudo install, and a local copy stays in
+ * the instance's folder (0600) for `status`/`logs`. Files first (right after login), start once
+ * cloud-init is done (Node may come from cloud-init's packages on cloud images).
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { AGENT_BUNDLE_PATH, AGENT_ENV_PATH } from "../cloudinit/agent-unit.ts";
+import { shellQuote } from "../cloudinit/shell-quote.ts";
+import { UserError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { openAgentTunnel } from "../ssh/agent-tunnel.ts";
+import type { Connection } from "../ssh/connection.ts";
+import { exec } from "../ssh/exec.ts";
+import { upload } from "../ssh/upload.ts";
+
+const STAGED_BUNDLE = ".spuff-agent.cjs.staged";
+const STAGED_ENV = ".spuff-agent.env.staged";
+
+/** dist/agent/spuff-agent.cjs next to the running CLI (or SPUFF_AGENT_BUNDLE). */
+export function findAgentBundle(env: NodeJS.ProcessEnv, argv1 = process.argv[1] ?? ""): string {
+  const candidates = [
+    env.SPUFF_AGENT_BUNDLE,
+    path.resolve(path.dirname(argv1), "../dist/agent/spuff-agent.cjs"),
+    path.resolve("dist/agent/spuff-agent.cjs"),
+  ].filter((c): c is string => !!c);
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) {
+    throw new UserError("agent_bundle_missing", "The spuff-agent bundle was not found.", {
+      hint: `Build it with \`npm run build\` (looked in: ${candidates.join(", ")}).`,
+    });
+  }
+  return found;
+}
+
+export function newAgentToken(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** Where the CLI keeps an instance's agent token. */
+export const agentTokenFile = (instanceDir: string) => path.join(instanceDir, "agent.token");
+
+export function saveAgentToken(instanceDir: string, token: string): void {
+  fs.mkdirSync(instanceDir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(agentTokenFile(instanceDir), `${token}\n`, 0o600);
+}
+
+export function readAgentToken(instanceDir: string): string | undefined {
+  try {
+    return fs.readFileSync(agentTokenFile(instanceDir), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Upload the bundle and the token file (staged in the user's home, installed as root). */
+export async function uploadAgent(
+  conn: Connection,
+  bundle: string,
+  token: string,
+  timeoutMs: number,
+): Promise<void> {
+  const home = (await run(conn, 'printf %s "$HOME"', timeoutMs)).trim();
+  const stagedBundle = `${home}/${STAGED_BUNDLE}`;
+  const stagedEnv = `${home}/${STAGED_ENV}`;
+  await upload(conn, { remotePath: stagedBundle, data: { localPath: bundle }, mode: 0o600 });
+  await upload(conn, { remotePath: stagedEnv, data: `SPUFF_AGENT_TOKEN=${token}\n`, mode: 0o600 });
+  await run(
+    conn,
+    [
+      `sudo -n install -D -m 0755 -o root -g root ${shellQuote(stagedBundle)} ${AGENT_BUNDLE_PATH}`,
+      `sudo -n install -D -m 0600 -o root -g root ${shellQuote(stagedEnv)} ${AGENT_ENV_PATH}`,
+      `rm -f ${shellQuote(stagedBundle)} ${shellQuote(stagedEnv)}`,
+    ].join(" && "),
+    timeoutMs,
+  );
+}
+
+/** Enable and start the unit, then wait (bounded) until /health answers through the tunnel. */
+export async function startAgent(conn: Connection, token: string, timeoutMs: number): Promise<void> {
+  await run(conn, "sudo -n systemctl enable --now spuff-agent.service", timeoutMs);
+  const tunnel = await openAgentTunnel(conn);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
+      try {
+        const res = await fetch(`${tunnel.baseUrl}/health`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(2000),
+        });
+        if (res.ok) return;
+        last = `HTTP ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new UserError("agent_not_healthy", `spuff-agent did not become healthy: ${last}`, {
+      hint: "See its log on the VM: journalctl -u spuff-agent",
+    });
+  } finally {
+    await tunnel.close();
+  }
+}
+
+async function run(conn: Connection, command: string, timeoutMs: number): Promise<string> {
+  const r = await exec(conn, command, { timeoutMs });
+  if (r.exitCode !== 0) {
+    throw new UserError(
+      "agent_install_failed",
+      `Remote command failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+    );
+  }
+  return r.stdout;
+}
