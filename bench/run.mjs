@@ -9,12 +9,16 @@ const benches = [
   ["cold-start.mjs"],
   ["agent-bench.mjs", ...(quick ? ["--idle-seconds", "10"] : [])],
   ["wait-ready-bench.mjs"],
+  // Real machines: root and a built image (spuff image build); qemu runs separately (~1 min a boot):
+  //   node --import tsx bench/machines.ts --backend qemu --runs 5
+  ["machines.ts", "--backend", "nspawn", "--runs", "5"],
 ];
 let failed = false;
 for (const [file, ...args] of benches) {
   if (!fs.existsSync(path.join(here, file))) continue;
   console.log(`\n## ${file} ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [path.join(here, file), ...args], { stdio: "inherit" });
+  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const r = spawnSync(process.execPath, [...loader, path.join(here, file), ...args], { stdio: "inherit" });
   if (r.status !== 0) failed = true;
 }
 process.exitCode = failed ? 1 : 0;
