@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
@@ -52,7 +53,9 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
     "wait_ready",
     "wait_ssh",
     "login",
+    "upload_agent",
     "wait_cloud_init",
+    "start_agent",
   ]);
   expect(events.at(-1)).toMatchObject({ event: "ready", name });
 
@@ -60,6 +63,26 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   expect(hostname).toMatchObject({ code: 0, stdout: `${name}\n` });
   const failing = await run(["exec", name, "--", "sh", "-c", "exit 7"]);
   expect(failing.code).toBe(7);
+
+  // The agent token went over SSH only: 0600 on both ends, absent from the user-data the VM got.
+  const tokenFile = path.join(j.env.SPUFF_CONFIG_DIR as string, "instances", name, "agent.token");
+  expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+  const token = fs.readFileSync(tokenFile, "utf8").trim();
+  expect(token).toMatch(/^[0-9a-f]{64}$/);
+  const onVm = await run([
+    "exec",
+    name,
+    "--",
+    "sh",
+    "-c",
+    "sudo -n cat /var/lib/cloud/instance/user-data.txt; sudo -n stat -c %a /etc/spuff/agent.env",
+  ]);
+  expect(onVm.stdout).toContain("#cloud-config");
+  expect(onVm.stdout).not.toContain(token);
+  expect(onVm.stdout.trim().split("\n").at(-1)).toBe("600");
+  for (const secret of [j.env.DIGITALOCEAN_TOKEN, token].filter(Boolean)) {
+    expect(onVm.stdout).not.toContain(secret as string);
+  }
 
   // Plain OpenSSH through spuff's files: the pinned key is the only one it accepts.
   const sshConfig = path.join(j.env.SPUFF_CONFIG_DIR as string, "ssh_config");
@@ -83,8 +106,12 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
 
 describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real machines", () => {
   const dirs: string[] = [];
-  afterAll(() => {
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  afterAll(async () => {
+    for (const d of dirs) {
+      const engine = new MachineEngine({ layout: machineLayout(d) });
+      for (const m of engine.list()) await engine.destroy(m.id);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it("local provider (nspawn)", async () => {
