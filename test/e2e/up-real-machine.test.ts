@@ -10,7 +10,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
+import type { MachineBackend } from "../../src/sim/backend.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
+import { startHetznerSim } from "../../src/sim/hetzner/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
@@ -80,7 +82,7 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   expect(onVm.stdout).toContain("#cloud-config");
   expect(onVm.stdout).not.toContain(token);
   expect(onVm.stdout.trim().split("\n").at(-1)).toBe("600");
-  for (const secret of [j.env.DIGITALOCEAN_TOKEN, token].filter(Boolean)) {
+  for (const secret of [j.env.DIGITALOCEAN_TOKEN, j.env.HCLOUD_TOKEN, token].filter(Boolean)) {
     expect(onVm.stdout).not.toContain(secret as string);
   }
 
@@ -121,22 +123,48 @@ describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real mac
     expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
   }, 400_000);
 
-  it("DigitalOcean simulator with the nspawn backend", async () => {
-    const j = journeyDir("up-do");
-    dirs.push(j.dir);
-    const sim = await startDigitalOceanSim({
-      activeAfterMs: 200,
-      backend: realMachineBackend({ driver: "nspawn", dataDir: j.dir }),
-    });
-    try {
-      j.env.DIGITALOCEAN_TOKEN = sim.token;
-      j.env.DIGITALOCEAN_API_URL = sim.url;
-      await upExecDown(j, "e2e-do", "digitalocean");
-      expect(sim.state.droplets.size).toBe(0);
-      expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
-      expect(sim.validator?.violations).toEqual([]);
-    } finally {
-      await sim.close();
-    }
-  }, 400_000);
+  // Each cloud simulator, backed by nspawn machines: spuff's production path for that cloud.
+  const SIMS = [
+    {
+      provider: "digitalocean",
+      async start(backend: MachineBackend) {
+        const sim = await startDigitalOceanSim({ activeAfterMs: 200, backend });
+        return {
+          env: { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: sim.url },
+          count: () => sim.state.droplets.size,
+          violations: () => sim.validator?.violations,
+          close: () => sim.close(),
+        };
+      },
+    },
+    {
+      provider: "hetzner",
+      async start(backend: MachineBackend) {
+        const sim = await startHetznerSim({ activeAfterMs: 200, backend });
+        return {
+          env: { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint },
+          count: () => sim.state.servers.size,
+          violations: () => sim.validator?.violations,
+          close: () => sim.close(),
+        };
+      },
+    },
+  ];
+
+  for (const s of SIMS) {
+    it(`${s.provider} simulator with the nspawn backend`, async () => {
+      const j = journeyDir(`up-${s.provider}`);
+      dirs.push(j.dir);
+      const sim = await s.start(realMachineBackend({ driver: "nspawn", dataDir: j.dir }));
+      try {
+        Object.assign(j.env, sim.env);
+        await upExecDown(j, `e2e-${s.provider}`, s.provider);
+        expect(sim.count()).toBe(0);
+        expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
+        expect(sim.violations()).toEqual([]);
+      } finally {
+        await sim.close();
+      }
+    }, 400_000);
+  }
 });
