@@ -145,12 +145,13 @@ const defineList: Define = (program, deps) => {
 const defineStatus: Define = (program, deps) => {
   program
     .command("status")
-    .description("show one instance (the only one, if no name is given)")
+    .description("show one instance: local state, the provider's view (price) and its agent's report")
     .argument("[name]", "instance name")
+    .option("--local", "local state only: no provider or agent call")
     .option("--json", "print as JSON")
-    .action(async (name) => {
+    .action(async (name, opts) => {
       const { runStatus } = await import("../commands/status.ts");
-      await runStatus(deps, name);
+      await runStatus(deps, name, opts);
     });
 };
 

@@ -1,13 +1,71 @@
-/** `spuff status [name]`: the local view of one instance. */
+/**
+ * `spuff status [name] [--local]`: the instance as spuff remembers it, as the provider sees it
+ * (status, hourly price) and as its agent reports it (uptime, idle time, bootstrap), the agent
+ * reached through the pinned SSH connection with the instance's token. Each remote view that
+ * cannot be had is reported as such, never silently left out.
+ */
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
+import { providerFromDeps } from "../providers/from-deps.ts";
+import type { ProviderInstance } from "../providers/types.ts";
+import { openAgentClient } from "../ssh/agent-client.ts";
+import type { InstanceRecord } from "../state/types.ts";
+import { readAgentToken } from "../up/agent-install.ts";
+import { connectToInstance } from "./connect-instance.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
-export async function runStatus(deps: Deps, name: string | undefined): Promise<void> {
+export interface StatusOptions {
+  /** Only local state: no provider or agent call. */
+  local?: boolean;
+}
+
+interface AgentView {
+  status: {
+    uptime_seconds: number;
+    idle_seconds: number;
+    bootstrap_status: string;
+    cloud_init_done: boolean;
+    agent_version: string;
+  };
+  idle: unknown;
+  metrics: unknown;
+}
+
+type Remote<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const attempt = async <T>(work: () => Promise<T>): Promise<Remote<T>> => {
+  try {
+    return { ok: true, value: await work() };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+};
+
+export async function runStatus(
+  deps: Deps,
+  name: string | undefined,
+  opts: StatusOptions = {},
+): Promise<void> {
   const r = await resolveInstance(deps, name);
-  if (deps.json) return printJson(deps.io, { instance: instanceJson(r) });
+  const provider = opts.local || !r.providerId ? undefined : await attempt(() => providerView(deps, r));
+  const agent = opts.local || r.status !== "ready" ? undefined : await attempt(() => agentView(deps, r));
+  if (deps.json) {
+    return printJson(deps.io, {
+      instance: instanceJson(r),
+      ...(provider
+        ? { provider: provider.ok ? providerJson(provider.value) : { error: provider.error } }
+        : {}),
+      ...(agent
+        ? {
+            agent: agent.ok
+              ? { reachable: true, token_accepted: true, ...agent.value }
+              : { reachable: false, error: agent.error },
+          }
+        : {}),
+    });
+  }
   const now = deps.clock.now();
   const rows: [string, string][] = [
     ["Name", r.name],
@@ -23,7 +81,56 @@ export async function runStatus(deps: Deps, name: string | undefined): Promise<v
       `${r.deadlineAt} (in ${formatDuration(Math.max(0, Date.parse(r.deadlineAt) - now))})`,
     ]);
   if (r.idleTimeoutMs) rows.push(["Idle timeout", formatDuration(r.idleTimeoutMs)]);
+  if (provider) {
+    rows.push([
+      "At provider",
+      provider.ok ? (provider.value ? provider.value.status : "gone") : `unknown (${provider.error})`,
+    ]);
+    const price = provider.ok ? provider.value?.priceHourly : undefined;
+    if (price) rows.push(["Price", `${price.amount} ${price.currency}/hour`]);
+  }
+  if (agent) {
+    if (agent.ok) {
+      const s = agent.value.status;
+      rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
+      rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
+      rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
+    } else {
+      rows.push(["Agent", `unreachable (${agent.error})`]);
+    }
+  }
   if (r.error) rows.push(["Last error", r.error]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  deps.io.out.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") + "\n");
+  deps.io.out.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+}
+
+async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderInstance | undefined> {
+  const provider = await providerFromDeps(deps, r.provider);
+  return provider.getInstance(r.providerId as string);
+}
+
+function providerJson(p: ProviderInstance | undefined) {
+  if (!p) return { exists: false };
+  return { exists: true, status: p.status, ip: p.ip, price_hourly: p.priceHourly ?? null };
+}
+
+async function agentView(deps: Deps, r: InstanceRecord): Promise<AgentView> {
+  const token = readAgentToken(deps.paths.instanceDir(r.name));
+  if (!token) throw new Error("no agent token stored for this instance");
+  const conn = await connectToInstance(deps, r);
+  try {
+    const agent = await openAgentClient(conn, token);
+    try {
+      const [status, idle, metrics] = await Promise.all([
+        agent.get<AgentView["status"]>("/status"),
+        agent.get("/idle"),
+        agent.get("/metrics"),
+      ]);
+      return { status, idle, metrics };
+    } finally {
+      await agent.close();
+    }
+  } finally {
+    await conn.close();
+  }
 }

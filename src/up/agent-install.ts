@@ -11,7 +11,7 @@ import { AGENT_BUNDLE_PATH, AGENT_ENV_PATH } from "../cloudinit/agent-unit.ts";
 import { shellQuote } from "../cloudinit/shell-quote.ts";
 import { UserError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
-import { openAgentTunnel } from "../ssh/agent-tunnel.ts";
+import { openAgentClient } from "../ssh/agent-client.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { exec } from "../ssh/exec.ts";
 import { upload } from "../ssh/upload.ts";
@@ -78,31 +78,31 @@ export async function uploadAgent(
   );
 }
 
-/** Enable and start the unit, then wait (bounded) until /health answers through the tunnel. */
+/**
+ * Enable and start the unit, then wait (bounded) until an authenticated /status answers through
+ * the tunnel: proof that the agent runs *and* holds the token we kept.
+ */
 export async function startAgent(conn: Connection, token: string, timeoutMs: number): Promise<void> {
   await run(conn, "sudo -n systemctl enable --now spuff-agent.service", timeoutMs);
-  const tunnel = await openAgentTunnel(conn);
+  const agent = await openAgentClient(conn, token, 2000);
   try {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
       try {
-        const res = await fetch(`${tunnel.baseUrl}/health`, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: AbortSignal.timeout(2000),
-        });
-        if (res.ok) return;
-        last = `HTTP ${res.status}`;
+        await agent.get("/status");
+        return;
       } catch (err) {
         last = (err as Error).message;
+        if (/ 401 /.test(last)) break; // a wrong token does not fix itself
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new UserError("agent_not_healthy", `spuff-agent did not become healthy: ${last}`, {
+    throw new UserError("agent_not_healthy", `spuff-agent did not answer: ${last}`, {
       hint: "See its log on the VM: journalctl -u spuff-agent",
     });
   } finally {
-    await tunnel.close();
+    await agent.close();
   }
 }
 

@@ -66,6 +66,15 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   const failing = await run(["exec", name, "--", "sh", "-c", "exit 7"]);
   expect(failing.code).toBe(7);
 
+  // status: provider's view (with the hourly price where the provider has one) and the agent's.
+  const status = await run(["status", name, "--json"]);
+  expect(status.code, status.stderr).toBe(0);
+  const st = JSON.parse(status.stdout);
+  expect(st.provider).toMatchObject({ exists: true, status: "active" });
+  expect(st.agent).toMatchObject({ reachable: true, token_accepted: true, status: { hostname: name } });
+  expect(st.agent.idle).toHaveProperty("idle_seconds");
+  if (provider === "hetzner") expect(st.provider.price_hourly).toMatchObject({ currency: "EUR" });
+
   // The agent token went over SSH only: 0600 on both ends, absent from the user-data the VM got.
   const tokenFile = path.join(j.env.SPUFF_CONFIG_DIR as string, "instances", name, "agent.token");
   expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
