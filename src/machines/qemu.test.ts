@@ -351,15 +351,20 @@ describe("qemu driver without a VM", () => {
     afterAll(() => {
       for (const c of children) c.kill("SIGKILL");
     });
-    /** A long-running process whose command line holds `arg`. */
-    function standIn(arg: string): ChildProcess {
-      const c = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", arg], { stdio: "ignore" });
+    /** A long-running process whose command line holds `args`. */
+    function standIn(...args: string[]): ChildProcess {
+      const c = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "--", ...args], {
+        stdio: "ignore",
+      });
       children.push(c);
       return c;
     }
+    /** Until the stand-in has exec'd (before that, /proc shows the parent's command line). */
     const waitAlive = async (pid: number | undefined) => {
-      for (let i = 0; i < 100 && !fs.existsSync(`/proc/${pid}/cmdline`); i++)
-        await new Promise((r) => setTimeout(r, 20));
+      const execd = () =>
+        fs.existsSync(`/proc/${pid}`) &&
+        fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("setInterval");
+      for (let i = 0; i < 250 && !execd(); i++) await new Promise((r) => setTimeout(r, 20));
     };
 
     it("works with nothing there", async () => {
@@ -368,18 +373,27 @@ describe("qemu driver without a VM", () => {
       await qemuDriver.teardown(layout, "m-0000000003", recordFor("m-0000000003", { pid: 999_999_999 }));
     });
 
-    it("stops what names the machine's folder, never a recorded PID that is not qemu", async () => {
+    it("stops what names the machine (folder or -name), never a PID merely recorded", async () => {
       const layout = machineLayout(tmpDir("td1"));
       const id = "m-0000000004";
       fs.mkdirSync(layout.machineDir(id), { recursive: true });
-      const machineProc = standIn(`${layout.machineDir(id)}/disk.qcow2`);
-      const otherMachine = standIn(`${layout.machineDir("m-0000000005")}/disk.qcow2`);
+      const byFolder = standIn(`${layout.machineDir(id)}/disk.qcow2`);
+      // The same machine seen through another path to the data dir.
+      const byName = standIn("-name", `spuff-${id}`, "/elsewhere/machines/x/disk.qcow2");
+      const otherMachine = standIn(
+        `${layout.machineDir("m-0000000005")}/disk.qcow2`,
+        "-name",
+        "spuff-m-0000000005",
+        "x",
+      );
       const reused = standIn("unrelated");
-      await Promise.all([machineProc, otherMachine, reused].map((c) => waitAlive(c.pid)));
-      expect(pidsMentioning(`${layout.machineDir(id)}/`)).toEqual([machineProc.pid]);
+      await Promise.all([byFolder, byName, otherMachine, reused].map((c) => waitAlive(c.pid)));
+      for (const c of [byFolder, byName, otherMachine, reused]) expect(isProcessAlive(c.pid)).toBe(true);
+      expect(pidsMentioning(`${layout.machineDir(id)}/`)).toEqual([byFolder.pid]);
 
       await qemuDriver.teardown(layout, id, recordFor(id, { pid: reused.pid }));
-      expect(isProcessAlive(machineProc.pid)).toBe(false);
+      expect(isProcessAlive(byFolder.pid)).toBe(false);
+      expect(isProcessAlive(byName.pid)).toBe(false);
       expect(isProcessAlive(otherMachine.pid)).toBe(true);
       expect(isProcessAlive(reused.pid)).toBe(true);
     });

@@ -26,7 +26,7 @@ export const DEFAULT_MEMORY_MB = 1024;
 const SMP = 2;
 /** How long a starter waits for another process that is building the same image's disk. */
 const DISK_LOCK_WAIT_MS = 10 * 60_000;
-/** mkfs.ext4 -d and qemu-img convert of ~1 GB take ~10 s; a slow disk gets much more. */
+/** mkfs.ext4 -d and qemu-img convert of ~1 GB took 6–25 s; a slow disk gets much more. */
 const DISK_BUILD_TIMEOUT_MS = 15 * 60_000;
 /** qemu -daemonize returns once the VM is set up (disks opened, port forward bound). */
 const LAUNCH_TIMEOUT_MS = 30_000;
@@ -77,6 +77,9 @@ export function machineFiles(machineDir: string): MachineFiles {
   };
 }
 
+/** qemu's -name for a machine: also how teardown finds it by command line. */
+const vmName = (id: string) => `spuff-${id}`;
+
 export function accelArgs(accel: Accel): string[] {
   return accel === "kvm"
     ? ["-accel", "kvm", "-cpu", "host"]
@@ -104,7 +107,7 @@ export function qemuArgs(vm: VmSpec): string[] {
   }
   return [
     "-name",
-    `spuff-${vm.id}`,
+    vmName(vm.id),
     "-nodefaults",
     "-no-user-config",
     "-display",
@@ -190,14 +193,14 @@ export const qemuDriver: MachineDriver = {
     }
   },
 
-  async teardown(layout, id, record) {
+  async teardown(layout, id) {
+    // qemu's command line names the machine twice: its folder (disk, seed, console) and its -name,
+    // which still matches when the data dir is reached by another path. That finds it whether or
+    // not a PID was saved (a creator killed before saving it), and unlike a recorded PID it
+    // cannot hit an unrelated process that reused the number after qemu died.
     const dir = layout.machineDir(id);
-    // The pidfile covers a creator killed before it saved the PID; the command line covers one
-    // killed before qemu wrote the pidfile. A recorded PID is only trusted while it is still qemu.
-    const recorded = [record?.pid, readPid(machineFiles(dir).pidfile)].filter(
-      (p): p is number => p !== undefined && isQemu(p),
-    );
-    await stopProcesses([...new Set([...recorded, ...pidsMentioning(`${dir}/`)])], STOP_GRACE_MS);
+    const found = [...pidsMentioning(`${dir}/`), ...pidsMentioning(`-name ${vmName(id)} `)];
+    await stopProcesses([...new Set(found)], STOP_GRACE_MS);
   },
 
   async saveLayer() {
@@ -317,7 +320,8 @@ function removeStalePartials(imageDir: string): void {
 export function bootFile(rootfs: string, name: "vmlinuz" | "initrd.img"): string {
   try {
     const target = fs.readlinkSync(path.join(rootfs, name));
-    const resolved = path.join(rootfs, path.isAbsolute(target) ? target : path.join("/", target));
+    // Relative (boot/vmlinuz-…) or absolute (/boot/vmlinuz-…): both are inside the rootfs.
+    const resolved = path.join(rootfs, target);
     if (fs.existsSync(resolved)) return resolved;
   } catch {
     // No link: look in /boot.
@@ -490,10 +494,6 @@ function runToExit(
 function readPid(pidfile: string): number | undefined {
   const pid = Number.parseInt(readText(pidfile), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function isQemu(pid: number): boolean {
-  return readText(`/proc/${pid}/comm`).startsWith("qemu-system");
 }
 
 function readText(file: string): string {
