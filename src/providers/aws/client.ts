@@ -63,7 +63,6 @@ export class AwsClient {
   private sdk: Promise<Sdk> | undefined;
   private readonly clients = new Map<string, Ec2.EC2Client>();
   private readonly policy: RetryPolicy;
-  attempts = 0;
 
   constructor(private readonly o: AwsClientOptions) {
     this.policy = { ...DEFAULT_RETRY, ...o.retry };
@@ -109,7 +108,6 @@ export class AwsClient {
       i: Ops[A][0],
     ) => Parameters<Ec2.EC2Client["send"]>[0];
     const attempt = async (): Promise<Ops[A][1]> => {
-      this.attempts++;
       const started = this.o.clock.now();
       try {
         const out = (await client.send(new Command(input), { abortSignal: opts.signal })) as Ops[A][1];

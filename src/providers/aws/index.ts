@@ -7,6 +7,7 @@
  * ends billing with a plain poweroff and no AWS credential on the machine.
  */
 
+import type { _InstanceType } from "@aws-sdk/client-ec2";
 import { encodeUserData } from "../../cloudinit/user-data.ts";
 import { systemClock } from "../../core/clock.ts";
 import { PROVIDER_DEFAULTS } from "../defaults.ts";
@@ -41,6 +42,8 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
   const env = o.env;
   const clock = o.clock ?? systemClock;
   const home = o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? PROVIDER_DEFAULTS.aws.region;
+  // The chain's first link (environment keys) is read from the env spuff was handed, which is
+  // process.env in production and the simulator's in tests; the rest (profile, SSO, roles) is the SDK's.
   const keys =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
@@ -104,7 +107,8 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
       const tags = instanceTags(req.name, req.labels);
       const res = await api.call(region, "RunInstances", {
         ImageId: imageId,
-        InstanceType: req.size as never,
+        // EC2 checks the type; the SDK only types it as its list of known names.
+        InstanceType: req.size as _InstanceType,
         MinCount: 1,
         MaxCount: 1,
         KeyName: keyName,
@@ -196,7 +200,8 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
           idempotent: false,
           recover: async () => {
             const img = await byName();
-            return img?.ImageId ? { ImageId: img.ImageId, $metadata: {} } : undefined;
+            const ours = img?.ImageId && (img.SourceInstanceId ?? ref.id) === ref.id;
+            return ours ? { ImageId: img.ImageId, $metadata: {} } : undefined;
           },
         },
       );
