@@ -16,6 +16,8 @@ export interface RealMachineBackendOptions {
   image?: string;
   /** Give up waiting for a machine's sshd after this long (qemu under TCG needs ~1 min). */
   bootTimeoutMs?: number;
+  /** How often to look for machines that stopped on their own. */
+  stopPollMs?: number;
   engine?: MachineEngine;
 }
 
@@ -27,6 +29,18 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
   requireImage(engine.layout, image);
   const machines = new Map<string, string>();
   const ready = new Set<string>();
+  const stoppedListeners: ((instanceId: string) => void)[] = [];
+  // A guest that powers itself off (the agent's idle teardown) must show at the cloud API, as it
+  // would on the real cloud: poll the machines' main processes while any is running.
+  const watch = setInterval(() => {
+    for (const [instanceId, id] of machines) {
+      const m = engine.get(id);
+      if (!ready.has(instanceId) || !m || engine.isRunning(m)) continue;
+      ready.delete(instanceId);
+      for (const l of stoppedListeners) l(instanceId);
+    }
+  }, o.stopPollMs ?? 500);
+  watch.unref();
   const bootTimeoutMs = o.bootTimeoutMs ?? (o.driver === "qemu" ? 300_000 : 60_000);
 
   return {
@@ -51,6 +65,9 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       return { ip: m.address };
     },
     isReady: (instanceId) => ready.has(instanceId),
+    onStopped(listener) {
+      stoppedListeners.push(listener);
+    },
     async destroy(instanceId) {
       const id = machines.get(instanceId);
       machines.delete(instanceId);
@@ -58,6 +75,7 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       if (id) await engine.destroy(id);
     },
     async close() {
+      clearInterval(watch);
       const ids = [...machines.keys()];
       await Promise.all(ids.map((i) => this.destroy(i)));
     },

@@ -10,10 +10,12 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
+import { startAwsSim } from "../../src/sim/aws/index.ts";
 import type { MachineBackend } from "../../src/sim/backend.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { startHetznerSim } from "../../src/sim/hetzner/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
+import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
@@ -153,6 +155,19 @@ describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real mac
         return {
           env: { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint },
           count: () => sim.state.servers.size,
+          violations: () => sim.validator?.violations,
+          close: () => sim.close(),
+        };
+      },
+    },
+    {
+      provider: "aws",
+      async start(backend: MachineBackend) {
+        const sim = await startAwsSim({ activeAfterMs: 200, backend });
+        return {
+          env: awsSimEnv(sim.url),
+          // Terminated instances stay visible for a while on EC2: count the live ones.
+          count: () => [...sim.state.instances.values()].filter((x) => x.ended?.to !== "terminated").length,
           violations: () => sim.validator?.violations,
           close: () => sim.close(),
         };
