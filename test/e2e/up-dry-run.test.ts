@@ -49,10 +49,14 @@ describe("spuff up --dry-run", () => {
     expect(schema.status).toBe(0);
   });
 
-  it("without --dry-run refuses clearly instead of pretending", async () => {
-    const r = await runSpuff(["up"], { configDir: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--dry-run");
+  it("without --dry-run really creates: a missing local image fails with the build command, nothing kept", async () => {
+    // SPUFF_DATA_DIR (set by runSpuff) has no image: the local provider must say how to build one.
+    const r = await runSpuff(["up", "noimage", "--provider", "local", "--no-connect"], { configDir: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("failed during create_instance");
+    expect(r.stderr).toContain("spuff image build --distro debian-12");
+    const list = await runSpuff(["list", "--json"], { configDir: dir });
+    expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
   it("names the missing public key and how to create one", async () => {
