@@ -135,10 +135,11 @@ const defineList: Define = (program, deps) => {
     .command("list")
     .alias("ls")
     .description("list the instances spuff knows about")
+    .option("--live", "also ask each provider: status at the provider and hourly price")
     .option("--json", "print as JSON")
-    .action(async () => {
+    .action(async (opts) => {
       const { runList } = await import("../commands/list.ts");
-      await runList(deps);
+      await runList(deps, opts);
     });
 };
 

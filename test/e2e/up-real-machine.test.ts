@@ -76,6 +76,9 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   expect(st.agent).toMatchObject({ reachable: true, token_accepted: true, status: { hostname: name } });
   expect(st.agent.idle).toHaveProperty("idle_seconds");
   if (provider === "hetzner") expect(st.provider.price_hourly).toMatchObject({ currency: "EUR" });
+  const live = await run(["list", "--live", "--json"]);
+  expect(JSON.parse(live.stdout)).toMatchObject([{ name, provider_status: "active" }]);
+  if (provider === "hetzner") expect(JSON.parse(live.stdout)[0].price_hourly.amount).toBeGreaterThan(0);
 
   // The agent token went over SSH only: 0600 on both ends, absent from the user-data the VM got.
   const tokenFile = path.join(j.env.SPUFF_CONFIG_DIR as string, "instances", name, "agent.token");
