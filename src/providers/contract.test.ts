@@ -27,14 +27,15 @@ const SUBJECTS: {
   name: string;
   region: string;
   size: string;
-  start(faults?: FaultOptions): Promise<Subject>;
+  /** `activeAfterMs` overrides how long instances take to turn active. */
+  start(faults?: FaultOptions, activeAfterMs?: number): Promise<Subject>;
 }[] = [
   {
     name: "digitalocean",
     region: "fra1",
     size: "s-2vcpu-4gb",
-    async start(faults) {
-      const sim = await startDigitalOceanSim({ activeAfterMs: 150, actionAfterMs: 100, faults });
+    async start(faults, activeAfterMs) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: activeAfterMs ?? 150, actionAfterMs: 100, faults });
       const env = { DIGITALOCEAN_API_URL: sim.url };
       const provider = await createProvider("digitalocean", { token: sim.token, env, retry: RETRY });
       return {
@@ -50,8 +51,8 @@ const SUBJECTS: {
     name: "hetzner",
     region: "nbg1",
     size: "cx22",
-    async start(faults) {
-      const sim = await startHetznerSim({ activeAfterMs: 150, actionAfterMs: 100, faults });
+    async start(faults, activeAfterMs) {
+      const sim = await startHetznerSim({ activeAfterMs: activeAfterMs ?? 150, actionAfterMs: 100, faults });
       const env = { HCLOUD_ENDPOINT: sim.endpoint };
       const provider = await createProvider("hetzner", { token: sim.token, env, retry: RETRY });
       return {
@@ -67,11 +68,11 @@ const SUBJECTS: {
     name: "aws",
     region: "eu-central-1",
     size: "t3.medium",
-    async start(faults) {
+    async start(faults, activeAfterMs) {
       // RunInstances re-sent with its client token returns the instance in its *current* state;
       // pending for 1 s outlasts RETRY's whole backoff budget (≤ 0.9 s), so a create that took
       // several attempts still reports "new" as the contract expects.
-      const sim = await startAwsSim({ activeAfterMs: 1000, actionAfterMs: 100, faults });
+      const sim = await startAwsSim({ activeAfterMs: activeAfterMs ?? 1000, actionAfterMs: 100, faults });
       const env = {
         AWS_ENDPOINT_URL_EC2: sim.url,
         AWS_ACCESS_KEY_ID: sim.accessKeyId,
@@ -151,7 +152,8 @@ describe.each(SUBJECTS)("provider contract: $name", (subject) => {
   });
 
   it("waitReady times out with TimeoutError and honours an abort signal", async () => {
-    open = await subject.start();
+    // Never active during this test, however slow a loaded machine makes the create call.
+    open = await subject.start(undefined, 600_000);
     const created = await open.provider.createInstance(request("spuff-slow"));
     await expect(open.provider.waitReady(created.id, { timeoutMs: 50 })).rejects.toMatchObject({
       code: "timeout",
