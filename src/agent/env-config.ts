@@ -16,11 +16,17 @@ export interface AgentEnvConfig {
   teardownStateFile: string;
   devUser: string | undefined;
   tickSeconds: number;
+  /**
+   * CPU % that counts as activity when sustained (default 30). In a container the agent sees the
+   * host's CPU, so a busy host would keep an idle container alive: ≥ 100 turns the signal off.
+   */
+  cpuThreshold: number;
 }
 
 export function readEnvConfig(env: Record<string, string | undefined>): AgentEnvConfig {
   const port = Number(env["SPUFF_AGENT_PORT"] ?? 7575);
   const tick = Number(env["SPUFF_AGENT_TICK_SECONDS"] ?? 30);
+  const cpu = Number(env["SPUFF_AGENT_CPU_THRESHOLD"] ?? 30);
   return {
     port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 7575,
     envFile: env["SPUFF_AGENT_ENV_FILE"] || DEFAULT_ENV_FILE,
@@ -33,5 +39,6 @@ export function readEnvConfig(env: Record<string, string | undefined>): AgentEnv
     teardownStateFile: env["SPUFF_AGENT_TEARDOWN_STATE"] || "/var/lib/spuff/teardown.json",
     devUser: env["SPUFF_DEV_USER"] || undefined,
     tickSeconds: Number.isFinite(tick) && tick >= 1 ? tick : 30,
+    cpuThreshold: Number.isFinite(cpu) && cpu > 0 ? cpu : 30,
   };
 }

@@ -49,6 +49,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
         () => false,
       ),
     cpuPercent: metrics.cpuPercent,
+    cpuThreshold: cfg.cpuThreshold,
   });
   const agent = createAgent({
     token,

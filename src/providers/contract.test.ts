@@ -35,7 +35,11 @@ const SUBJECTS: {
     region: "fra1",
     size: "s-2vcpu-4gb",
     async start(faults, activeAfterMs) {
-      const sim = await startDigitalOceanSim({ activeAfterMs: activeAfterMs ?? 150, actionAfterMs: 100, faults });
+      const sim = await startDigitalOceanSim({
+        activeAfterMs: activeAfterMs ?? 150,
+        actionAfterMs: 100,
+        faults,
+      });
       const env = { DIGITALOCEAN_API_URL: sim.url };
       const provider = await createProvider("digitalocean", { token: sim.token, env, retry: RETRY });
       return {
