@@ -17,11 +17,20 @@ import type { MachineLayout } from "./layout.ts";
 import { deleteNetns, mountsUnder, netnsWithPrefix, unmount } from "./mounts.ts";
 import { nspawnDriver } from "./nspawn.ts";
 import { isProcessAlive } from "./procs.ts";
-import { listMachineDirs, readRecord, writeRecord } from "./records.ts";
+import {
+  abandonedStagingDirs,
+  createMachineDir,
+  listMachineDirs,
+  readRecord,
+  writeRecord,
+} from "./records.ts";
 import { hostnameFor, newInstanceId, seedFiles } from "./seed.ts";
 import type { CreateMachineRequest, DriverName, MachineRecord } from "./types.ts";
 
-/** A creator writes the record right after making the folder; older record-less folders are debris. */
+/**
+ * Folders appear with their record (createMachineDir), so a record-less one is damage from
+ * outside spuff (a record deleted by hand); give a racing writer time before calling it debris.
+ */
 const RECORDLESS_GRACE_MS = 30_000;
 
 function ageMs(dir: string): number {
@@ -76,7 +85,6 @@ export class MachineEngine {
     const driver = await this.driver(driverName);
 
     const id = `m-${randomBytes(5).toString("hex")}`;
-    fs.mkdirSync(this.layout.machineDir(id), { recursive: true, mode: 0o700 });
     let record: MachineRecord = {
       id,
       name: req.name,
@@ -94,7 +102,7 @@ export class MachineEngine {
       record = { ...record, ...patch };
       writeRecord(this.layout, record);
     };
-    save({});
+    createMachineDir(this.layout, record);
     try {
       save({ address: claimAddress(this.layout, id) });
       const seed = seedFiles(req.userData, record.instanceId, hostnameFor(req.name));
@@ -193,6 +201,10 @@ export class MachineEngine {
    */
   async gc(): Promise<GcReport> {
     const report: GcReport = { machines: [], netns: [], mounts: [], addresses: [] };
+    // Nothing was started for a staging folder yet (no claim, no process): removing it is all.
+    for (const dir of abandonedStagingDirs(this.layout, isProcessAlive)) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     for (const { id, record } of listMachineDirs(this.layout)) {
       // A machine that powered itself off (the agent's idle teardown) is debris too: its overlay,
       // namespace and NAT helper would otherwise stay behind.
