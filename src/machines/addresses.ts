@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { readDirOrEmpty } from "../core/read-dir.ts";
 import type { MachineLayout } from "./layout.ts";
 
 export const FIRST_HOST = 2;
@@ -47,13 +48,7 @@ export function releaseAddress(layout: MachineLayout, address: string, machineId
  * claim's write). Creators make their folder before claiming, so a live creation is never stale.
  */
 export function staleClaims(layout: MachineLayout): { address: string; owner: string }[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(layout.addressesDir);
-  } catch {
-    return [];
-  }
-  return names
+  return readDirOrEmpty(layout.addressesDir)
     .map((address) => ({ address, owner: readClaim(layout, address) }))
     .filter((c) => !c.owner || !fs.existsSync(c.owner));
 }

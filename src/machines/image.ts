@@ -9,6 +9,7 @@ import path from "node:path";
 import { EMBEDDED_SCRIPTS } from "../cloudinit/scripts.generated.ts";
 import { UserError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { readDirOrEmpty } from "../core/read-dir.ts";
 import { assertHostCanBuildImage, type HostFacts, realHost } from "./host.ts";
 import type { MachineLayout } from "./layout.ts";
 import { isProcessAlive } from "./procs.ts";
@@ -42,13 +43,7 @@ export function readImage(layout: MachineLayout, name: string): ImageManifest | 
 }
 
 export function listImages(layout: MachineLayout): ImageManifest[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(layout.imagesDir);
-  } catch {
-    return [];
-  }
-  return names
+  return readDirOrEmpty(layout.imagesDir)
     .filter((n) => !n.startsWith("."))
     .map((n) => readImage(layout, n))
     .filter((m): m is ImageManifest => m !== undefined)

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { readDirOrEmpty } from "../core/read-dir.ts";
 import type { MachineLayout } from "./layout.ts";
 import type { MachineRecord } from "./types.ts";
 
@@ -29,13 +30,7 @@ export function createMachineDir(layout: MachineLayout, m: MachineRecord): void 
 
 /** Staging folders left by creators that died before renaming them into place. */
 export function abandonedStagingDirs(layout: MachineLayout, isAlive: (pid: number) => boolean): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(layout.machinesDir);
-  } catch {
-    return [];
-  }
-  return names
+  return readDirOrEmpty(layout.machinesDir)
     .filter((n) => {
       const m = STAGING.exec(n);
       return m !== null && !isAlive(Number(m[2]));
@@ -53,13 +48,7 @@ export function readRecord(layout: MachineLayout, id: string): MachineRecord | u
 
 /** Every machine folder, with its record when one was written (a folder without is debris). */
 export function listMachineDirs(layout: MachineLayout): { id: string; record: MachineRecord | undefined }[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(layout.machinesDir);
-  } catch {
-    return [];
-  }
-  return names
+  return readDirOrEmpty(layout.machinesDir)
     .filter((n) => /^m-[0-9a-f]{10}$/.test(n))
     .sort()
     .map((id) => ({ id, record: readRecord(layout, id) }));
