@@ -149,6 +149,7 @@ const defineStatus: Define = (program, deps) => {
     .description("show one instance: local state, the provider's view (price) and its agent's report")
     .argument("[name]", "instance name")
     .option("--local", "local state only: no provider or agent call")
+    .option("--detailed", "also the agent's metrics (CPU, memory, disk) and idle countdown")
     .option("--json", "print as JSON")
     .action(async (name, opts) => {
       const { runStatus } = await import("../commands/status.ts");
@@ -182,9 +183,11 @@ const defineSshConfig: Define = (program, deps) => {
 const defineDown: Define = (program, deps) => {
   program
     .command("down")
-    .description("destroy an instance at the provider and forget it locally")
-    .argument("<name>", "instance name")
-    .option("--force", "forget the local record even if the provider call fails")
+    .description("destroy an instance, wait until the provider reports it gone, and forget it locally")
+    .argument("[name]", "instance name (default: the only one)")
+    .option("--snapshot", "snapshot it first (down stops if the snapshot fails)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--force", "do not ask, and forget the local record even if the provider call fails")
     .option("--json", "print the result as JSON")
     .action(async (name, opts) => {
       const { runDown } = await import("../commands/down.ts");
@@ -194,6 +197,16 @@ const defineDown: Define = (program, deps) => {
 
 const defineSnapshot: Define = (program, deps) => {
   const snapshot = program.command("snapshot").description("manage instance snapshots at the provider");
+  snapshot
+    .command("create")
+    .description("snapshot an instance; returns when the provider says it is usable")
+    .argument("[instance]", "instance name (default: the only one)")
+    .option("--name <snap>", "snapshot name (default: INSTANCE-YYYYMMDD-HHMMSS)")
+    .option("--json", "print the snapshot as JSON")
+    .action(async (instance, opts) => {
+      const { runSnapshotCreate } = await import("../commands/snapshot.ts");
+      await runSnapshotCreate(deps, instance, opts);
+    });
   snapshot
     .command("list")
     .alias("ls")
@@ -329,6 +342,61 @@ const defineExec: Define = (program, deps, argv) => {
     });
 };
 
+const defineLogs: Define = (program, deps) => {
+  program
+    .command("logs")
+    .description("the tail of a log on the instance (default /var/log/cloud-init-output.log)")
+    .argument("[name]", "instance name (default: the only one)")
+    .option("-f, --follow", "keep printing what is appended, until Ctrl-C")
+    .option("-n, --lines <n>", "how many lines (1–10000)", "100")
+    .option("--file <path>", "another log under the VM's /var/log")
+    .option("--json", "print as JSON (with -f: one JSON line per log line)")
+    .action(async (name, opts) => {
+      const { runLogs } = await import("../commands/logs.ts");
+      await runLogs(deps, name, opts);
+    });
+};
+
+const defineTunnel: Define = (program, deps) => {
+  program
+    .command("tunnel")
+    .description("forward local ports to the instance's loopback over the pinned SSH connection")
+    .argument("[name]", "instance name (default: the only one)")
+    .option(
+      "-p, --port <port[:remote]>",
+      "local 127.0.0.1:PORT → the VM's 127.0.0.1:REMOTE (repeatable; local 0 = any free port)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--json", "print the mapping as one JSON line")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ spuff tunnel -p 8080 -p 15432:5432\n  $ spuff tunnel box -p 0:3000 --json",
+    )
+    .action(async (name, opts) => {
+      const { runTunnel } = await import("../commands/tunnel.ts");
+      await runTunnel(deps, name, opts);
+    });
+};
+
+const defineAgent: Define = (program, deps) => {
+  const agent = program
+    .command("agent")
+    .description("the instance's spuff-agent endpoints, raw (through the pinned tunnel, with the token)");
+  for (const endpoint of ["status", "metrics", "processes", "logs"] as const) {
+    const cmd = agent
+      .command(endpoint)
+      .description(`GET /${endpoint}`)
+      .argument("[name]", "instance name (default: the only one)")
+      .option("--json", "print the agent's answer as JSON");
+    if (endpoint === "logs") cmd.option("-n, --lines <n>", "how many lines (1–10000)", "100");
+    cmd.action(async (name, opts) => {
+      const { runAgent } = await import("../commands/agent.ts");
+      await runAgent(deps, endpoint, name, opts as { lines?: string });
+    });
+  }
+};
+
 const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["init"], define: defineInit },
   { names: ["config"], define: defineConfig },
@@ -340,6 +408,9 @@ const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["ssh-config"], define: defineSshConfig },
   { names: ["ssh"], define: defineSsh },
   { names: ["exec"], define: defineExec },
+  { names: ["logs"], define: defineLogs },
+  { names: ["tunnel"], define: defineTunnel },
+  { names: ["agent"], define: defineAgent },
   { names: ["image"], define: defineImage },
   { names: ["local"], define: defineLocal },
 ];

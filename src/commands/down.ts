@@ -1,36 +1,58 @@
 /**
- * `spuff down NAME`: destroy the cloud instance, then forget it locally. An instance that is
- * already gone at the provider counts as destroyed (the contract makes destroy idempotent).
+ * `spuff down [name] [--snapshot] [--force] [--yes]`: optionally snapshot, destroy at the
+ * provider, wait until the provider itself reports the instance gone, then forget it locally and
+ * drop its ssh_config entry. An instance already gone counts as destroyed (idempotent). Asks first
+ * on a terminal; without one it refuses unless --yes or --force says the user meant it.
  */
 import type { Deps } from "../cli/deps.ts";
-import { NotFoundError } from "../core/errors.ts";
+import { CancelledError, UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
+import { waitGone } from "../providers/wait-gone.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
+import type { InstanceRecord } from "../state/types.ts";
+import { resolveInstance } from "./resolve-instance.ts";
+import { snapshotInstance } from "./snapshot.ts";
 
 export interface DownOptions {
-  /** Forget the local record even if the provider call fails (e.g. the account was closed). */
+  /** Forget the local record even if the provider call fails (e.g. the account was closed). Implies --yes. */
   force?: boolean;
+  /** Do not ask for confirmation. */
+  yes?: boolean;
+  /** Snapshot before destroying; a failed snapshot stops `down` (the disk would be lost). */
+  snapshot?: boolean;
+  /** How long the provider may take to report the instance gone (default: 2 × the API timeout, ≥ 60 s). */
+  goneTimeoutMs?: number;
 }
 
-export async function runDown(deps: Deps, name: string, opts: DownOptions = {}): Promise<void> {
+export async function runDown(deps: Deps, name: string | undefined, opts: DownOptions = {}): Promise<void> {
+  const rec = await resolveInstance(deps, name);
+  if (!opts.yes && !opts.force) await confirmDown(deps, rec);
   const store = await deps.state();
-  const rec = store.getByName(name);
-  if (!rec)
-    throw new NotFoundError("Instance", name, { hint: "See `spuff list` for the instances spuff knows." });
   let warning: string | undefined;
+  let snapshot: { id: string; name: string } | undefined;
   if (rec.providerId) {
+    const provider = await providerFromDeps(deps, rec.provider);
+    if (opts.snapshot) {
+      if (!deps.json) deps.io.err.write(`Snapshotting ${rec.name} before destroying it…\n`);
+      const s = await snapshotInstance(deps, rec, provider);
+      snapshot = { id: s.id, name: s.name };
+    }
     store.update(rec.id, { status: "destroying" });
     try {
-      const provider = await providerFromDeps(deps, rec.provider);
       await provider.destroyInstance(rec.providerId);
+      const s = await deps.settings({ provider: rec.provider as never });
+      await waitGone(provider, rec.providerId, {
+        clock: deps.clock,
+        timeoutMs: opts.goneTimeoutMs ?? Math.max(60_000, 2 * s.timeouts.providerApiMs),
+      });
     } catch (err) {
       if (!opts.force) {
         store.update(rec.id, { status: "failed", error: err instanceof Error ? err.message : String(err) });
         throw err;
       }
       warning = `the provider call failed (${err instanceof Error ? err.message : String(err)}); forgetting it anyway (--force)`;
-      deps.log.warn("destroy failed, --force given", { name, providerId: rec.providerId });
+      deps.log.warn("destroy failed, --force given", { name: rec.name, providerId: rec.providerId });
     }
   }
   store.remove(rec.id);
@@ -42,11 +64,27 @@ export async function runDown(deps: Deps, name: string, opts: DownOptions = {}):
   );
   if (deps.json)
     return printJson(deps.io, {
-      name,
+      name: rec.name,
       destroyed: warning === undefined,
+      confirmed_gone: warning === undefined,
       forgotten: true,
+      ...(snapshot ? { snapshot } : {}),
       ...(warning ? { warning } : {}),
     });
   if (warning) deps.io.err.write(`Warning: ${warning}\n`);
-  deps.io.out.write(`Destroyed ${name}\n`);
+  if (snapshot) deps.io.out.write(`Saved snapshot ${snapshot.id} (${snapshot.name})\n`);
+  deps.io.out.write(`Destroyed ${rec.name}\n`);
+}
+
+async function confirmDown(deps: Deps, rec: InstanceRecord): Promise<void> {
+  if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY)
+    throw new UsageError(`Not destroying ${rec.name} without confirmation (no terminal to ask on).`, {
+      hint: `Re-run with --yes: spuff down ${rec.name} --yes`,
+    });
+  const p = await import("@clack/prompts");
+  const ok = await p.confirm({
+    message: `Destroy ${rec.name} (${rec.provider}${rec.providerId ? ` ${rec.providerId}` : ""})? Its disk is lost unless you pass --snapshot.`,
+    initialValue: false,
+  });
+  if (ok !== true) throw new CancelledError(`Kept ${rec.name}.`);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
-import { runSnapshotDelete, runSnapshotList } from "./snapshot.ts";
+import { sample } from "../../test/helpers/instances.ts";
+import { defaultSnapshotName, runSnapshotCreate, runSnapshotDelete, runSnapshotList } from "./snapshot.ts";
 
 const t = useDoSimDeps("snap");
 
@@ -26,5 +27,33 @@ describe("spuff snapshot", () => {
     await runSnapshotDelete(t.deps, "5");
     expect(t.sim.state.snapshots.size).toBe(0);
     expect(t.sim.validator?.violations).toEqual([]);
+  });
+
+  it("snapshot create: the only instance by default, a dated name unless --name, JSON result", async () => {
+    const id = await t.dropletFor("dev");
+    (await t.deps.state()).save(sample("dev", { providerId: id, status: "ready" }));
+    t.deps.close();
+    t.deps = t.makeDeps(true);
+    await runSnapshotCreate(t.deps, undefined, { name: "before-upgrade" });
+    const out = JSON.parse(t.io.stdout());
+    expect(out).toMatchObject({
+      instance: "dev",
+      provider: "digitalocean",
+      snapshot: { name: "before-upgrade" },
+    });
+    expect([...t.sim.state.snapshots.values()]).toMatchObject([
+      { name: "before-upgrade", dropletId: Number(id) },
+    ]);
+    expect(t.sim.validator?.violations).toEqual([]);
+  });
+
+  it("snapshot create refuses an instance that never reached the provider", async () => {
+    (await t.deps.state()).save(sample("early", { providerId: null }));
+    await expect(runSnapshotCreate(t.deps, "early")).rejects.toMatchObject({ code: "instance_not_created" });
+  });
+
+  it("default names are valid on every provider (local machines are the strictest)", () => {
+    expect(defaultSnapshotName("Dev-Box", Date.UTC(2026, 11, 1, 9, 5, 7))).toBe("dev-box-20261201-090507");
+    expect(defaultSnapshotName("dev", 0)).toMatch(/^[a-z0-9][a-z0-9._-]{0,62}$/);
   });
 });

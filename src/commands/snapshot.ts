@@ -1,8 +1,12 @@
-/** `spuff snapshot list|delete`: the account's instance snapshots on the configured provider. */
+/** `spuff snapshot create|list|delete`: instance snapshots on the provider. */
 import type { Deps } from "../cli/deps.ts";
 import type { ProviderName } from "../config/schema.ts";
+import { UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
+import type { Provider, Snapshot } from "../providers/types.ts";
+import type { InstanceRecord } from "../state/types.ts";
+import { resolveInstance } from "./resolve-instance.ts";
 
 export interface SnapshotOptions {
   provider?: ProviderName;
@@ -26,4 +30,42 @@ export async function runSnapshotDelete(deps: Deps, id: string, opts: SnapshotOp
   await provider.deleteSnapshot(id);
   if (deps.json) return printJson(deps.io, { id, deleted: true, provider: provider.name });
   deps.io.out.write(`Deleted snapshot ${id}\n`);
+}
+
+/** `NAME-YYYYMMDD-HHMMSS` (UTC): lowercase, digits and '-', valid on every provider. */
+export function defaultSnapshotName(instance: string, nowMs: number): string {
+  const t = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${instance}-${t}`.toLowerCase();
+}
+
+/** Snapshot one recorded instance; resolves when the provider says the snapshot is usable. */
+export async function snapshotInstance(
+  deps: Deps,
+  rec: InstanceRecord,
+  provider: Provider,
+  name?: string,
+): Promise<Snapshot> {
+  if (!rec.providerId)
+    throw new UserError(
+      "instance_not_created",
+      `Instance ${rec.name} has no provider id: nothing to snapshot.`,
+      {
+        hint: "It never got past the create call; see `spuff status` for what happened.",
+      },
+    );
+  deps.log.info("creating snapshot", { name: rec.name, snapshot: name });
+  return provider.createSnapshot(rec.providerId, name ?? defaultSnapshotName(rec.name, deps.clock.now()));
+}
+
+export async function runSnapshotCreate(
+  deps: Deps,
+  instance: string | undefined,
+  opts: { name?: string } = {},
+): Promise<void> {
+  const rec = await resolveInstance(deps, instance);
+  const provider = await providerFromDeps(deps, rec.provider);
+  if (!deps.json) deps.io.err.write(`Snapshotting ${rec.name} (this can take minutes)…\n`);
+  const snap = await snapshotInstance(deps, rec, provider, opts.name);
+  if (deps.json) return printJson(deps.io, { instance: rec.name, provider: provider.name, snapshot: snap });
+  deps.io.out.write(`Created snapshot ${snap.id} (${snap.name}) of ${rec.name}\n`);
 }

@@ -1,6 +1,7 @@
 /**
- * `spuff status [name] [--local]`: the instance as spuff remembers it, as the provider sees it
- * (status, hourly price) and as its agent reports it (uptime, idle time, bootstrap), the agent
+ * `spuff status [name] [--local] [--detailed]`: the instance as spuff remembers it, as the
+ * provider sees it (status, hourly price) and as its agent reports it (uptime, idle time,
+ * bootstrap; with --detailed also /metrics and /idle: resources and the idle countdown), the agent
  * reached through the pinned SSH connection with the instance's token. Each remote view that
  * cannot be had is reported as such, never silently left out.
  */
@@ -9,16 +10,34 @@ import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { ProviderInstance } from "../providers/types.ts";
-import { openAgentClient } from "../ssh/agent-client.ts";
 import type { InstanceRecord } from "../state/types.ts";
-import { readAgentToken } from "../up/agent-install.ts";
-import { connectToInstance } from "./connect-instance.ts";
+import { withAgent } from "./agent-session.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */
   local?: boolean;
+  /** Also the agent's /metrics and /idle. */
+  detailed?: boolean;
+}
+
+/** The fields of the agent's /metrics and /idle that status renders (the JSON carries all). */
+interface Metrics {
+  cpu_usage_percent: number;
+  memory_used_bytes: number;
+  memory_total_bytes: number;
+  disk_used_bytes: number;
+  disk_total_bytes: number;
+  load_average: number[];
+}
+interface Idle {
+  idle_seconds: number;
+  idle_timeout_seconds: number;
+  deadline: string | null;
+  deadline_reason: string | null;
+  seconds_until_deadline: number | null;
+  teardown: string;
 }
 
 interface AgentView {
@@ -29,8 +48,8 @@ interface AgentView {
     cloud_init_done: boolean;
     agent_version: string;
   };
-  idle: unknown;
-  metrics: unknown;
+  idle?: Idle;
+  metrics?: Metrics;
 }
 
 type Remote<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -50,7 +69,10 @@ export async function runStatus(
 ): Promise<void> {
   const r = await resolveInstance(deps, name);
   const provider = opts.local || !r.providerId ? undefined : await attempt(() => providerView(deps, r));
-  const agent = opts.local || r.status !== "ready" ? undefined : await attempt(() => agentView(deps, r));
+  const agent =
+    opts.local || r.status !== "ready"
+      ? undefined
+      : await attempt(() => agentView(deps, r, opts.detailed === true));
   if (deps.json) {
     return printJson(deps.io, {
       instance: instanceJson(r),
@@ -95,6 +117,7 @@ export async function runStatus(
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
+      rows.push(...detailRows(agent.value));
     } else {
       rows.push(["Agent", `unreachable (${agent.error})`]);
     }
@@ -114,23 +137,44 @@ function providerJson(p: ProviderInstance | undefined) {
   return { exists: true, status: p.status, ip: p.ip, price_hourly: p.priceHourly ?? null };
 }
 
-async function agentView(deps: Deps, r: InstanceRecord): Promise<AgentView> {
-  const token = readAgentToken(deps.paths.instanceDir(r.name));
-  if (!token) throw new Error("no agent token stored for this instance");
-  const conn = await connectToInstance(deps, r);
-  try {
-    const agent = await openAgentClient(conn, token);
-    try {
-      const [status, idle, metrics] = await Promise.all([
-        agent.get<AgentView["status"]>("/status"),
-        agent.get("/idle"),
-        agent.get("/metrics"),
-      ]);
-      return { status, idle, metrics };
-    } finally {
-      await agent.close();
-    }
-  } finally {
-    await conn.close();
+async function agentView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<AgentView> {
+  return withAgent(deps, r, async (agent) => {
+    const [status, idle, metrics] = await Promise.all([
+      agent.get<AgentView["status"]>("/status"),
+      detailed ? agent.get<Idle>("/idle") : undefined,
+      detailed ? agent.get<Metrics>("/metrics") : undefined,
+    ]);
+    return { status, ...(idle ? { idle } : {}), ...(metrics ? { metrics } : {}) };
+  });
+}
+
+const GB = 1024 ** 3;
+const gb = (bytes: number) => `${(bytes / GB).toFixed(1)} GB`;
+const pct = (used: number, total: number) => (total > 0 ? ` (${Math.round((100 * used) / total)} %)` : "");
+
+/** --detailed rows: resources from /metrics, the idle countdown from /idle. */
+export function detailRows(v: AgentView): [string, string][] {
+  const rows: [string, string][] = [];
+  if (v.idle) {
+    const i = v.idle;
+    rows.push([
+      "Next teardown",
+      i.deadline === null || i.seconds_until_deadline === null
+        ? "none scheduled"
+        : `${i.teardown} in ${formatDuration(i.seconds_until_deadline * 1000)} (${i.deadline_reason}, at ${i.deadline})`,
+    ]);
   }
+  if (v.metrics) {
+    const m = v.metrics;
+    rows.push(["CPU", `${m.cpu_usage_percent} %, load ${m.load_average.map((x) => x.toFixed(2)).join(" ")}`]);
+    rows.push([
+      "Memory",
+      `${gb(m.memory_used_bytes)} of ${gb(m.memory_total_bytes)}${pct(m.memory_used_bytes, m.memory_total_bytes)}`,
+    ]);
+    rows.push([
+      "Disk",
+      `${gb(m.disk_used_bytes)} of ${gb(m.disk_total_bytes)}${pct(m.disk_used_bytes, m.disk_total_bytes)}`,
+    ]);
+  }
+  return rows;
 }

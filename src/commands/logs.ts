@@ -1,0 +1,69 @@
+/**
+ * `spuff logs [name] [-n N] [-f] [--file PATH]`: the tail of a log on the VM (default the
+ * cloud-init output log) from the agent's GET /logs, through the pinned tunnel with the token.
+ * `-f` keeps polling and prints what is appended until Ctrl-C (then exits 0).
+ */
+import type { Deps } from "../cli/deps.ts";
+import { UsageError } from "../core/errors.ts";
+import { onInterrupt } from "../core/interrupt.ts";
+import { printJson } from "../core/io.ts";
+import type { AgentClient } from "../ssh/agent-client.ts";
+import { withAgent } from "./agent-session.ts";
+import { followLogs } from "./logs-follow.ts";
+import { resolveInstance } from "./resolve-instance.ts";
+
+export interface LogsOptions {
+  follow?: boolean;
+  /** Lines to show (the agent caps it at 10 000). */
+  lines?: string;
+  /** Absolute path under the VM's /var/log (the agent refuses anything else). */
+  file?: string;
+}
+
+/** Where the agent reads when no file is named (its own default, stated here for the output). */
+export const DEFAULT_LOG_FILE = "/var/log/cloud-init-output.log";
+
+export function parseLineCount(raw: string | undefined, fallback = 100): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000)
+    throw new UsageError(`-n must be a whole number from 1 to 10000, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+export function fetchLogTail(agent: AgentClient, lines: number, file?: string): Promise<string[]> {
+  const q = new URLSearchParams({ lines: String(lines) });
+  if (file) q.set("file", file);
+  return agent.get<{ lines: string[] }>(`/logs?${q}`).then((b) => b.lines);
+}
+
+export async function runLogs(deps: Deps, name: string | undefined, opts: LogsOptions = {}): Promise<void> {
+  const lines = parseLineCount(opts.lines);
+  const file = opts.file ?? DEFAULT_LOG_FILE;
+  const rec = await resolveInstance(deps, name);
+  await withAgent(deps, rec, async (agent) => {
+    if (!opts.follow) {
+      const got = await fetchLogTail(agent, lines, file);
+      if (deps.json) return printJson(deps.io, { name: rec.name, file, lines: got });
+      if (got.length > 0) deps.io.out.write(`${got.join("\n")}\n`);
+      return;
+    }
+    const interrupt = onInterrupt();
+    try {
+      await followLogs({
+        fetchTail: (window) => fetchLogTail(agent, window, file),
+        // --json while following: NDJSON, one line per log line, so a reader can stream it.
+        emit: (batch) =>
+          deps.io.out.write(
+            deps.json
+              ? batch.map((line) => `${JSON.stringify({ name: rec.name, file, line })}\n`).join("")
+              : `${batch.join("\n")}\n`,
+          ),
+        clock: deps.clock,
+        signal: interrupt.signal,
+        initial: lines,
+      });
+    } finally {
+      interrupt.dispose();
+    }
+  });
+}

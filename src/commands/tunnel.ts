@@ -1,0 +1,72 @@
+/**
+ * `spuff tunnel [name] -p PORT[:REMOTE_PORT]…`: local 127.0.0.1:PORT → the VM's
+ * 127.0.0.1:REMOTE_PORT, every forward on one pinned SSH connection, until SIGINT/SIGTERM (exit 0)
+ * or the connection drops (an SSH error). With --json the mapping is one JSON line, printed once
+ * every listener is bound, so a script can read the local ports (local 0 = any free port).
+ */
+import type { Deps } from "../cli/deps.ts";
+import { onInterrupt } from "../core/interrupt.ts";
+import { SshError } from "../ssh/errors.ts";
+import { type Forward, forward } from "../ssh/forward.ts";
+import { connectToInstance } from "./connect-instance.ts";
+import { parsePortSpecs } from "./port-spec.ts";
+import { resolveInstance } from "./resolve-instance.ts";
+
+export interface TunnelOptions {
+  port?: string[];
+}
+
+const HOST = "127.0.0.1";
+
+export async function runTunnel(
+  deps: Deps,
+  name: string | undefined,
+  opts: TunnelOptions = {},
+): Promise<void> {
+  const specs = parsePortSpecs(opts.port ?? []);
+  const rec = await resolveInstance(deps, name);
+  // Listen for signals before connecting: a Ctrl-C during the handshake still closes cleanly.
+  const interrupt = onInterrupt();
+  const forwards: Forward[] = [];
+  try {
+    const conn = await connectToInstance(deps, rec);
+    try {
+      for (const s of specs) {
+        forwards.push(
+          await forward(conn, { localHost: HOST, localPort: s.localPort, remotePort: s.remotePort }),
+        );
+      }
+      const mapping = specs.map((s, i) => ({
+        local_host: HOST,
+        local_port: forwards[i]?.localPort as number,
+        remote_host: HOST,
+        remote_port: s.remotePort,
+      }));
+      if (deps.json) deps.io.out.write(`${JSON.stringify({ name: rec.name, forwards: mapping })}\n`);
+      else {
+        for (const m of mapping)
+          deps.io.out.write(
+            `${m.local_host}:${m.local_port} → ${rec.name}:${m.remote_host}:${m.remote_port}\n`,
+          );
+        deps.io.err.write("Forwarding. Press Ctrl-C to stop.\n");
+      }
+      const stopped = new Promise<"signal">((resolve) => {
+        if (interrupt.signal.aborted) resolve("signal");
+        interrupt.signal.addEventListener("abort", () => resolve("signal"), { once: true });
+      });
+      const why = await Promise.race([stopped, conn.closed.then(() => "closed" as const)]);
+      if (why === "closed")
+        throw new SshError(
+          "tunnel_closed",
+          `The SSH connection to ${rec.name} closed${conn.error ? `: ${conn.error.message}` : ""}.`,
+          { hint: `Check the instance with \`spuff status ${rec.name}\`, then run the tunnel again.` },
+        );
+      if (!deps.json) deps.io.err.write(`Tunnel closed (${interrupt.received()}).\n`);
+    } finally {
+      await Promise.all(forwards.map((f) => f.close()));
+      await conn.close();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
