@@ -20,7 +20,12 @@ import type { MachineRecord } from "./types.ts";
 /** A clean poweroff takes ~2 s; past this the container is killed. */
 const POWEROFF_GRACE_MS = 15_000;
 
-export const nspawnDriver: MachineDriver = {
+export interface NspawnOptions {
+  /** See SlirpOptions.hostLoopbackFrom: each machine leaves from its own 127.0.0.N (simulator only). */
+  guestReachesHostLoopback?: boolean;
+}
+
+export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
   name: "nspawn",
 
   async start({ layout, record, seed, save }: StartContext) {
@@ -41,6 +46,7 @@ export const nspawnDriver: MachineDriver = {
       `/run/netns/${netns}`,
       path.join(dir, "slirp.sock"),
       path.join(dir, "slirp.log"),
+      o.guestReachesHostLoopback ? { hostLoopbackFrom: record.address } : {},
     );
     save({ slirpPid });
     await forwardSsh(path.join(dir, "slirp.sock"), record.address);
@@ -112,7 +118,10 @@ export const nspawnDriver: MachineDriver = {
       : [];
     for (const n of hostKeys) fs.rmSync(path.join(sshDir, n), { force: true });
   },
-};
+});
+
+/** Local machines: no way from the guest to the host's loopback. */
+export const nspawnDriver = createNspawnDriver();
 
 function isNspawn(pid: number): boolean {
   try {

@@ -10,20 +10,40 @@ import { UserError } from "../core/errors.ts";
 
 /** slirp4netns' built-in DHCP hands the guest this address. */
 export const GUEST_ADDRESS = "10.0.2.15";
+/** The guest's gateway; slirp maps it to the host's 127.0.0.1 unless host loopback is disabled. */
+export const HOST_FROM_GUEST = "10.0.2.2";
 
-export function startSlirp(netnsPath: string, apiSocket: string, logFile: string): number {
+export interface SlirpOptions {
+  /**
+   * Let the guest reach the host's 127.0.0.1 through 10.0.2.2, with every connection it makes
+   * leaving from this loopback address (`--outbound-addr`), so a server on the host can tell
+   * machines apart by source address and the guest has no route to anything but loopback.
+   * Only the simulator's machine backend sets it (its metadata service and API live on the
+   * host's loopback); local machines keep `--disable-host-loopback`.
+   */
+  hostLoopbackFrom?: string;
+}
+
+/** The network flags for one machine; refuses an outbound address outside 127.0.0.0/8. */
+export function slirpNetworkArgs(o: SlirpOptions = {}): string[] {
+  if (o.hostLoopbackFrom === undefined) return ["--disable-host-loopback"];
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(o.hostLoopbackFrom)) {
+    throw new UserError("slirp_failed", `Outbound address ${o.hostLoopbackFrom} is not on loopback.`);
+  }
+  return [`--outbound-addr=${o.hostLoopbackFrom}`];
+}
+
+export function startSlirp(
+  netnsPath: string,
+  apiSocket: string,
+  logFile: string,
+  o: SlirpOptions = {},
+): number {
+  const args = slirpNetworkArgs(o);
   const log = fs.openSync(logFile, "a", 0o600);
   const child = spawn(
     "slirp4netns",
-    [
-      "--mtu=65520",
-      "--disable-host-loopback",
-      "--api-socket",
-      apiSocket,
-      "--netns-type=path",
-      netnsPath,
-      "eth0",
-    ],
+    ["--mtu=65520", ...args, "--api-socket", apiSocket, "--netns-type=path", netnsPath, "eth0"],
     { detached: true, stdio: ["ignore", log, log] },
   );
   fs.closeSync(log);

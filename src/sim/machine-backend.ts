@@ -2,11 +2,16 @@
  * A simulator backend that boots a real local machine (src/machines) for each simulated
  * instance, from exactly the user-data the client sent. The instance turns ready only once the
  * machine's sshd has served its banner; a background watcher checks that (bounded in time).
+ *
+ * Unlike a local machine, an nspawn guest here reaches the host's loopback (10.0.2.2 → 127.0.0.1),
+ * leaving from its own 127.0.0.N: a cloud VM reaches its provider's API and metadata service, and
+ * the simulators serve both on loopback and tell machines apart by that source address.
  */
 import { MachineEngine } from "../machines/engine.ts";
 import { assertHostCanRun } from "../machines/host.ts";
 import { DEFAULT_IMAGE, requireImage } from "../machines/image.ts";
 import { machineLayout } from "../machines/layout.ts";
+import { createNspawnDriver } from "../machines/nspawn.ts";
 import type { DriverName } from "../machines/types.ts";
 import type { MachineBackend } from "./backend.ts";
 
@@ -22,7 +27,12 @@ export interface RealMachineBackendOptions {
 }
 
 export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend {
-  const engine = o.engine ?? new MachineEngine({ layout: machineLayout(o.dataDir) });
+  const engine =
+    o.engine ??
+    new MachineEngine({
+      layout: machineLayout(o.dataDir),
+      drivers: { nspawn: createNspawnDriver({ guestReachesHostLoopback: true }) },
+    });
   const image = o.image ?? DEFAULT_IMAGE;
   // Fail at simulator start, not on the first create, when the host cannot run machines.
   assertHostCanRun(o.driver);

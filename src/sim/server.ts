@@ -15,6 +15,8 @@ export interface SimRequest {
   query: URLSearchParams;
   body: unknown;
   headers: http.IncomingHttpHeaders;
+  /** The caller's address: machines leave from their own 127.0.0.N (see SlirpOptions). */
+  remote: string;
 }
 
 export interface SimResponse {
@@ -62,7 +64,7 @@ export interface SimServerOptions {
 export interface SimServer {
   url: string;
   /** Every request that reached the server, with the status sent (0 = connection dropped). */
-  readonly requests: { method: string; path: string; status: number }[];
+  readonly requests: { method: string; path: string; status: number; remote: string }[];
   close(): Promise<void>;
 }
 
@@ -73,7 +75,8 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://sim");
-    const entry = { method: req.method ?? "GET", path: url.pathname, status: 0 };
+    const remote = req.socket.remoteAddress ?? "";
+    const entry = { method: req.method ?? "GET", path: url.pathname, status: 0, remote };
     requests.push(entry);
     const raw = await readBody(req);
     const body = codec.decode(raw, req.headers);
@@ -115,6 +118,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
         query: url.searchParams,
         body,
         headers: req.headers,
+        remote,
       });
     } catch (err) {
       out = { status: 500, body: o.errorBody(500, String(err)) };

@@ -21,6 +21,7 @@ interface Operation {
   parameters?: Param[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> };
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+  security?: Record<string, string[]>[];
 }
 type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
 
@@ -90,6 +91,16 @@ export class SpecValidator {
       if (op) return { template: h.template, op };
     }
     return undefined;
+  }
+
+  /**
+   * The OAuth scopes the spec names for an operation (DigitalOcean: `droplet:delete` for
+   * DELETE /v2/droplets/{id}); undefined for an operation the spec does not have.
+   */
+  scopes(method: string, fullPath: string): string[] | undefined {
+    const m = this.match(method, fullPath);
+    if (!m) return undefined;
+    return (m.op.security ?? []).flatMap((req) => Object.values(req).flat());
   }
 
   /** Returns the violations found (also appended to `violations`). */

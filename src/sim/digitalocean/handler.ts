@@ -1,6 +1,7 @@
 /** DigitalOcean API v2 routes over DoState: the subset spuff uses, with DO's error shapes. */
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
+import { authenticate, permits, type ScopedToken } from "./auth.ts";
 import { IMAGES, REGIONS, SIZES } from "./catalog.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
 import type { DoState } from "./state.ts";
@@ -14,10 +15,19 @@ const invalid = (message: string) => err(422, "unprocessable_entity", message);
 
 type Body = Record<string, unknown>;
 
-export function createDoHandler(st: DoState, token: string) {
+export interface DoAuth {
+  token: string;
+  scoped?: readonly ScopedToken[];
+  /** The scopes the spec requires for an operation (SpecValidator.scopes). */
+  scopesFor?: (method: string, path: string) => string[] | undefined;
+}
+
+export function createDoHandler(st: DoState, auth: DoAuth) {
   return async (req: SimRequest): Promise<SimResponse> => {
-    if (req.headers.authorization !== `Bearer ${token}`)
-      return err(401, "unauthorized", "Unable to authenticate you");
+    const who = authenticate(req.headers.authorization, auth.token, auth.scoped ?? []);
+    if (!who) return err(401, "unauthorized", "Unable to authenticate you");
+    if (!permits(who, auth.scopesFor?.(req.method, req.path)))
+      return err(403, "Forbidden", "You are not authorized to perform this operation");
     st.settle();
     const base = `http://${req.headers.host}`;
     const seg = req.path.split("/").filter(Boolean); // ["v2", ...]
@@ -45,6 +55,7 @@ export function createDoHandler(st: DoState, token: string) {
       if (!d) return notFound();
       if (!c && m === "GET") return { status: 200, body: { droplet: dropletJson(st, d) } };
       if (!c && m === "DELETE") {
+        st.deletions.push({ id: d.id, token: who.name, remote: req.remote });
         st.droplets.delete(d.id);
         await st.backend.destroy(String(d.id));
         return { status: 204 };

@@ -9,15 +9,26 @@ import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
 import { SpecValidator } from "../spec-validator.ts";
 import { Timeline } from "../timeline.ts";
+import type { ScopedToken } from "./auth.ts";
 import { createDoHandler } from "./handler.ts";
+import { createDoMetadataHandler, METADATA_CODEC } from "./metadata.ts";
 import { errorBody } from "./shapes.ts";
 import { DoState } from "./state.ts";
 
 export const DO_SPEC = "digitalocean-openapi.spuff.deref.json";
 
-export type DigitalOceanSimOptions = SimOptions;
+export interface DigitalOceanSimOptions extends SimOptions {
+  /** Custom-scoped tokens (a reaper token with `droplet:delete`), checked against the spec's scopes. */
+  scopedTokens?: ScopedToken[];
+  /** Port of the metadata service (default: any free one). */
+  metadataPort?: number;
+}
 
 export interface DigitalOceanSim extends SimServer {
+  /** Base URL of the Droplet Metadata service (what http://169.254.169.254 is on a droplet). */
+  metadataUrl: string;
+  /** Requests the metadata service got, with the caller's address. */
+  metadataRequests: SimServer["requests"];
   token: string;
   state: DoState;
   validator: SpecValidator | undefined;
@@ -41,10 +52,18 @@ export async function startDigitalOceanSim(o: DigitalOceanSimOptions = {}): Prom
   const validator =
     o.validate === false ? undefined : new SpecValidator({ spec: DO_SPEC, specsDir: o.specsDir });
   const faults = new FaultInjector(o.faults);
+  // Scopes come from the spec; without validation a scoped token is loaded only to look them up.
+  const scopes =
+    validator ??
+    (o.scopedTokens?.length ? new SpecValidator({ spec: DO_SPEC, specsDir: o.specsDir }) : undefined);
   let remaining = 5000;
   const server = await startSimServer({
     port: o.port,
-    handler: createDoHandler(state, token),
+    handler: createDoHandler(state, {
+      token,
+      scoped: o.scopedTokens,
+      scopesFor: scopes && ((method, path) => scopes.scopes(method, path)),
+    }),
     errorBody: (status, message) => errorBody(ERROR_IDS[status] ?? "error", message),
     headers: () => ({
       "ratelimit-limit": "5000",
@@ -55,10 +74,27 @@ export async function startDigitalOceanSim(o: DigitalOceanSimOptions = {}): Prom
     validator,
     strict: o.strict,
   });
+  const metadata = await startSimServer({
+    port: o.metadataPort,
+    handler: createDoMetadataHandler(state),
+    errorBody: (_status, message) => message,
+    codec: METADATA_CODEC,
+  });
   // Stopping the simulator stops the machines it booted: nothing outlives it.
   const close = async () => {
     await server.close();
+    await metadata.close();
     await backend.close();
   };
-  return { ...server, requests: server.requests, close, token, state, validator, faults };
+  return {
+    ...server,
+    requests: server.requests,
+    metadataUrl: metadata.url,
+    metadataRequests: metadata.requests,
+    close,
+    token,
+    state,
+    validator,
+    faults,
+  };
 }

@@ -48,12 +48,19 @@ export class DoState {
   readonly actions = new Map<number, SimAction>();
   readonly snapshots = new Map<number, SimSnapshot>();
   readonly keys = new Map<number, SimKey>();
+  /** Every droplet DELETE: which token did it and from which address (a machine's own 127.0.0.N). */
+  readonly deletions: { id: number; token: string; remote: string }[] = [];
   private seq = 100_000_000;
 
   constructor(
     readonly timeline: Timeline,
     readonly backend: MachineBackend,
   ) {}
+
+  /** The droplet a request came from: machines leave from their droplet's address (SlirpOptions). */
+  dropletAt(address: string): SimDroplet | undefined {
+    return [...this.droplets.values()].find((d) => d.ip === address);
+  }
 
   nextId(): number {
     return ++this.seq;
