@@ -11,8 +11,9 @@ import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
-import { bringUp, type PhaseEvent } from "../up/bring-up.ts";
+import { bringUp } from "../up/bring-up.ts";
 import { generateName, planUp } from "../up/plan.ts";
+import { createUpProgress } from "./up-progress.ts";
 
 export interface UpCommandOptions {
   provider?: ProviderName;
@@ -84,7 +85,7 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
     });
   }
   const provider = await providerFromDeps(deps, settings.provider);
-  const render = progressRenderer(deps);
+  const progress = await createUpProgress(deps);
   const { record, conn, ms } = await bringUp({
     settings,
     provider,
@@ -100,8 +101,8 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
       snapshot: opts.snapshot,
     },
     userPublicKey,
-    onEvent: render,
-  });
+    onEvent: (e) => progress.onEvent(e),
+  }).finally(() => progress.end());
   try {
     const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
     if (deps.json) {
@@ -130,18 +131,4 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
   } finally {
     await conn.close();
   }
-}
-
-/** NDJSON events with --json; otherwise one line per finished phase on stderr. */
-function progressRenderer(deps: Deps): (e: PhaseEvent) => void {
-  return (e) => {
-    if (deps.json) {
-      deps.io.out.write(`${JSON.stringify({ event: "phase", ...e })}\n`);
-      return;
-    }
-    if (e.status === "start") return;
-    const mark = e.status === "done" ? "✓" : "✗";
-    const secs = e.ms !== undefined ? ` ${(e.ms / 1000).toFixed(1)}s` : "";
-    deps.io.err.write(`${mark} ${e.phase}${secs}${e.detail ? `  ${e.detail}` : ""}\n`);
-  };
 }

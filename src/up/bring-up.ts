@@ -19,6 +19,7 @@ import { waitForLogin, waitForPort } from "../ssh/wait.ts";
 import type { InstanceStore } from "../state/instances.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { findAgentBundle, newAgentToken, saveAgentToken, startAgent, uploadAgent } from "./agent-install.ts";
+import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { planUp, type UpOptions } from "./plan.ts";
 
@@ -36,7 +37,8 @@ export type UpPhase = (typeof UP_PHASES)[number];
 
 export interface PhaseEvent {
   phase: UpPhase;
-  status: "start" | "done" | "failed";
+  /** progress: a detail update while the phase runs (wait_cloud_init: the log's last line). */
+  status: "start" | "progress" | "done" | "failed";
   /** Duration of the phase (done/failed). */
   ms?: number;
   detail?: string;
@@ -82,12 +84,14 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
   const { settings, provider, store, clock } = i;
   const started = clock.now();
   let current: UpPhase = "generate_cloud_config";
+  let currentStarted = started;
   let recordId: string | undefined;
   let conn: Connection | undefined;
 
   const phase = async <T>(name: UpPhase, work: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
     current = name;
     const t0 = clock.now();
+    currentStarted = t0;
     i.onEvent({ phase: name, status: "start" });
     if (recordId) store.update(recordId, { phase: name });
     const r = await work();
@@ -185,9 +189,21 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     );
 
     // 8. cloud-init finished without errors; then the agent can run (Node may come from it).
+    // Meanwhile the log's last line is the phase's live detail.
     await phase(
       "wait_cloud_init",
-      () => waitCloudInit(openConn, settings.timeouts.cloudInitMs),
+      async () => {
+        const follow = followCloudInitLog(
+          openConn,
+          (line) => i.onEvent({ phase: "wait_cloud_init", status: "progress", detail: line }),
+          { maxPolls: Math.ceil(settings.timeouts.cloudInitMs / 1000) + 1 },
+        );
+        try {
+          return await waitCloudInit(openConn, settings.timeouts.cloudInitMs);
+        } finally {
+          follow.stop();
+        }
+      },
       (s) => s,
     );
     await phase("start_agent", () => startAgent(openConn, token, settings.timeouts.execMs));
@@ -204,7 +220,12 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     );
     return { record: final, conn, ms: clock.now() - started };
   } catch (err) {
-    i.onEvent({ phase: current, status: "failed", detail: err instanceof Error ? err.message : String(err) });
+    i.onEvent({
+      phase: current,
+      status: "failed",
+      ms: clock.now() - currentStarted,
+      detail: err instanceof Error ? err.message : String(err),
+    });
     const tail = conn ? await cloudInitTail(conn) : undefined;
     await conn?.close();
     const instanceKept = recordId ? await settleFailedRecord(i, recordId, err) : false;
@@ -263,13 +284,4 @@ async function waitCloudInit(conn: Connection, timeoutMs: number): Promise<strin
     );
   }
   return "status done, no errors";
-}
-
-async function cloudInitTail(conn: Connection): Promise<string | undefined> {
-  try {
-    const r = await exec(conn, "sudo -n tail -n 20 /var/log/cloud-init-output.log", { timeoutMs: 10_000 });
-    return r.stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }

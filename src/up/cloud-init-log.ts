@@ -1,0 +1,81 @@
+/**
+ * /var/log/cloud-init-output.log over the pinned connection: the live last line while `up` waits
+ * for cloud-init (the progress detail), and the last lines when it failed (the error's tail).
+ * Both read with `sudo -n tail` on their own exec channel, so they never hold up the wait itself.
+ */
+import type { Connection } from "../ssh/connection.ts";
+import { exec } from "../ssh/exec.ts";
+
+export const CLOUD_INIT_LOG = "/var/log/cloud-init-output.log";
+
+const tailCommand = (lines: number) => `sudo -n tail -n ${lines} ${CLOUD_INIT_LOG} 2>/dev/null`;
+
+/**
+ * The line a person would look at: the last non-empty one, with apt's carriage-return progress
+ * and terminal escapes removed so it cannot move the cursor of the terminal showing it.
+ */
+export function lastLogLine(text: string): string | undefined {
+  const lines = text
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    .split(/[\r\n]+/)
+    .map((l) => l.replace(/[\u0000-\u001f\u007f]/g, "").trimEnd())
+    .filter((l) => l.trim() !== "");
+  return lines.at(-1);
+}
+
+export interface FollowOptions {
+  /** Pause between reads (default 1 s). */
+  intervalMs?: number;
+  /** Upper bound on reads, whatever happens (default: the phase's timeout / interval). */
+  maxPolls: number;
+  /** Per-read timeout (default 5 s). */
+  readTimeoutMs?: number;
+}
+
+/**
+ * Poll the log's last line and report it whenever it changes, until stopped or `maxPolls` reads.
+ * stop() returns at once: a read in flight finishes on its own channel and is then ignored.
+ */
+export function followCloudInitLog(
+  conn: Connection,
+  onLine: (line: string) => void,
+  o: FollowOptions,
+): { stop(): void } {
+  const intervalMs = o.intervalMs ?? 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let last: string | undefined;
+  let polls = 0;
+  const poll = async () => {
+    if (stopped || polls >= o.maxPolls) return;
+    polls++;
+    try {
+      const r = await exec(conn, tailCommand(3), { timeoutMs: o.readTimeoutMs ?? 5000 });
+      const line = lastLogLine(r.stdout);
+      if (!stopped && line !== undefined && line !== last) {
+        last = line;
+        onLine(line);
+      }
+    } catch {
+      // A read that fails (connection busy or closing) only costs one detail update.
+    }
+    if (!stopped) timer = setTimeout(poll, intervalMs);
+  };
+  void poll();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/** The last 20 lines, for the error of a failed `up`; undefined when unreadable or empty. */
+export async function cloudInitTail(conn: Connection): Promise<string | undefined> {
+  try {
+    const r = await exec(conn, tailCommand(20), { timeoutMs: 10_000 });
+    return r.stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
