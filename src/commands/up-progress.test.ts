@@ -36,7 +36,6 @@ function fakeTty(): { stream: NodeJS.WriteStream; text(): string } {
 }
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes.
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
 
 describe("progressMode", () => {

@@ -8,7 +8,9 @@ import { exec } from "../ssh/exec.ts";
 
 export const CLOUD_INIT_LOG = "/var/log/cloud-init-output.log";
 
-const tailCommand = (lines: number) => `sudo -n tail -n ${lines} ${CLOUD_INIT_LOG} 2>/dev/null`;
+/** The log is root:adm 0640 on cloud images: sudo first; plain tail where there is no sudo (root). */
+const tailCommand = (lines: number, file = CLOUD_INIT_LOG) =>
+  `(sudo -n tail -n ${lines} ${file} || tail -n ${lines} ${file}) 2>/dev/null`;
 
 /**
  * The line a person would look at: the last non-empty one, with apt's carriage-return progress
@@ -30,43 +32,56 @@ export interface FollowOptions {
   maxPolls: number;
   /** Per-read timeout (default 5 s). */
   readTimeoutMs?: number;
+  /** Tests read another file; `up` reads CLOUD_INIT_LOG. */
+  logPath?: string;
 }
 
 /**
  * Poll the log's last line and report it whenever it changes, until stopped or `maxPolls` reads.
- * stop() returns at once: a read in flight finishes on its own channel and is then ignored.
+ * stop() returns at once (a read in flight finishes on its own channel and is then ignored);
+ * `finished` resolves with the number of reads once the loop has ended either way.
  */
 export function followCloudInitLog(
   conn: Connection,
   onLine: (line: string) => void,
   o: FollowOptions,
-): { stop(): void } {
+): { stop(): void; finished: Promise<number> } {
   const intervalMs = o.intervalMs ?? 1000;
   let stopped = false;
+  let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let last: string | undefined;
-  let polls = 0;
-  const poll = async () => {
-    if (stopped || polls >= o.maxPolls) return;
-    polls++;
-    try {
-      const r = await exec(conn, tailCommand(3), { timeoutMs: o.readTimeoutMs ?? 5000 });
-      const line = lastLogLine(r.stdout);
-      if (!stopped && line !== undefined && line !== last) {
-        last = line;
-        onLine(line);
+  const pause = () =>
+    new Promise<void>((r) => {
+      wake = r;
+      timer = setTimeout(r, intervalMs);
+    });
+  const loop = async () => {
+    let last: string | undefined;
+    let polls = 0;
+    while (!stopped && polls < o.maxPolls) {
+      polls++;
+      try {
+        const r = await exec(conn, tailCommand(3, o.logPath), { timeoutMs: o.readTimeoutMs ?? 5000 });
+        const line = lastLogLine(r.stdout);
+        if (!stopped && line !== undefined && line !== last) {
+          last = line;
+          onLine(line);
+        }
+      } catch {
+        // A read that fails (connection busy or closing) only costs one detail update.
       }
-    } catch {
-      // A read that fails (connection busy or closing) only costs one detail update.
+      if (!stopped && polls < o.maxPolls) await pause();
     }
-    if (!stopped) timer = setTimeout(poll, intervalMs);
+    return polls;
   };
-  void poll();
+  const finished = loop();
   return {
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      wake?.();
     },
+    finished,
   };
 }
 
