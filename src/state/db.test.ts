@@ -76,6 +76,21 @@ describe("state database", () => {
     store.close();
   });
 
+  it("v3 keeps the owner of an in-progress up and finds expired deadlines with one query", () => {
+    const store = new InstanceStore(openStateDb(file), file);
+    const owner = { pid: 4242, host: "box", start: "boot:123" };
+    const a = store.save(sample("owned", { deadlineAt: "2026-12-01T10:00:00.000Z", owner }));
+    store.save(sample("later", { deadlineAt: "2026-12-01T14:00:00.000Z" }));
+    store.save(sample("none"));
+    expect(store.get(a.id)?.owner).toEqual(owner);
+    expect(store.getByName("none")?.owner).toBeNull();
+    expect(store.hasExpired("2026-12-01T09:59:59.999Z")).toBe(false);
+    expect(store.hasExpired("2026-12-01T10:00:00.000Z")).toBe(true);
+    expect(store.expired("2026-12-01T15:00:00.000Z").map((r) => r.name)).toEqual(["owned", "later"]);
+    expect(store.update(a.id, { owner: null })?.owner).toBeNull();
+    store.close();
+  });
+
   it("moves a garbage file aside, keeps its bytes, and fails instead of resetting", () => {
     const garbage = Buffer.from("this is not a database at all\n".repeat(200));
     fs.writeFileSync(file, garbage);

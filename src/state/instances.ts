@@ -1,7 +1,7 @@
 /** The instances repository: the seed's operations (save, get, list, remove, update ip) plus lookups by name. */
 import type { Db } from "./db.ts";
 import { corruptionError, isCorruption } from "./db.ts";
-import type { InstancePatch, InstanceRecord, InstanceStatus, NewInstance } from "./types.ts";
+import type { InstanceOwner, InstancePatch, InstanceRecord, InstanceStatus, NewInstance } from "./types.ts";
 
 interface Row {
   id: string;
@@ -24,9 +24,10 @@ interface Row {
   deadline_at: string | null;
   updated_at: string;
   error: string | null;
+  owner: string | null;
 }
 
-const COLUMNS: Record<keyof Omit<InstanceRecord, "tags">, keyof Row> = {
+const COLUMNS: Record<keyof Omit<InstanceRecord, "tags" | "owner">, keyof Row> = {
   id: "id",
   name: "name",
   provider: "provider",
@@ -70,6 +71,7 @@ function fromRow(r: Row): InstanceRecord {
     deadlineAt: r.deadline_at,
     updatedAt: r.updated_at,
     error: r.error,
+    owner: r.owner ? (JSON.parse(r.owner) as InstanceOwner) : null,
   };
 }
 
@@ -102,17 +104,20 @@ export class InstanceStore {
     const record: InstanceRecord = {
       ...input,
       id: input.id ?? globalThis.crypto.randomUUID(),
+      owner: input.owner ?? null,
       updatedAt: ts,
     };
     this.write(() => {
       this.db
         .prepare(
           `INSERT INTO instances (id, name, provider, provider_id, region, size, image, ip, ssh_port, ssh_user,
-             status, phase, tags, host_key, idle_timeout_ms, created_at, ready_at, deadline_at, updated_at, error)
+             status, phase, tags, host_key, idle_timeout_ms, created_at, ready_at, deadline_at, updated_at, error,
+             owner)
            VALUES (@id, @name, @provider, @providerId, @region, @size, @image, @ip, @sshPort, @sshUser,
-             @status, @phase, @tags, @hostKey, @idleTimeoutMs, @createdAt, @readyAt, @deadlineAt, @updatedAt, @error)`,
+             @status, @phase, @tags, @hostKey, @idleTimeoutMs, @createdAt, @readyAt, @deadlineAt, @updatedAt, @error,
+             @owner)`,
         )
-        .run({ ...record, tags: JSON.stringify(record.tags) });
+        .run({ ...record, tags: JSON.stringify(record.tags), owner: ownerJson(record.owner) });
     });
     return record;
   }
@@ -156,6 +161,11 @@ export class InstanceStore {
         params.tags = JSON.stringify(value);
         continue;
       }
+      if (key === "owner") {
+        sets.push("owner = @owner");
+        params.owner = ownerJson(value as InstanceOwner | null);
+        continue;
+      }
       const col = COLUMNS[key as keyof typeof COLUMNS];
       if (!col) continue;
       sets.push(`${col} = @${key}`);
@@ -172,6 +182,32 @@ export class InstanceStore {
     });
   }
 
+  /**
+   * True when some record's hard deadline (max_lifetime) has passed. One indexed lookup, run on
+   * every invocation that opened state, so the reaper costs nothing until there is work for it.
+   */
+  hasExpired(nowIso: string): boolean {
+    return this.guard(
+      () =>
+        this.db
+          .prepare("SELECT 1 FROM instances WHERE deadline_at IS NOT NULL AND deadline_at <= ? LIMIT 1")
+          .get(nowIso) !== undefined,
+    );
+  }
+
+  /** Records whose hard deadline has passed, oldest deadline first. */
+  expired(nowIso: string): InstanceRecord[] {
+    return this.guard(() =>
+      (
+        this.db
+          .prepare(
+            "SELECT * FROM instances WHERE deadline_at IS NOT NULL AND deadline_at <= ? ORDER BY deadline_at",
+          )
+          .all(nowIso) as Row[]
+      ).map(fromRow),
+    );
+  }
+
   updateIp(id: string, ip: string): InstanceRecord | undefined {
     return this.update(id, { ip });
   }
@@ -184,4 +220,8 @@ export class InstanceStore {
   close(): void {
     this.db.close();
   }
+}
+
+function ownerJson(owner: InstanceOwner | null | undefined): string | null {
+  return owner ? JSON.stringify(owner) : null;
 }

@@ -59,6 +59,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances_v2 RENAME TO instances;
       CREATE INDEX instances_provider ON instances (provider, provider_id);`,
   },
+  {
+    // Which process is creating an instance, so `gc` in another process never destroys or forgets
+    // what a live `up` is still making (its intent record has no provider id yet). JSON
+    // {pid, host, start} or NULL; NULL on older rows, which gc judges by age instead.
+    version: 3,
+    description: "owner of an in-progress up (pid, host, process start)",
+    sql: `
+      ALTER TABLE instances ADD COLUMN owner TEXT;
+      CREATE INDEX instances_deadline ON instances (deadline_at) WHERE deadline_at IS NOT NULL;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

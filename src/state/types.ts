@@ -34,7 +34,20 @@ export interface InstanceRecord {
   deadlineAt: string | null;
   updatedAt: string;
   error: string | null;
+  /** The process running `up` for this record while it is in progress (see state/owner.ts). */
+  owner: InstanceOwner | null;
 }
 
-export type NewInstance = Omit<InstanceRecord, "id" | "updatedAt"> & { id?: string };
+/** Identifies one process across PID reuse: `start` is the kernel's start time of that PID. */
+export interface InstanceOwner {
+  pid: number;
+  host: string;
+  /** Linux: boot id + start time from /proc; null where the platform cannot tell. */
+  start: string | null;
+}
+
+export type NewInstance = Omit<InstanceRecord, "id" | "updatedAt" | "owner"> & {
+  id?: string;
+  owner?: InstanceOwner | null;
+};
 export type InstancePatch = Partial<Omit<InstanceRecord, "id" | "createdAt" | "updatedAt">>;
