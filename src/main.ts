@@ -5,6 +5,7 @@
 import { CommanderError } from "commander";
 import { createDeps } from "./cli/deps.ts";
 import { buildProgram } from "./cli/program.ts";
+import { reapAfterCommand } from "./cli/reap-hook.ts";
 import { renderError } from "./cli/render-error.ts";
 import { ExitCode, toSpuffError, UsageError } from "./core/errors.ts";
 import { processIO } from "./core/io.ts";
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     renderError(io, e, { json, verbose });
     return e.exitCode;
   } finally {
+    // The deadline reaper: free unless the command opened state and something is past due.
+    await reapAfterCommand(deps);
     deps.close();
     process.off("SIGINT", onSignal);
   }

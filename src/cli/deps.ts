@@ -25,6 +25,8 @@ export interface Deps {
   settings(overrides?: { provider?: ProviderName }): Promise<Settings>;
   /** The state database, opened and migrated on first use (cached). */
   state(): Promise<InstanceStore>;
+  /** The state database if this command already opened it, else undefined (never opens it). */
+  openState(): InstanceStore | undefined;
   /** Release resources (close the database). */
   close(): void;
 }
@@ -74,6 +76,9 @@ export function createDeps(opts: DepsOptions): Deps {
         store = openInstanceStore(paths.stateDb, () => clock.now());
         log.debug("state opened", { file: paths.stateDb });
       }
+      return store;
+    },
+    openState() {
       return store;
     },
     close() {

@@ -248,6 +248,22 @@ const defineUp: Define = (program, deps) => {
     });
 };
 
+const defineGc: Define = (program, deps) => {
+  program
+    .command("gc")
+    .description(
+      "find and remove what spuff left behind: untracked tagged instances, dead records, powered-off and expired instances",
+    )
+    .addOption(new Option("--provider <name>", "only this provider").choices(PROVIDERS))
+    .option("--dry-run", "only list what would be removed")
+    .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
+    .option("--json", "print what was found and done as JSON")
+    .action(async (opts) => {
+      const { runGc } = await import("../commands/gc.ts");
+      await runGc(deps, opts);
+    });
+};
+
 /** Every top-level command: its names (with aliases) and how to define it. Order = order in --help. */
 const defineImage: Define = (program, deps) => {
   const image = program.command("image").description("local machine images (for the local provider)");
@@ -405,6 +421,7 @@ const COMMANDS: { names: string[]; define: Define }[] = [
   { names: ["up"], define: defineUp },
   { names: ["down"], define: defineDown },
   { names: ["snapshot"], define: defineSnapshot },
+  { names: ["gc"], define: defineGc },
   { names: ["ssh-config"], define: defineSshConfig },
   { names: ["ssh"], define: defineSsh },
   { names: ["exec"], define: defineExec },
