@@ -12,7 +12,9 @@ import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
 import { bringUp } from "../up/bring-up.ts";
+import { trapInterrupts } from "../up/interrupt.ts";
 import { generateName, planUp } from "../up/plan.ts";
+import { settleIfInterrupted } from "./up-interrupted.ts";
 import { createUpProgress } from "./up-progress.ts";
 
 export interface UpCommandOptions {
@@ -86,6 +88,8 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
   }
   const provider = await providerFromDeps(deps, settings.provider);
   const progress = await createUpProgress(deps);
+  // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).
+  const trap = trapInterrupts((line) => deps.io.err.write(line));
   const { record, conn, ms } = await bringUp({
     settings,
     provider,
@@ -102,7 +106,11 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
     },
     userPublicKey,
     onEvent: (e) => progress.onEvent(e),
-  }).finally(() => progress.end());
+    signal: trap.signal,
+  })
+    .finally(() => progress.end())
+    .catch((err) => settleIfInterrupted(deps, err, { store, provider }))
+    .finally(() => trap.dispose());
   try {
     const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
     if (deps.json) {

@@ -16,6 +16,8 @@ export interface WaitOptions {
   /** Bound on one attempt (TCP connect + banner, or a full SSH handshake). */
   attemptTimeoutMs?: number;
   onAttempt?: (attempt: number, error: unknown) => void;
+  /** Stop waiting (`up` interrupted): rejects with the signal's reason, no further attempts. */
+  signal?: AbortSignal;
 }
 
 /** 500 ms between attempts for the first 5 s, then ×1.5 up to 2.5 s (style-anchors §7.7). */
@@ -70,6 +72,7 @@ async function retry<T>(
   const start = clock.now();
   let delay = 0;
   for (let n = 1; ; n++) {
+    opts.signal?.throwIfAborted();
     const left = opts.timeoutMs - (clock.now() - start);
     try {
       return await attempt(clock, Math.max(1, Math.min(opts.attemptTimeoutMs ?? 10_000, left)));
@@ -80,7 +83,7 @@ async function retry<T>(
       if (clock.now() - start + delay >= opts.timeoutMs) {
         throw new TimeoutError(what, clock.now() - start, { cause: err });
       }
-      await clock.sleep(delay);
+      await clock.sleep(delay, opts.signal);
     }
   }
 }

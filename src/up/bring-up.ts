@@ -17,10 +17,12 @@ import { exec } from "../ssh/exec.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 import { waitForLogin, waitForPort } from "../ssh/wait.ts";
 import type { InstanceStore } from "../state/instances.ts";
+import { currentOwner } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { findAgentBundle, newAgentToken, saveAgentToken, startAgent, uploadAgent } from "./agent-install.ts";
 import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
 import { toImageSpec } from "./image-spec.ts";
+import { recordInterrupted, untilAborted } from "./interrupt.ts";
 import { planUp, type UpOptions } from "./plan.ts";
 
 export const UP_PHASES = [
@@ -54,6 +56,8 @@ export interface BringUpInputs {
   options: UpOptions & { snapshot?: string };
   userPublicKey: string;
   onEvent(e: PhaseEvent): void;
+  /** Aborted by Ctrl-C/SIGTERM (up/interrupt.ts): the phase stops, bringUp rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface BringUpResult {
@@ -87,6 +91,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
   let currentStarted = started;
   let recordId: string | undefined;
   let conn: Connection | undefined;
+  let pendingCreate: Promise<ProviderInstance> | undefined;
 
   const phase = async <T>(name: UpPhase, work: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
     current = name;
@@ -94,7 +99,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     currentStarted = t0;
     i.onEvent({ phase: name, status: "start" });
     if (recordId) store.update(recordId, { phase: name });
-    const r = await work();
+    const r = await untilAborted(work(), i.signal);
     i.onEvent({
       phase: name,
       status: "done",
@@ -133,6 +138,8 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
       readyAt: null,
       deadlineAt: plan.deadlineAt,
       error: null,
+      // Marks the record as in progress while this process lives: gc elsewhere leaves it alone.
+      owner: currentOwner(),
     });
     recordId = record.id;
 
@@ -140,7 +147,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     const created = await phase(
       "create_instance",
       () =>
-        provider.createInstance({
+        (pendingCreate = provider.createInstance({
           name: plan.name,
           region: plan.region,
           size: plan.size,
@@ -148,7 +155,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
           userData: plan.userData,
           labels: plan.labels,
           sshPublicKey: i.userPublicKey,
-        }),
+        })),
       (c) => `id ${c.id}`,
     );
     store.update(record.id, { providerId: created.id, status: "provisioning" });
@@ -156,14 +163,16 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     // 4. Active with an address.
     const ready = await phase(
       "wait_ready",
-      () => provider.waitReady(created.id, { timeoutMs: settings.timeouts.sshPortMs }),
+      () => provider.waitReady(created.id, { timeoutMs: settings.timeouts.sshPortMs, signal: i.signal }),
       (r) => `${r.ip}`,
     );
     const ip = ready.ip as string;
     store.update(record.id, { ip });
 
     // 5. sshd answers (its banner, not just an open port).
-    await phase("wait_ssh", () => waitForPort(ip, 22, { timeoutMs: settings.timeouts.sshPortMs }));
+    await phase("wait_ssh", () =>
+      waitForPort(ip, 22, { timeoutMs: settings.timeouts.sshPortMs, signal: i.signal }),
+    );
 
     // 6. Login with the pinned host key (the user exists once cloud-init made it).
     conn = await phase("login", () =>
@@ -176,7 +185,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
           pinnedHostKey: plan.hostPublicKey,
           forwardAgent: settings.forwardAgent,
         },
-        { timeoutMs: settings.timeouts.sshLoginMs },
+        { timeoutMs: settings.timeouts.sshLoginMs, signal: i.signal },
       ),
     );
 
@@ -212,6 +221,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     const final = store.update(record.id, {
       status: "ready",
       phase: null,
+      owner: null,
       readyAt: new Date(clock.now()).toISOString(),
     }) as InstanceRecord;
     syncSshFiles(
@@ -220,6 +230,17 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     );
     return { record: final, conn, ms: clock.now() - started };
   } catch (err) {
+    if (i.signal?.aborted) {
+      // Interrupted: no failure settlement; up.ts asks (or decides) whether to destroy or keep.
+      i.onEvent({
+        phase: current,
+        status: "failed",
+        ms: clock.now() - currentStarted,
+        detail: "interrupted",
+      });
+      await conn?.close();
+      throw await recordInterrupted(store, recordId, i.signal.reason, pendingCreate);
+    }
     i.onEvent({
       phase: current,
       status: "failed",
@@ -257,11 +278,11 @@ async function settleFailedRecord(i: BringUpInputs, recordId: string, err: unkno
       return false;
     }
     if (found) {
-      i.store.update(recordId, { providerId: found.id, ip: found.ip, status: "failed", error });
+      i.store.update(recordId, { providerId: found.id, ip: found.ip, status: "failed", error, owner: null });
       return true;
     }
   }
-  i.store.update(recordId, { status: "failed", error });
+  i.store.update(recordId, { status: "failed", error, owner: null });
   return true;
 }
 

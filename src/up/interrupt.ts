@@ -1,0 +1,115 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during `spuff up`. The signal aborts the phase in progress; a create
+ * request already sent is still awaited so its id lands in state (the instance exists whether or
+ * not we listen). Then a person at a terminal chooses: destroy it, or keep it for `spuff down`
+ * later; scripts (--json, no TTY) always get it destroyed and forgotten. Either way the command
+ * exits 130 and no billable instance is left that state does not know about.
+ */
+import { CancelledError, isSpuffError } from "../core/errors.ts";
+import { type DiscardOptions, discardInstance } from "../gc/discard.ts";
+import type { Provider, ProviderInstance } from "../providers/types.ts";
+import type { InstanceStore } from "../state/instances.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+export interface InterruptTrap {
+  /** Aborted on the first SIGINT/SIGTERM; its reason is an UpInterruptedError. */
+  signal: AbortSignal;
+  /** Remove the handlers (main.ts's own SIGINT handling applies again). */
+  dispose(): void;
+}
+
+/** The reason `up` stopped early; bring-up adds the record it had written. */
+export class UpInterruptedError extends CancelledError {
+  constructor(
+    readonly signalName: string,
+    readonly recordId?: string,
+  ) {
+    super(`spuff up interrupted (${signalName})`, {
+      details: { signal: signalName, record_id: recordId ?? null },
+    });
+  }
+}
+
+/**
+ * Trap the signals for the duration of `up`. A second signal while cleaning up only says what is
+ * happening; a third gives up on the cleanup: the handlers are removed and the signal re-raised,
+ * so main.ts (or the default action) ends the process. That is still safe, because the intent
+ * record is in state before any create, and `spuff gc` finishes the job.
+ */
+export function trapInterrupts(note: (line: string) => void): InterruptTrap {
+  const abort = new AbortController();
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) return abort.abort(new UpInterruptedError(sig));
+    if (count === 2) return note("Still cleaning up (interrupt once more to leave it to `spuff gc`)…\n");
+    dispose();
+    process.kill(process.pid, sig);
+  };
+  const dispose = () => {
+    for (const s of SIGNALS) process.off(s, handler);
+  };
+  for (const s of SIGNALS) process.on(s, handler);
+  return { signal: abort.signal, dispose };
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it is aborted. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * After the abort: if a create was in flight, wait for its answer (bounded by the provider's
+ * request timeouts) and save the id, so what follows (destroy or keep) knows the instance.
+ * Returns the error `up` rethrows.
+ */
+export async function recordInterrupted(
+  store: InstanceStore,
+  recordId: string | undefined,
+  reason: unknown,
+  pendingCreate: Promise<ProviderInstance> | undefined,
+): Promise<UpInterruptedError> {
+  const sig = reason instanceof UpInterruptedError ? reason.signalName : "SIGINT";
+  const rec = recordId ? store.get(recordId) : undefined;
+  if (rec && !rec.providerId && pendingCreate) {
+    const created = await pendingCreate.catch(() => undefined);
+    if (created) store.update(rec.id, { providerId: created.id, status: "provisioning" });
+  }
+  return new UpInterruptedError(sig, rec?.id);
+}
+
+export function isUpInterrupted(err: unknown): err is UpInterruptedError {
+  return isSpuffError(err) && err.code === "cancelled" && "signalName" in err;
+}
+
+export type InterruptChoice = "destroy" | "keep";
+
+/**
+ * Settle an interrupted `up`: destroy + forget (the default, and the only choice without a
+ * terminal), or keep (status failed, owner cleared: `spuff list` shows it, `spuff down` ends it).
+ */
+export async function settleInterrupted(
+  err: UpInterruptedError,
+  o: {
+    store: InstanceStore;
+    provider: Provider;
+    choose: (name: string, providerId: string | null) => Promise<InterruptChoice>;
+  } & Pick<DiscardOptions, "clock" | "goneTimeoutMs">,
+): Promise<{ name: string; choice: InterruptChoice; destroyed: string | null } | undefined> {
+  const rec = err.recordId ? o.store.get(err.recordId) : undefined;
+  if (!rec) return undefined;
+  const choice = await o.choose(rec.name, rec.providerId);
+  if (choice === "keep") {
+    o.store.update(rec.id, { status: "failed", error: err.message, owner: null });
+    return { name: rec.name, choice, destroyed: rec.providerId };
+  }
+  const { destroyed } = await discardInstance(o.provider, o.store, rec, o);
+  return { name: rec.name, choice, destroyed };
+}
