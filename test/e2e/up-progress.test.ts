@@ -17,7 +17,6 @@ import { REPO, runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
 import { runMachineSuites, tempDataDir } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what we look at.
 const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const CURSOR_UP = "\u001b[1A";
 const visible = (s: string) => s.replace(ESCAPES, "").replace(/\r/g, "");
