@@ -12,6 +12,9 @@ const benches = [
   // Real machines: root and a built image (spuff image build); qemu runs separately (~1 min a boot):
   //   node --import tsx bench/machines.ts --backend qemu --runs 5
   ["machines.ts", "--backend", "nspawn", "--runs", "5"],
+  // `up` end to end on nspawn behind the DigitalOcean simulator (root, built image).
+  ["up-bench.ts", "overhead", "--runs", "10"],
+  ["up-bench.ts", "concurrent", "--n", "10", "--rounds", "2"],
 ];
 let failed = false;
 for (const [file, ...args] of benches) {
