@@ -4,9 +4,9 @@
  * promise under test: no kill leaves a droplet that state does not know about, or a record
  * pointing at nothing, once gc has run.
  *
- * Backend `none` (no sshd needed: `up` never gets past wait_ssh, and every interesting moment —
- * before the intent record, between it and the create, with the create unanswered, after the id
- * is saved — lies before that). A loopback proxy holds some create responses back after the
+ * The simulator hands out addresses nothing answers on (test/helpers/silent-backend.ts), so
+ * `up` never gets past wait_ssh — and every interesting moment (before the intent record,
+ * between it and the create, with the create unanswered, after the id is saved) lies before it. A loopback proxy holds some create responses back after the
  * simulator acted, which widens the "droplet exists, id not yet saved" window so kills land in
  * it; some creates lose their response entirely (reset-after). Replay a run with
  * SPUFF_KILL_SEED=<seed printed on failure>.
@@ -20,6 +20,7 @@ import { mulberry32 } from "../../src/sim/faults.ts";
 import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { type DelayProxy, startDelayProxy } from "../helpers/delay-proxy.ts";
+import { silentBackend } from "../helpers/silent-backend.ts";
 import { phaseEvent, startSpuff } from "../helpers/spuff-process.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
@@ -33,7 +34,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-killpoint-"));
-  sim = await startDigitalOceanSim({ activeAfterMs: 0 });
+  sim = await startDigitalOceanSim({ activeAfterMs: 0, backend: silentBackend() });
   proxy = await startDelayProxy(sim.url, (m, p) => m === "POST" && p === "/v2/droplets");
   env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: proxy.url };
   generateKeyPair(path.join(dir, "id_ed25519"));
@@ -92,36 +93,48 @@ function statuses(): string[] {
 
 describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
   it(`${KILLS} seeded kills leave no unknown droplet and no record pointing at nothing`, async () => {
-    // Calibrate on this machine: how long until `up` is past its create (waiting for SSH).
-    const probe = startSpuff(["up", "kp-probe", "--no-connect", "--json"], { configDir: dir, env });
-    const t0 = Date.now();
-    await probe.waitForLine(phaseEvent("create_instance", "start"));
-    const reachCreate = Date.now() - t0;
-    await probe.waitForLine(phaseEvent("wait_ssh", "start"));
-    const reachWaitSsh = Date.now() - t0;
-    probe.child.kill("SIGKILL");
-    await probe.done;
+    // Calibrate on this machine (median of 3): how long until `up` sends its create, and until
+    // it is past it (waiting for SSH).
+    const creates: number[] = [];
+    const waits: number[] = [];
+    for (let p = 0; p < 3; p++) {
+      const probe = startSpuff(["up", `kp-probe-${p}`, "--no-connect", "--json"], { configDir: dir, env });
+      const t0 = Date.now();
+      await probe.waitForLine(phaseEvent("create_instance", "start"));
+      creates.push(Date.now() - t0);
+      await probe.waitForLine(phaseEvent("wait_ssh", "start"));
+      waits.push(Date.now() - t0);
+      probe.child.kill("SIGKILL");
+      await probe.done;
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+    const reachCreate = median(creates);
+    const reachWaitSsh = median(waits);
     expect((await runSpuff(["gc", "--yes"], { configDir: dir, env })).code).toBe(0);
+    expect(sim.state.droplets.size).toBe(0);
 
     const random = mulberry32(SEED);
     const seen: Record<string, number> = { nothing: 0, intent_only: 0, created_unsaved: 0, saved: 0 };
     const log: string[] = [];
     for (let i = 0; i < KILLS; i++) {
       const name = `kp-${i}`;
-      // A quarter of the kills land before the create (start-up, plan, intent record), half while
-      // the create is unanswered (held back 150–600 ms after the simulator acted), a quarter
-      // after it (id saved, waiting for SSH). Some creates lose their response entirely.
+      // A fifth of the kills land before the create (start-up, plan), some around the intent
+      // record and the create request, almost half while the create is unanswered (held back
+      // 150–600 ms after the simulator acted), the rest after it (id saved, waiting for SSH).
+      // Some creates lose their response entirely.
       const slot = random();
-      const hold = slot >= 0.25 && slot < 0.75 ? 150 + Math.round(random() * 450) : 0;
+      const hold = slot >= 0.35 && slot < 0.8 ? 150 + Math.round(random() * 450) : 0;
       proxy.delays.length = 0;
       proxy.delays.push(hold);
       if (random() < 0.1) sim.faults.schedule({ method: "POST", path: "/v2/droplets", fault: "reset-after" });
       const killAt = Math.round(
-        slot < 0.25
+        slot < 0.2
           ? random() * reachCreate
-          : slot < 0.75
-            ? reachCreate + random() * (hold + 100)
-            : reachCreate + random() * (reachWaitSsh - reachCreate + 300),
+          : slot < 0.35
+            ? reachCreate - 20 + random() * 80
+            : slot < 0.8
+              ? reachCreate + random() * (hold + 100)
+              : reachCreate + random() * (reachWaitSsh - reachCreate + 300),
       );
       const up = startSpuff(["up", name, "--no-connect", "--json"], { configDir: dir, env });
       const timer = setTimeout(() => up.child.kill("SIGKILL"), killAt);

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
 import { type DelayProxy, startDelayProxy } from "../helpers/delay-proxy.ts";
+import { silentBackend } from "../helpers/silent-backend.ts";
 import { phaseEvent, startSpuff } from "../helpers/spuff-process.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
@@ -23,7 +24,7 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-up-int-"));
-  sim = await startDigitalOceanSim({ activeAfterMs: 0 });
+  sim = await startDigitalOceanSim({ activeAfterMs: 0, backend: silentBackend() });
   proxy = await startDelayProxy(sim.url, (m, p) => m === "POST" && p === "/v2/droplets");
   env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: proxy.url };
   generateKeyPair(path.join(dir, "id_ed25519"));
