@@ -3,6 +3,7 @@
  * travels in user-data) and the idle/lifetime settings (agent.json, written by cloud-init).
  */
 import { readFileSync } from "node:fs";
+import { AGENT_REAPER_TOKEN_PATH } from "../cloudinit/agent-unit.ts";
 
 export const DEFAULT_ENV_FILE = "/etc/spuff/agent.env";
 export const DEFAULT_SETTINGS_FILE = "/etc/spuff/agent.json";
@@ -36,7 +37,7 @@ export function defaultSettings(now: number): AgentSettings {
     provider: "local",
     teardown: "poweroff",
     warn_minutes: 5,
-    reaper_token_file: "/etc/spuff/reaper.token",
+    reaper_token_file: AGENT_REAPER_TOKEN_PATH,
   };
 }
 

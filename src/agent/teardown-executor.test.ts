@@ -70,7 +70,12 @@ describe("Hetzner reaper (agent teardown → API delete)", () => {
   it("deleteViaApi reads the instance id from the metadata service and DELETEs that server", async () => {
     await createSystemExecutor(path.join(dir, "teardown.json")).deleteViaApi(settings(sim.token));
     expect(metadataHits).toEqual(["/hetzner/v1/metadata/instance-id"]);
-    expect(sim.requests.at(-1)).toEqual({ method: "DELETE", path: `/v1/servers/${instanceId}`, status: 200 });
+    expect(sim.requests.at(-1)).toEqual({
+      method: "DELETE",
+      path: `/v1/servers/${instanceId}`,
+      status: 200,
+      remote: "127.0.0.1",
+    });
     expect(sim.state.servers.get(Number(instanceId))?.deleting).toBe(true);
     expect(sim.validator?.violations).toEqual([]);
   });

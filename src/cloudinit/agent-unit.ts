@@ -10,6 +10,8 @@ export const AGENT_UNIT_PATH = "/etc/systemd/system/spuff-agent.service";
 export const AGENT_ENV_PATH = "/etc/spuff/agent.env";
 export const AGENT_SETTINGS_PATH = "/etc/spuff/agent.json";
 export const AGENT_BUNDLE_PATH = "/opt/spuff/spuff-agent.cjs";
+/** The optional reaper token (root, 0600), uploaded over SSH like agent.env; the agent's default path. */
+export const AGENT_REAPER_TOKEN_PATH = "/etc/spuff/reaper.token";
 
 /** The unit text; `user` was validated as a login name, so it is safe inside the unit file. */
 export function agentUnit(user: string): string {
@@ -44,6 +46,8 @@ export interface AgentSettings {
   created_at: string;
   provider: ProviderName;
   teardown: Teardown;
+  api_base_url?: string;
+  metadata_base_url?: string;
 }
 
 export function agentSettingsJson(s: AgentSettings): string {

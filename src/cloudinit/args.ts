@@ -27,15 +27,19 @@ export interface CloudConfigArgs {
   dotfiles?: string;
   /** Extra Debian/Ubuntu packages beyond the minimal set. */
   extraPackages?: readonly string[];
+  /** Provider API / metadata service base URLs for the agent, when not the real ones (simulators). */
+  agentApiUrl?: string;
+  agentMetadataUrl?: string;
 }
 
 const LOGIN_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) ([A-Za-z0-9+/]+={0,2})(?: [^\r\n]*)?$/;
-const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+:~-]+)?$/;
+export const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+:~-]+)?$/;
 // git clone accepts more, but these are the forms that work unattended on a fresh VM.
-const GIT_URL = /^(?:https:\/\/|ssh:\/\/|git@)[^\s'"`\\]+$/;
+export const GIT_URL = /^(?:https:\/\/|ssh:\/\/|git@)[^\s'"`\\]+$/;
+const HTTP_URL = /^https?:\/\/[^\s'"`\\]+$/;
 
 function invalid(field: string, message: string, hint?: string): UserError {
   return new UserError("invalid_cloud_config_arg", `Invalid ${field}: ${message}`, hint ? { hint } : {});
@@ -106,6 +110,13 @@ export function validateCloudConfigArgs(a: CloudConfigArgs): void {
       `${JSON.stringify(a.dotfiles)}`,
       "Use an https://, ssh:// or git@host:path URL.",
     );
+  }
+  for (const [field, url] of [
+    ["agent API URL", a.agentApiUrl],
+    ["agent metadata URL", a.agentMetadataUrl],
+  ] as const) {
+    if (url !== undefined && !HTTP_URL.test(url))
+      throw invalid(field, JSON.stringify(url), "Use an http:// or https:// base URL.");
   }
   for (const p of a.extraPackages ?? []) {
     if (!PACKAGE.test(p)) throw invalid("package", JSON.stringify(p));

@@ -18,6 +18,7 @@ export const BOOTSTRAP_ASYNC_PATH = "/opt/spuff/bootstrap-async.sh";
 export const BOOTSTRAP_ENV_PATH = "/etc/spuff/bootstrap.env";
 export const BOOTSTRAP_STATUS_PATH = "/opt/spuff/bootstrap.status";
 export const PROFILE_SNIPPET_PATH = "/etc/profile.d/spuff.sh";
+export const KEEPALIVE_COMMAND_PATH = "/usr/local/bin/spuff-keepalive";
 export const BOOTSTRAP_UNIT = "spuff-bootstrap";
 
 function homeOf(user: string): string {
@@ -64,6 +65,8 @@ function writeFiles(args: CloudConfigArgs): CloudConfigWriteFile[] {
         created_at: args.createdAt,
         provider: args.provider,
         teardown: args.teardown,
+        ...(args.agentApiUrl ? { api_base_url: args.agentApiUrl } : {}),
+        ...(args.agentMetadataUrl ? { metadata_base_url: args.agentMetadataUrl } : {}),
       }),
       permissions: "0644",
       owner: root,
@@ -72,6 +75,12 @@ function writeFiles(args: CloudConfigArgs): CloudConfigWriteFile[] {
       path: PROFILE_SNIPPET_PATH,
       content: EMBEDDED_SCRIPTS["spuff-profile.sh"],
       permissions: "0644",
+      owner: root,
+    },
+    {
+      path: KEEPALIVE_COMMAND_PATH,
+      content: EMBEDDED_SCRIPTS["spuff-keepalive.sh"],
+      permissions: "0755",
       owner: root,
     },
   ];

@@ -15,6 +15,7 @@ export const SCRIPT_SOURCES = {
   "bootstrap-sync.sh": "scripts/bootstrap-sync.sh",
   "bootstrap-async.sh": "scripts/bootstrap-async.sh",
   "spuff-profile.sh": "snippets/spuff-profile.sh",
+  "spuff-keepalive.sh": "snippets/spuff-keepalive.sh",
   // Runs on the user's computer (`spuff image build`), embedded the same way.
   "build-rootfs.sh": "../machines/scripts/build-rootfs.sh",
 } as const;

@@ -52,6 +52,16 @@ export interface Settings {
   dotfiles: string | undefined;
   timeouts: Timeouts;
   tokens: Partial<Record<"digitalocean" | "hetzner", TokenSource>>;
+  /**
+   * The agent's token for deleting its own server (digitalocean/hetzner only): from
+   * $SPUFF_REAPER_TOKEN or `<provider>.reaper_token`. Absent = the agent powers off instead.
+   */
+  reaperToken?: TokenSource;
+  /**
+   * Where the agent on the VM calls the provider API and metadata service, when not the
+   * provider's real ones ($SPUFF_AGENT_API_URL, $SPUFF_AGENT_METADATA_URL: simulators in tests).
+   */
+  agentEndpoints?: { api?: string; metadata?: string };
   file: ConfigFile;
 }
 
@@ -81,6 +91,22 @@ export function resolveTokens(file: ConfigFile, env: NodeJS.ProcessEnv): Setting
   return tokens;
 }
 
+/** Only providers whose agent deletes its server through the API take a reaper token. */
+function resolveReaperToken(file: ConfigFile, env: NodeJS.ProcessEnv, provider: ProviderName) {
+  if (provider !== "digitalocean" && provider !== "hetzner") return undefined;
+  const fromFile = file[provider]?.reaper_token;
+  return (
+    envToken(env, ["SPUFF_REAPER_TOKEN"]) ??
+    (fromFile ? { value: fromFile, from: "file" as const, name: `${provider}.reaper_token` } : undefined)
+  );
+}
+
+function agentEndpoints(env: NodeJS.ProcessEnv): Settings["agentEndpoints"] {
+  const api = env.SPUFF_AGENT_API_URL?.trim() || undefined;
+  const metadata = env.SPUFF_AGENT_METADATA_URL?.trim() || undefined;
+  return api || metadata ? { ...(api ? { api } : {}), ...(metadata ? { metadata } : {}) } : undefined;
+}
+
 /** With no provider configured: the first cloud with credentials, else the free `local` provider. */
 function defaultProvider(tokens: Settings["tokens"], env: NodeJS.ProcessEnv): ProviderName {
   if (tokens.digitalocean) return "digitalocean";
@@ -99,6 +125,8 @@ export function resolveSettings(
   const provider = explicit ?? defaultProvider(tokens, env);
   const section = file[provider] as { region?: string; size?: string; image?: string } | undefined;
   const t = file.timeouts ?? {};
+  const reaperToken = resolveReaperToken(file, env, provider);
+  const endpoints = agentEndpoints(env);
   return {
     provider,
     providerExplicit: explicit !== undefined,
@@ -119,6 +147,8 @@ export function resolveSettings(
       execMs: ms(t.exec, DEFAULT_TIMEOUTS.exec),
     },
     tokens,
+    ...(reaperToken ? { reaperToken } : {}),
+    ...(endpoints ? { agentEndpoints: endpoints } : {}),
     file,
   };
 }

@@ -46,8 +46,14 @@ export const configFileSchema = z.strictObject({
   forward_agent: z.boolean().optional(),
   dotfiles: nonEmpty.optional(),
   timeouts: timeoutsSchema.optional(),
-  digitalocean: z.strictObject({ token: nonEmpty.optional(), ...placement }).optional(),
-  hetzner: z.strictObject({ token: nonEmpty.optional(), ...placement }).optional(),
+  // reaper_token: a dedicated token (DigitalOcean: custom scope droplet:delete) that the agent
+  // uses to delete its own server at teardown; opt-in, delivered over SSH, never the main token.
+  digitalocean: z
+    .strictObject({ token: nonEmpty.optional(), reaper_token: nonEmpty.optional(), ...placement })
+    .optional(),
+  hetzner: z
+    .strictObject({ token: nonEmpty.optional(), reaper_token: nonEmpty.optional(), ...placement })
+    .optional(),
   aws: z.strictObject({ profile: nonEmpty.optional(), ...placement }).optional(),
   local: z.strictObject({ backend: z.enum(["nspawn", "qemu"]).optional(), ...placement }).optional(),
 });
@@ -55,7 +61,12 @@ export const configFileSchema = z.strictObject({
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Keys whose values are secrets: masked by `config show`, and they make 0600 mandatory. */
-export const SECRET_KEYS = ["digitalocean.token", "hetzner.token"] as const;
+export const SECRET_KEYS = [
+  "digitalocean.token",
+  "hetzner.token",
+  "digitalocean.reaper_token",
+  "hetzner.reaper_token",
+] as const;
 
 /** Walk the schema to the object at `path` and return its keys (for "allowed keys" messages). */
 export function keysAt(path: readonly (string | number)[]): string[] | undefined {

@@ -1,6 +1,6 @@
 /** The user-facing view of settings: durations as text, secrets masked, token sources named. */
 import { formatDuration } from "../core/duration.ts";
-import type { Settings } from "./resolve.ts";
+import type { Settings, TokenSource } from "./resolve.ts";
 import { type ConfigFile, SECRET_KEYS } from "./schema.ts";
 
 export const MASK = "********";
@@ -17,10 +17,9 @@ export function maskSecrets(file: ConfigFile): ConfigFile {
 }
 
 export function settingsView(s: Settings, file: string) {
-  const token = (p: "digitalocean" | "hetzner") => {
-    const t = s.tokens[p];
-    return t ? `${MASK} (from ${t.from === "env" ? `$${t.name}` : "config file"})` : undefined;
-  };
+  const named = (t: TokenSource | undefined) =>
+    t ? `${MASK} (from ${t.from === "env" ? `$${t.name}` : "config file"})` : undefined;
+  const token = (p: "digitalocean" | "hetzner") => named(s.tokens[p]);
   const masked = maskSecrets(s.file);
   return {
     file,
@@ -35,6 +34,7 @@ export function settingsView(s: Settings, file: string) {
       ssh_user: s.sshUser,
       forward_agent: s.forwardAgent,
       dotfiles: s.dotfiles ?? null,
+      reaper_token: named(s.reaperToken) ?? null,
       timeouts: {
         provider_api: formatDuration(s.timeouts.providerApiMs),
         ssh_port: formatDuration(s.timeouts.sshPortMs),

@@ -25,6 +25,32 @@ describe("exec", () => {
     expect(r.stdout.trim()).toBe("5");
   });
 
+  it("keeps the exit status when it arrives in the same socket read as the exec reply", async () => {
+    // Over a slow or batching link (slirp on a real machine: ~1 run in 20) sshd's exec reply,
+    // EOF, exit-status and close reach ssh2 in one read, parsed in one synchronous pass. Force
+    // that here: pause the socket right after the exec request goes out. Node keeps reading into
+    // the paused stream's buffer and, on resume, emits every buffered chunk in one synchronous
+    // loop. The pause is long enough for sshd to answer on a loaded machine.
+    const inner = t.conn.client as unknown as {
+      _sock: { pause(): void; resume(): void };
+      _protocol: { exec: (...a: unknown[]) => unknown };
+    };
+    const original = inner._protocol.exec;
+    inner._protocol.exec = function (this: unknown, ...a: unknown[]) {
+      const r = original.apply(this, a);
+      inner._sock.pause();
+      setTimeout(() => inner._sock.resume(), 1000);
+      return r;
+    };
+    try {
+      const codes: (number | null)[] = [];
+      for (let i = 0; i < 3; i++) codes.push((await exec(t.conn, "exit 4", { timeoutMs: 10_000 })).exitCode);
+      expect(codes).toEqual([4, 4, 4]);
+    } finally {
+      inner._protocol.exec = original;
+    }
+  });
+
   it("runs many commands concurrently on one connection", async () => {
     const rs = await Promise.all(
       [1, 2, 3, 4, 5].map((i) => exec(t.conn, `echo ${i}`, { timeoutMs: 10_000 })),

@@ -20,14 +20,38 @@ export interface ExecResult {
   signal: string | null;
 }
 
-function openExec(conn: Connection, command: string): Promise<ClientChannel> {
+interface Collector {
+  out: Buffer[];
+  err: Buffer[];
+  exit: { code: number | null; signal: string | null };
+  finished: Promise<void>;
+}
+
+/**
+ * Listeners go on inside ssh2's callback, synchronously: ssh2 parses a whole socket read in one
+ * go, so a short command's exit-status can arrive in the same chunk as the exec reply and is
+ * emitted before an `await` after the callback would resume. Attached later, `exit` was missed
+ * (about 1 run in 20 of `true` on a local machine came back with no exit code).
+ */
+function openExec(conn: Connection, command: string): Promise<{ channel: ClientChannel; c: Collector }> {
   return new Promise((resolve, reject) => {
     conn.client.exec(command, (err, channel) => {
       if (err)
-        reject(
+        return reject(
           new SshError("ssh_exec_failed", `Could not start remote command: ${err.message}`, { cause: err }),
         );
-      else resolve(channel);
+      const c: Collector = {
+        out: [],
+        err: [],
+        exit: { code: null, signal: null },
+        finished: new Promise<void>((done) => channel.once("close", () => done())),
+      };
+      channel.on("data", (d: Buffer) => c.out.push(d));
+      channel.stderr.on("data", (d: Buffer) => c.err.push(d));
+      channel.on("exit", (code: number | null, sig?: string) => {
+        c.exit = { code: typeof code === "number" ? code : null, signal: sig ?? null };
+      });
+      resolve({ channel, c });
     });
   });
 }
@@ -51,18 +75,7 @@ function killRemote(channel: ClientChannel): void {
 
 export async function exec(conn: Connection, command: string, opts: ExecOptions): Promise<ExecResult> {
   const clock = opts.clock ?? systemClock;
-  const channel = await openExec(conn, command);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let exitCode: number | null = null;
-  let signal: string | null = null;
-  channel.on("data", (d: Buffer) => out.push(d));
-  channel.stderr.on("data", (d: Buffer) => err.push(d));
-  channel.on("exit", (code: number | null, sig?: string) => {
-    exitCode = typeof code === "number" ? code : null;
-    signal = sig ?? null;
-  });
-  const finished = new Promise<void>((resolve) => channel.once("close", () => resolve()));
+  const { channel, c } = await openExec(conn, command);
   channel.end(opts.stdin ?? undefined);
 
   const abort = new AbortController();
@@ -70,7 +83,7 @@ export async function exec(conn: Connection, command: string, opts: ExecOptions)
     () => true,
     () => false,
   );
-  const late = await Promise.race([finished.then(() => false), timedOut]);
+  const late = await Promise.race([c.finished.then(() => false), timedOut]);
   abort.abort();
   if (late) {
     killRemote(channel);
@@ -78,9 +91,9 @@ export async function exec(conn: Connection, command: string, opts: ExecOptions)
     throw new TimeoutError(`remote command ${JSON.stringify(command.slice(0, 60))}`, opts.timeoutMs);
   }
   return {
-    stdout: Buffer.concat(out).toString("utf8"),
-    stderr: Buffer.concat(err).toString("utf8"),
-    exitCode,
-    signal,
+    stdout: Buffer.concat(c.out).toString("utf8"),
+    stderr: Buffer.concat(c.err).toString("utf8"),
+    exitCode: c.exit.code,
+    signal: c.exit.signal,
   };
 }

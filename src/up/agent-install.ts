@@ -1,13 +1,15 @@
 /**
  * Installing spuff-agent over the pinned SSH connection. The token never travels in user-data: it
  * goes to /etc/spuff/agent.env (root, 0600) through SFTP + sudo install, and a local copy stays in
- * the instance's folder (0600) for `status`/`logs`. Files first (right after login), start once
- * cloud-init is done (Node may come from cloud-init's packages on cloud images).
+ * the instance's folder (0600) for `status`/`logs`. The optional reaper token (the agent deletes
+ * its own server with it) goes the same way to /etc/spuff/reaper.token and is kept nowhere else.
+ * Files first (right after login), start once cloud-init is done (Node may come from
+ * cloud-init's packages on cloud images).
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { AGENT_BUNDLE_PATH, AGENT_ENV_PATH } from "../cloudinit/agent-unit.ts";
+import { AGENT_BUNDLE_PATH, AGENT_ENV_PATH, AGENT_REAPER_TOKEN_PATH } from "../cloudinit/agent-unit.ts";
 import { shellQuote } from "../cloudinit/shell-quote.ts";
 import { UserError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
@@ -18,6 +20,7 @@ import { upload } from "../ssh/upload.ts";
 
 const STAGED_BUNDLE = ".spuff-agent.cjs.staged";
 const STAGED_ENV = ".spuff-agent.env.staged";
+const STAGED_REAPER = ".spuff-reaper.token.staged";
 
 /** dist/agent/spuff-agent.cjs next to the running CLI (or SPUFF_AGENT_BUNDLE). */
 export function findAgentBundle(env: NodeJS.ProcessEnv, argv1 = process.argv[1] ?? ""): string {
@@ -55,24 +58,33 @@ export function readAgentToken(instanceDir: string): string | undefined {
   }
 }
 
-/** Upload the bundle and the token file (staged in the user's home, installed as root). */
+/**
+ * Upload the bundle, the token file and (when given) the reaper token: staged 0600 in the user's
+ * home, installed as root, staged copies removed.
+ */
 export async function uploadAgent(
   conn: Connection,
   bundle: string,
   token: string,
   timeoutMs: number,
+  reaperToken?: string,
 ): Promise<void> {
   const home = (await run(conn, 'printf %s "$HOME"', timeoutMs)).trim();
   const stagedBundle = `${home}/${STAGED_BUNDLE}`;
   const stagedEnv = `${home}/${STAGED_ENV}`;
+  const stagedReaper = `${home}/${STAGED_REAPER}`;
   await upload(conn, { remotePath: stagedBundle, data: { localPath: bundle }, mode: 0o600 });
   await upload(conn, { remotePath: stagedEnv, data: `SPUFF_AGENT_TOKEN=${token}\n`, mode: 0o600 });
+  if (reaperToken) await upload(conn, { remotePath: stagedReaper, data: `${reaperToken}\n`, mode: 0o600 });
+  const install = (staged: string, dest: string, mode: string) =>
+    `sudo -n install -D -m ${mode} -o root -g root ${shellQuote(staged)} ${dest}`;
   await run(
     conn,
     [
-      `sudo -n install -D -m 0755 -o root -g root ${shellQuote(stagedBundle)} ${AGENT_BUNDLE_PATH}`,
-      `sudo -n install -D -m 0600 -o root -g root ${shellQuote(stagedEnv)} ${AGENT_ENV_PATH}`,
-      `rm -f ${shellQuote(stagedBundle)} ${shellQuote(stagedEnv)}`,
+      install(stagedBundle, AGENT_BUNDLE_PATH, "0755"),
+      install(stagedEnv, AGENT_ENV_PATH, "0600"),
+      ...(reaperToken ? [install(stagedReaper, AGENT_REAPER_TOKEN_PATH, "0600")] : []),
+      `rm -f ${shellQuote(stagedBundle)} ${shellQuote(stagedEnv)} ${shellQuote(stagedReaper)}`,
     ].join(" && "),
     timeoutMs,
   );

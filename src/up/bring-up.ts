@@ -194,7 +194,13 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     const token = newAgentToken();
     saveAgentToken(i.paths.instanceDir(plan.name), token);
     await phase("upload_agent", () =>
-      uploadAgent(openConn, findAgentBundle(i.env), token, settings.timeouts.execMs),
+      uploadAgent(
+        openConn,
+        findAgentBundle(i.env),
+        token,
+        settings.timeouts.execMs,
+        settings.reaperToken?.value,
+      ),
     );
 
     // 8. cloud-init finished without errors; then the agent can run (Node may come from it).

@@ -5,6 +5,7 @@
  */
 import { buildCloudConfig } from "../cloudinit/build.ts";
 import type { HostKeyPair } from "../cloudinit/host-key.ts";
+import { secretScan } from "../cloudinit/secret-scan.ts";
 import { serializeCloudConfig } from "../cloudinit/serialize.ts";
 import { type EncodedUserData, encodeUserData } from "../cloudinit/user-data.ts";
 import type { Settings } from "../config/resolve.ts";
@@ -53,8 +54,13 @@ export function planUp(
       createdAt,
       teardown: d.teardown,
       ...(settings.dotfiles ? { dotfiles: settings.dotfiles } : {}),
+      ...(settings.agentEndpoints?.api ? { agentApiUrl: settings.agentEndpoints.api } : {}),
+      ...(settings.agentEndpoints?.metadata ? { agentMetadataUrl: settings.agentEndpoints.metadata } : {}),
     }),
   );
+  // Anything on the VM that reaches the metadata service can read user-data: no token of ours
+  // (API, reaper) may be in it. The agent token is made later, from randomness, never from here.
+  secretScan(userData, settingsSecrets(settings));
   return {
     name: opts.name,
     provider: settings.provider,
@@ -72,6 +78,13 @@ export function planUp(
     // Size limits are checked here, before any API call.
     encoded: encodeUserData(userData, settings.provider),
   };
+}
+
+/** Every secret the settings hold (API tokens, the reaper token). */
+export function settingsSecrets(settings: Settings): string[] {
+  return [...Object.values(settings.tokens), settings.reaperToken]
+    .filter((t) => t !== undefined)
+    .map((t) => t.value);
 }
 
 /** `spuff-` + 8 hex chars, as the seed names instances. */
