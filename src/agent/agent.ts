@@ -17,6 +17,8 @@ export interface AgentPaths {
   bootstrapStatus: string;
   cloudInitDir: string;
   logRoot: string;
+  /** Holds bundles/ and setup/ status files (run-steps.sh); default /var/lib/spuff. */
+  stepsRoot?: string;
 }
 
 export interface AgentDeps {

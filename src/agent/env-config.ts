@@ -11,6 +11,7 @@ export interface AgentEnvConfig {
   logRoot: string;
   bootstrapStatus: string;
   cloudInitDir: string;
+  stepsRoot: string;
   ptsDir: string;
   keepaliveFile: string;
   teardownStateFile: string;
@@ -34,6 +35,7 @@ export function readEnvConfig(env: Record<string, string | undefined>): AgentEnv
     logRoot: env["SPUFF_AGENT_LOG_ROOT"] || "/var/log",
     bootstrapStatus: env["SPUFF_AGENT_BOOTSTRAP_STATUS"] || "/opt/spuff/bootstrap.status",
     cloudInitDir: env["SPUFF_AGENT_CLOUD_INIT_DIR"] || "/run/cloud-init",
+    stepsRoot: env["SPUFF_AGENT_STEPS_ROOT"] || "/var/lib/spuff",
     ptsDir: env["SPUFF_AGENT_PTS_DIR"] || "/dev/pts",
     keepaliveFile: env["SPUFF_AGENT_KEEPALIVE_FILE"] || "/run/spuff/keepalive",
     teardownStateFile: env["SPUFF_AGENT_TEARDOWN_STATE"] || "/var/lib/spuff/teardown.json",

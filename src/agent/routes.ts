@@ -1,17 +1,21 @@
 /** Route table: path → method → handler. Shapes follow the seed's "Agent HTTP API" section. */
 import type { Handler } from "./agent.ts";
-import { readBootstrapStatus, readCloudInit } from "./boot-status.ts";
+import { readCloudInit } from "./boot-status.ts";
 import { json } from "./http.ts";
 import { idleReport } from "./idle-report.ts";
 import { parseLines, resolveLogFile, tailFile } from "./logs.ts";
 import { postExec } from "./post-exec.ts";
+import { readEnvironment } from "./steps-status.ts";
+
+export const DEFAULT_STEPS_ROOT = "/var/lib/spuff";
 
 const health: Handler = async (_req, _url, d) =>
   json({ status: "ok", service: "spuff-agent", version: d.version });
 
 const status: Handler = async (_req, _url, d) => {
+  // bootstrap_status covers the tool bundles and setup steps too: failed if any of them failed.
   const [bootstrap, cloudInit] = await Promise.all([
-    readBootstrapStatus(d.paths.bootstrapStatus),
+    readEnvironment(d.paths.bootstrapStatus, d.paths.stepsRoot ?? DEFAULT_STEPS_ROOT).then((e) => e.status),
     readCloudInit(d.paths.cloudInitDir),
   ]);
   return json({
@@ -47,6 +51,11 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/exec": { POST: postExec },
   "/heartbeat": { POST: heartbeat },
   "/logs": { GET: logs },
+  // The checklist: every bundle and setup step with its status, version and log file.
+  "/bootstrap": {
+    GET: async (_req, _url, d) =>
+      json(await readEnvironment(d.paths.bootstrapStatus, d.paths.stepsRoot ?? DEFAULT_STEPS_ROOT)),
+  },
   "/cloud-init": { GET: async (_req, _url, d) => json(await readCloudInit(d.paths.cloudInitDir)) },
   "/idle": { GET: async (_req, _url, d) => json(idleReport(d)) },
 };

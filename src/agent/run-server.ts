@@ -55,7 +55,12 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     token,
     version,
     clock,
-    paths: { bootstrapStatus: cfg.bootstrapStatus, cloudInitDir: cfg.cloudInitDir, logRoot: cfg.logRoot },
+    paths: {
+      bootstrapStatus: cfg.bootstrapStatus,
+      cloudInitDir: cfg.cloudInitDir,
+      logRoot: cfg.logRoot,
+      stepsRoot: cfg.stepsRoot,
+    },
     exec: execFor(cfg.devUser),
     metrics,
     processes: createProcessLister(),

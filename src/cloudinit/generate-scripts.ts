@@ -16,6 +16,19 @@ export const SCRIPT_SOURCES = {
   "bootstrap-async.sh": "scripts/bootstrap-async.sh",
   "spuff-profile.sh": "snippets/spuff-profile.sh",
   "spuff-keepalive.sh": "snippets/spuff-keepalive.sh",
+  // Tool bundles and the step runner: uploaded over SSH after login (src/bundles), not user-data.
+  "run-steps.sh": "../bundles/scripts/run-steps.sh",
+  "bundle-lib.sh": "../bundles/scripts/bundle-lib.sh",
+  "bundle-docker.sh": "../bundles/scripts/bundle-docker.sh",
+  "bundle-shell-tools.sh": "../bundles/scripts/bundle-shell-tools.sh",
+  "bundle-node.sh": "../bundles/scripts/bundle-node.sh",
+  "bundle-python.sh": "../bundles/scripts/bundle-python.sh",
+  "bundle-go.sh": "../bundles/scripts/bundle-go.sh",
+  "bundle-rust.sh": "../bundles/scripts/bundle-rust.sh",
+  "bundle-devbox.sh": "../bundles/scripts/bundle-devbox.sh",
+  "bundle-nix.sh": "../bundles/scripts/bundle-nix.sh",
+  "bundle-claude-code.sh": "../bundles/scripts/bundle-claude-code.sh",
+  "bundle-codex.sh": "../bundles/scripts/bundle-codex.sh",
   // Runs on the user's computer (`spuff image build`), embedded the same way.
   "build-rootfs.sh": "../machines/scripts/build-rootfs.sh",
 } as const;

@@ -1,9 +1,20 @@
 /** Turn schema issues into one message that names the file, each key, and what is allowed there. */
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
-import { keysAt } from "./schema.ts";
+import { keysAt as configKeysAt } from "./schema.ts";
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+/** What differs between the files checked this way (config.yaml, spuff.yaml): keys and next step. */
+export interface IssueContext {
+  keysAt: (path: readonly (string | number)[]) => string[] | undefined;
+  hint: string;
+}
+
+const CONFIG_CONTEXT: IssueContext = {
+  keysAt: configKeysAt,
+  hint: "Fix the file with `spuff config edit` or `spuff config set KEY VALUE`.",
+};
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, keysAt = configKeysAt): string {
   const key = issue.path.join(".");
   const got = valueAt(input, issue.path);
   const shown = got === undefined ? "" : ` ${JSON.stringify(got)}`;
@@ -35,13 +46,15 @@ export function configIssuesError(
   file: string,
   issues: readonly z.core.$ZodIssue[],
   input: unknown,
+  ctx: IssueContext = CONFIG_CONTEXT,
 ): ConfigError {
-  const lines = issues.map((i) => `  - ${describeIssue(i, input)}`);
+  const describe = (i: z.core.$ZodIssue) => describeIssue(i, input, ctx.keysAt);
+  const lines = issues.map((i) => `  - ${describe(i)}`);
   return new ConfigError("config_invalid", `Invalid configuration in ${file}:\n${lines.join("\n")}`, {
-    hint: `Fix the file with \`spuff config edit\` or \`spuff config set KEY VALUE\`.`,
+    hint: ctx.hint,
     details: {
       file,
-      issues: issues.map((i) => ({ key: i.path.join("."), message: describeIssue(i, input) })),
+      issues: issues.map((i) => ({ key: i.path.join("."), message: describe(i) })),
     },
   });
 }

@@ -14,7 +14,10 @@ export function assertKnownKey(key: string): z.ZodType {
   return leaf;
 }
 
-/** Convert command-line text to the type the key holds, so `forward_agent false` is a boolean. */
+/**
+ * Convert command-line text to the type the key holds, so `forward_agent false` is a boolean and
+ * `tools docker,node` a list.
+ */
 export function coerceValue(key: string, text: string): unknown {
   const leaf = assertKnownKey(key);
   if (leaf instanceof z.ZodBoolean) {
@@ -24,6 +27,16 @@ export function coerceValue(key: string, text: string): unknown {
       "config_invalid",
       `${key}: ${JSON.stringify(text)} is not valid (allowed: true, false)`,
     );
+  }
+  // Lists (`tools`, `ai_tools`) from the command line: comma-separated; "none" or "" is empty.
+  if (leaf instanceof z.ZodArray) {
+    const t = text.trim();
+    return t === "" || t === "none"
+      ? []
+      : t
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
   }
   return text;
 }

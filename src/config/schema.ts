@@ -3,6 +3,7 @@
  * defaults are applied when the file is resolved into Settings (resolve.ts).
  */
 import { z } from "zod";
+import { AI_TOOLS, ENVIRONMENTS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { DURATION_HELP, parseDuration } from "../core/duration.ts";
 
 export const PROVIDER_NAMES = ["local", "digitalocean", "hetzner", "aws"] as const;
@@ -45,6 +46,10 @@ export const configFileSchema = z.strictObject({
   ssh_user: userName.optional(),
   forward_agent: z.boolean().optional(),
   dotfiles: nonEmpty.optional(),
+  // Tool bundles installed after SSH-ready (src/bundles); nothing unless chosen here or in spuff.yaml.
+  tools: z.array(z.enum(TOOL_BUNDLES)).optional(),
+  environment: z.enum(ENVIRONMENTS).optional(),
+  ai_tools: z.array(z.enum(AI_TOOLS)).optional(),
   timeouts: timeoutsSchema.optional(),
   // reaper_token: a dedicated token (DigitalOcean: custom scope droplet:delete) that the agent
   // uses to delete its own server at teardown; opt-in, delivered over SSH, never the main token.
@@ -70,16 +75,34 @@ export const SECRET_KEYS = [
 
 /** Walk the schema to the object at `path` and return its keys (for "allowed keys" messages). */
 export function keysAt(path: readonly (string | number)[]): string[] | undefined {
-  let node: z.ZodType = configFileSchema;
-  for (const seg of [...path, null]) {
-    while (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
-    if (!(node instanceof z.ZodObject)) return undefined;
-    if (seg === null) return Object.keys(node.shape);
-    const child: z.ZodType | undefined = node.shape[seg as string];
-    if (!child) return undefined;
-    node = child;
+  return keysIn(configFileSchema, path);
+}
+
+/**
+ * keysAt for any strict schema (spuff.yaml too): list elements are stepped into by index, and of
+ * a union the object member is the one that can have unknown keys.
+ */
+export function keysIn(root: z.ZodType, path: readonly (string | number)[]): string[] | undefined {
+  const unwrap = (n: z.ZodType): z.ZodType | undefined => {
+    for (let depth = 0; depth < 8; depth++) {
+      if (n instanceof z.ZodOptional) n = n.unwrap() as z.ZodType;
+      else if (n instanceof z.ZodUnion) {
+        const obj = (n.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
+        if (!obj) return undefined;
+        n = obj;
+      } else return n;
+    }
+    return undefined;
+  };
+  let node: z.ZodType | undefined = root;
+  for (const seg of path) {
+    node = node && unwrap(node);
+    if (node instanceof z.ZodArray && /^\d+$/.test(String(seg))) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodObject) node = node.shape[seg as string] as z.ZodType | undefined;
+    else return undefined;
   }
-  return undefined;
+  node = node && unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : undefined;
 }
 
 /** The schema of the leaf at a dotted key, or undefined when the key does not exist. */
