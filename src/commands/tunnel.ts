@@ -31,6 +31,8 @@ export async function runTunnel(
   try {
     const conn = await connectToInstance(deps, rec);
     try {
+      // Stopped during the handshake: nothing to forward, nothing to print.
+      if (interrupt.signal.aborted) return;
       for (const s of specs) {
         forwards.push(
           await forward(conn, { localHost: HOST, localPort: s.localPort, remotePort: s.remotePort }),

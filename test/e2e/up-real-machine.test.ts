@@ -1,8 +1,10 @@
 /**
- * The real binary on real machines: `up --no-connect --json` → `exec` → plain OpenSSH through
- * spuff's ssh_config (pinned key) → `down`, which removes the machine, the record and the
- * ssh_config entry. Once on the local provider, once through the DigitalOcean simulator backed
- * by nspawn machines (spuff's production DigitalOcean path, unchanged).
+ * The real binary on real machines: `up --no-connect --json` → `exec` → `status` (agent through
+ * the pinned tunnel, token checked) → `agent …` → `tunnel` carrying HTTP to a server on the VM →
+ * `logs` (and `-f`) → plain OpenSSH through spuff's ssh_config (pinned key) → `down --yes`, which
+ * waits until the provider reports the instance gone and removes the record and the ssh_config
+ * entry. On the local provider and through each cloud simulator backed by nspawn machines
+ * (spuff's production path for that cloud, unchanged).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -18,6 +20,7 @@ import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import { startSpuff } from "../helpers/spuff-process.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
 interface Journey {
@@ -74,7 +77,13 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   const st = JSON.parse(status.stdout);
   expect(st.provider).toMatchObject({ exists: true, status: "active" });
   expect(st.agent).toMatchObject({ reachable: true, token_accepted: true, status: { hostname: name } });
-  expect(st.agent.idle).toHaveProperty("idle_seconds");
+  expect(st.agent).not.toHaveProperty("metrics");
+  const detailed = JSON.parse((await run(["status", name, "--detailed", "--json"])).stdout);
+  expect(detailed.agent.idle).toHaveProperty("seconds_until_deadline");
+  expect(detailed.agent.metrics.memory_total_bytes).toBeGreaterThan(0);
+  const human = await run(["status", name, "--detailed"]);
+  expect(human.stdout).toMatch(/^Next teardown +\S/m);
+  expect(human.stdout).toMatch(/^Memory +[\d.]+ GB of [\d.]+ GB/m);
   if (provider === "hetzner") expect(st.provider.price_hourly).toMatchObject({ currency: "EUR" });
   const live = await run(["list", "--live", "--json"]);
   expect(JSON.parse(live.stdout)).toMatchObject([{ name, provider_status: "active" }]);
@@ -100,6 +109,16 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
     expect(onVm.stdout).not.toContain(secret as string);
   }
 
+  // The agent's raw endpoints, through the same pinned tunnel with the token.
+  const agentStatus = await run(["agent", "status", name, "--json"]);
+  expect(JSON.parse(agentStatus.stdout), agentStatus.stderr).toMatchObject({ hostname: name });
+  const procs = JSON.parse((await run(["agent", "processes", name, "--json"])).stdout);
+  expect(procs.length).toBeGreaterThan(0);
+  expect(procs[0]).toHaveProperty("pid");
+
+  await tunnelJourney(run, j, name, token);
+  await logsJourney(run, j, name);
+
   // Plain OpenSSH through spuff's files: the pinned key is the only one it accepts.
   const sshConfig = path.join(j.env.SPUFF_CONFIG_DIR as string, "ssh_config");
   expect(fs.readFileSync(sshConfig, "utf8")).toContain(`Host spuff-${name}`);
@@ -113,11 +132,124 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   );
   expect(plain.stdout, plain.stderr).toBe("plain-ok\n");
 
-  const down = await run(["down", name, "--force"], 120_000);
+  // No terminal and no --yes: down refuses (usage, exit 2) and the machine keeps running.
+  const refused = await run(["down", name]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toContain("--yes");
+  expect((await run(["exec", name, "--", "true"])).code).toBe(0);
+
+  const down = await run(["down", "--yes", "--json"], 180_000); // the only instance: no name needed
   expect(down.code, down.stderr).toBe(0);
+  expect(JSON.parse(down.stdout)).toMatchObject({
+    name,
+    destroyed: true,
+    confirmed_gone: true,
+    forgotten: true,
+  });
   expect(fs.readFileSync(sshConfig, "utf8")).not.toContain(`spuff-${name}`);
   const list = await run(["list", "--json"]);
   expect(JSON.parse(list.stdout)).toEqual([]);
+}
+
+type Run = (args: string[], timeoutMs?: number) => ReturnType<typeof runSpuff>;
+
+/** A web server on the VM's loopback, reached only through `spuff tunnel`, stopped by SIGINT. */
+async function tunnelJourney(run: Run, j: Journey, name: string, token: string): Promise<void> {
+  const marker = `through-the-tunnel-${name}`;
+  const serve = await run([
+    "exec",
+    name,
+    "--json",
+    "--",
+    "sh",
+    "-c",
+    // Detached and with every fd redirected, so exec returns while the server keeps running.
+    `mkdir -p /tmp/www && echo ${marker} > /tmp/www/marker.txt && cd /tmp/www && ` +
+      "setsid nohup python3 -m http.server 8765 --bind 127.0.0.1 >/tmp/www.log 2>&1 </dev/null &",
+  ]);
+  expect(serve.code, serve.stdout + serve.stderr).toBe(0);
+
+  const tunnel = startSpuff(["tunnel", name, "-p", "0:8765", "-p", "0:7575", "--json"], {
+    configDir: j.dir,
+    env: j.env,
+    timeoutMs: 120_000,
+  });
+  try {
+    const mapping = JSON.parse(await tunnel.waitForLine((l) => l.startsWith("{"), 60_000));
+    expect(mapping.name).toBe(name);
+    expect(mapping.forwards.map((f: { remote_port: number }) => f.remote_port)).toEqual([8765, 7575]);
+    const [web, agent] = mapping.forwards.map(
+      (f: { local_port: number }) => `http://127.0.0.1:${f.local_port}`,
+    );
+    expect(web).not.toBe("http://127.0.0.1:0");
+    // The server may still be starting: a refused remote shows up as a closed socket. Bounded.
+    let body = "";
+    for (let i = 0; i < 100 && body === ""; i++) {
+      body = await fetch(`${web}/marker.txt`, { signal: AbortSignal.timeout(5_000) }).then(
+        (r) => (r.ok ? r.text() : ""),
+        () => "",
+      );
+      if (body === "") await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toBe(`${marker}\n`);
+    // Two forwards at once on the one connection: the agent answers only with the token.
+    expect((await fetch(`${agent}/status`)).status).toBe(401);
+    const st = await fetch(`${agent}/status`, { headers: { "x-spuff-token": token } });
+    expect(((await st.json()) as { hostname: string }).hostname).toBe(name);
+  } finally {
+    // Stopped the way a user stops it: SIGINT closes the forwards and exits 0.
+    tunnel.child.kill("SIGINT");
+    const end = await tunnel.done;
+    expect(end.code, end.stderr).toBe(0);
+  }
+}
+
+/** `logs -n 5` (the cloud-init output log), then `logs -f` sees a line appended on the VM. */
+async function logsJourney(run: Run, j: Journey, name: string): Promise<void> {
+  const tail = await run(["logs", name, "-n", "5", "--json"]);
+  expect(tail.code, tail.stderr).toBe(0);
+  const t = JSON.parse(tail.stdout);
+  expect(t).toMatchObject({ name, file: "/var/log/cloud-init-output.log" });
+  expect(t.lines).toHaveLength(5);
+  const direct = await run([
+    "exec",
+    name,
+    "--",
+    "sudo",
+    "-n",
+    "tail",
+    "-n",
+    "5",
+    "/var/log/cloud-init-output.log",
+  ]);
+  expect(`${t.lines.join("\n")}\n`).toBe(direct.stdout);
+  const plain = await run(["logs", name, "-n", "5"]);
+  expect(plain.stdout).toBe(direct.stdout);
+
+  const follow = startSpuff(["logs", name, "-f", "-n", "1", "--json"], {
+    configDir: j.dir,
+    env: j.env,
+    timeoutMs: 120_000,
+  });
+  try {
+    await follow.waitForLine((l) => l.startsWith("{"), 60_000);
+    const marker = `appended-while-following-${Date.now()}`;
+    const append = await run([
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      `echo ${marker} | sudo -n tee -a /var/log/cloud-init-output.log >/dev/null`,
+    ]);
+    expect(append.code, append.stderr).toBe(0);
+    const seen = JSON.parse(await follow.waitForLine((l) => l.includes(marker), 30_000));
+    expect(seen).toEqual({ name, file: "/var/log/cloud-init-output.log", line: marker });
+  } finally {
+    follow.child.kill("SIGINT");
+    const end = await follow.done;
+    expect(end.code, end.stderr).toBe(0);
+  }
 }
 
 describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real machines", () => {
