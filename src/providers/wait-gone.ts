@@ -25,6 +25,7 @@ export async function waitGone(
       timeoutMs: o.timeoutMs,
       signal: o.signal,
       what: `${provider.name} to report instance ${id} gone`,
+      tolerateRetryable: true,
     });
   } catch (err) {
     if (!isSpuffError(err) || err.code !== "timeout") throw err;

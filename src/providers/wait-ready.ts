@@ -34,5 +34,6 @@ export function waitUntilReady(t: ReadyTarget, id: string, w: WaitOptions): Prom
       return i;
     },
     isDone: (i) => i.status === "active" && i.ip !== null,
+    tolerateRetryable: true,
   });
 }

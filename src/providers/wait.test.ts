@@ -29,6 +29,48 @@ describe("waitFor", () => {
     expect(Math.max(...gaps)).toBe(2000);
   });
 
+  it("with tolerateRetryable, a poll failing with a retryable error keeps waiting; others end it", async () => {
+    const clock = new FakeClock();
+    let polls = 0;
+    const flaky = Object.assign(new Error("429"), { retryable: true });
+    const p = waitFor({
+      clock,
+      timeoutMs: 60_000,
+      what: "flaky",
+      tolerateRetryable: true,
+      poll: async () => {
+        polls++;
+        if (polls <= 3) throw flaky;
+        return polls;
+      },
+      isDone: (n) => n >= 5,
+    });
+    await tick();
+    await clock.advance(5_000);
+    expect(await p).toBe(5);
+    const fatal = waitFor({
+      clock,
+      timeoutMs: 60_000,
+      what: "fatal",
+      tolerateRetryable: true,
+      poll: async () => {
+        throw new Error("401");
+      },
+      isDone: () => true,
+    });
+    await expect(fatal).rejects.toThrow("401");
+    // Without the option the first retryable failure ends the wait, as before.
+    await expect(
+      waitFor({
+        clock,
+        timeoutMs: 60_000,
+        what: "x",
+        poll: async () => Promise.reject(flaky),
+        isDone: () => true,
+      }),
+    ).rejects.toBe(flaky);
+  });
+
   it("throws TimeoutError at the deadline", async () => {
     const clock = new FakeClock();
     let polls = 0;

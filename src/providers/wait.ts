@@ -26,7 +26,16 @@ export interface WaitForOptions<T> {
   backoff?: Backoff;
   signal?: AbortSignal;
   onProgress?: (value: T, attempt: number) => void;
+  /**
+   * A poll that fails with a retryable error (rate limit, 5xx, network: `retryable: true`, after
+   * the HTTP layer's own retries) counts as "not done yet" instead of ending a wait that still
+   * has time: one unlucky poll must not fail a minutes-long wait. At the deadline the last such
+   * error is thrown.
+   */
+  tolerateRetryable?: boolean;
 }
+
+const isRetryable = (err: unknown): boolean => (err as { retryable?: unknown } | null)?.retryable === true;
 
 /** Resolves with the first value `isDone` accepts; TimeoutError after `timeoutMs`. */
 export async function waitFor<T>(o: WaitForOptions<T>): Promise<T> {
@@ -35,11 +44,17 @@ export async function waitFor<T>(o: WaitForOptions<T>): Promise<T> {
   let interval = b.initialMs;
   for (let attempt = 1; ; attempt++) {
     if (o.signal?.aborted) throw o.signal.reason;
-    const value = await o.poll();
-    o.onProgress?.(value, attempt);
-    if (o.isDone(value)) return value;
+    let failed: unknown;
+    try {
+      const value = await o.poll();
+      o.onProgress?.(value, attempt);
+      if (o.isDone(value)) return value;
+    } catch (err) {
+      if (!o.tolerateRetryable || !isRetryable(err)) throw err;
+      failed = err;
+    }
     const elapsed = o.clock.now() - start;
-    if (elapsed >= o.timeoutMs) throw new TimeoutError(`waiting for ${o.what}`, elapsed);
+    if (elapsed >= o.timeoutMs) throw failed ?? new TimeoutError(`waiting for ${o.what}`, elapsed);
     // Never sleep past the deadline: one last poll happens right at it.
     await o.clock.sleep(Math.min(interval, o.timeoutMs - elapsed), o.signal);
     interval = Math.min(b.maxMs, interval * b.factor);
