@@ -40,7 +40,7 @@ export function parseStatusFile(text: string): Record<string, string> {
 const epoch = (v: string | undefined) =>
   v && /^\d+$/.test(v) ? new Date(Number(v) * 1000).toISOString() : null;
 
-function toStep(id: string, kv: Record<string, string>): StepStatus {
+export function toStep(id: string, kv: Record<string, string>): StepStatus {
   const status = (STATES as readonly string[]).includes(kv["status"] ?? "")
     ? (kv["status"] as StepState)
     : "pending";

@@ -21,7 +21,7 @@ export const PROFILE_SNIPPET_PATH = "/etc/profile.d/spuff.sh";
 export const KEEPALIVE_COMMAND_PATH = "/usr/local/bin/spuff-keepalive";
 export const BOOTSTRAP_UNIT = "spuff-bootstrap";
 
-function homeOf(user: string): string {
+export function homeOf(user: string): string {
   return `/home/${user}`;
 }
 

@@ -50,6 +50,10 @@ export interface Settings {
   sshUser: string;
   forwardAgent: boolean;
   dotfiles: string | undefined;
+  /** Tool bundles chosen in config (src/bundles); empty unless set. */
+  tools: NonNullable<ConfigFile["tools"]>;
+  environment: NonNullable<ConfigFile["environment"]>;
+  aiTools: NonNullable<ConfigFile["ai_tools"]>;
   timeouts: Timeouts;
   tokens: Partial<Record<"digitalocean" | "hetzner", TokenSource>>;
   /**
@@ -139,6 +143,9 @@ export function resolveSettings(
     sshUser: file.ssh_user ?? DEFAULTS.ssh_user,
     forwardAgent: file.forward_agent ?? DEFAULTS.forward_agent,
     dotfiles: file.dotfiles,
+    tools: file.tools ?? [],
+    environment: file.environment ?? "none",
+    aiTools: file.ai_tools ?? [],
     timeouts: {
       providerApiMs: ms(t.provider_api, DEFAULT_TIMEOUTS.provider_api),
       sshPortMs: ms(t.ssh_port, DEFAULT_TIMEOUTS.ssh_port),

@@ -38,7 +38,13 @@ export interface UpPlan {
 export function planUp(
   settings: Settings,
   opts: UpOptions,
-  inputs: { now: number; userPublicKey: string; hostKey: HostKeyPair },
+  inputs: {
+    now: number;
+    userPublicKey: string;
+    hostKey: HostKeyPair;
+    /** spuff.yaml's env values (secrets included): delivered over SSH, never in user-data. */
+    projectSecrets?: readonly string[];
+  },
 ): UpPlan {
   const d = PROVIDER_DEFAULTS[settings.provider];
   const createdAt = new Date(inputs.now).toISOString();
@@ -60,7 +66,7 @@ export function planUp(
   );
   // Anything on the VM that reaches the metadata service can read user-data: no token of ours
   // (API, reaper) may be in it. The agent token is made later, from randomness, never from here.
-  secretScan(userData, settingsSecrets(settings));
+  secretScan(userData, [...settingsSecrets(settings), ...(inputs.projectSecrets ?? [])]);
   return {
     name: opts.name,
     provider: settings.provider,

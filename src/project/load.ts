@@ -1,0 +1,192 @@
+/**
+ * Finding and loading a project: spuff.yaml (or spuff.yml) in the current directory or the
+ * nearest parent, spuff.secrets.yaml beside it (its env wins), env values interpolated from the
+ * local environment. Everything is validated here, before `up` creates anything; errors name the
+ * file, the key and what is allowed.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import type { BundleName } from "../bundles/names.ts";
+import { configIssuesError } from "../config/issues.ts";
+import { ConfigError } from "../core/errors.ts";
+import { interpolate } from "./interpolate.ts";
+import { projectFileSchema, projectKeysAt, secretsFileSchema, secretsKeysAt } from "./schema.ts";
+
+export const PROJECT_FILES = ["spuff.yaml", "spuff.yml"] as const;
+export const SECRETS_FILE = "spuff.secrets.yaml";
+/** Bounds the upward search (a path has fewer components than this). */
+const MAX_DEPTH = 64;
+
+export interface Repository {
+  url: string;
+  /** Below ~/workspace. */
+  path: string;
+  branch?: string;
+}
+
+export interface Project {
+  file: string;
+  /** The directory holding spuff.yaml. */
+  root: string;
+  name?: string;
+  resources: { size?: string; region?: string };
+  bundles: BundleName[];
+  packages: string[];
+  repositories: Repository[];
+  /** Interpolated values; secrets already merged in. */
+  env: Record<string, string>;
+  /** Keys whose value came from spuff.secrets.yaml. */
+  secretKeys: string[];
+  setup: string[];
+  ports: number[];
+  hooks: { postUp?: string; preDown?: string };
+}
+
+/** The nearest spuff.yaml from `cwd` upward, or undefined. */
+export function findProjectFile(cwd: string): string | undefined {
+  let dir = path.resolve(cwd);
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    for (const name of PROJECT_FILES) {
+      const f = path.join(dir, name);
+      if (fs.existsSync(f)) return f;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
+
+const PROJECT_HINT = "Fix spuff.yaml; the keys are listed in README.md (spuff.yaml).";
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError("project_yaml", `${file} is not valid YAML: ${doc.errors[0]?.message}`, {
+      hint: PROJECT_HINT,
+    });
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError("project_yaml", `${file} must hold a mapping of keys to values`, {
+      hint: PROJECT_HINT,
+    });
+  }
+  return raw;
+}
+
+/** The secrets file must be private: a secret others can read is refused, as for config.yaml. */
+function readSecrets(file: string): Record<string, string> {
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if ((st.mode & 0o077) !== 0) {
+      throw new ConfigError(
+        "project_secrets_mode",
+        `${file} can be read by other users (mode ${(st.mode & 0o777).toString(8)}).`,
+        { hint: `Make it private: chmod 600 ${file}` },
+      );
+    }
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw err;
+  }
+  const raw = parseYaml(file, text);
+  const r = secretsFileSchema.safeParse(raw);
+  if (!r.success) {
+    throw configIssuesError(file, r.error.issues, raw, {
+      keysAt: secretsKeysAt,
+      hint: "spuff.secrets.yaml holds only env: (values that win over spuff.yaml's env).",
+    });
+  }
+  return r.data.env ?? {};
+}
+
+function repositoryOf(entry: string | { url: string; path?: string; branch?: string }): Repository {
+  const e = typeof entry === "string" ? { url: entry } : entry;
+  // owner/repo: GitHub over SSH, so private repositories work through the forwarded agent.
+  const url = /^[\w.-]+\/[\w.-]+$/.test(e.url) ? `git@github.com:${e.url}.git` : e.url;
+  const base =
+    url
+      .replace(/\/+$/, "")
+      .split(/[/:]/)
+      .pop()
+      ?.replace(/\.git$/, "") || "repo";
+  return { url, path: e.path ?? base, ...(e.branch ? { branch: e.branch } : {}) };
+}
+
+export function loadProject(file: string, env: NodeJS.ProcessEnv): Project {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError("project_unreadable", `Cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const raw = parseYaml(file, text);
+  const r = projectFileSchema.safeParse(raw);
+  if (!r.success) {
+    throw configIssuesError(file, r.error.issues, raw, { keysAt: projectKeysAt, hint: PROJECT_HINT });
+  }
+  const p = r.data;
+  const root = path.dirname(file);
+  const secretsFile = path.join(root, SECRETS_FILE);
+  const secrets = readSecrets(secretsFile);
+
+  const merged = { ...(p.env ?? {}), ...secrets };
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(merged)) {
+    const i = interpolate(v, env);
+    for (const m of i.missing) problems.push(`  - env.${k}: \${${m}} is not set in your environment`);
+    out[k] = i.value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigError("project_env", `Invalid configuration in ${file}:\n${problems.join("\n")}`, {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax shown to the user
+      hint: "Export the variable, give a default with ${VAR:-default}, or put the value in spuff.secrets.yaml.",
+      details: { file },
+    });
+  }
+  const repositories = (p.repositories ?? []).map(repositoryOf);
+  const paths = repositories.map((x) => x.path);
+  const twice = paths.find((x, i) => paths.indexOf(x) !== i);
+  if (twice) {
+    throw new ConfigError(
+      "config_invalid",
+      `Invalid configuration in ${file}:\n  - repositories: two repositories clone into ~/workspace/${twice}`,
+      { hint: "Give one of them a different path:.", details: { file } },
+    );
+  }
+  return {
+    file,
+    root,
+    ...(p.name ? { name: p.name } : {}),
+    resources: { ...(p.resources ?? {}) },
+    bundles: p.bundles ?? [],
+    packages: p.packages ?? [],
+    repositories,
+    env: out,
+    secretKeys: Object.keys(secrets),
+    setup: p.setup ?? [],
+    ports: p.ports ?? [],
+    hooks: {
+      ...(p.hooks?.post_up ? { postUp: p.hooks.post_up } : {}),
+      ...(p.hooks?.pre_down ? { preDown: p.hooks.pre_down } : {}),
+    },
+  };
+}
+
+/** Find and load the project for `cwd`; undefined when there is no spuff.yaml. */
+export function projectFor(cwd: string, env: NodeJS.ProcessEnv): Project | undefined {
+  const file = findProjectFile(cwd);
+  return file ? loadProject(file, env) : undefined;
+}
+
+/** Values that must never reach user-data or a log: every env value (secrets included). */
+export function projectSecrets(p: Project | undefined): string[] {
+  return p ? Object.values(p.env) : [];
+}
