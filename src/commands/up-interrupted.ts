@@ -13,15 +13,17 @@ import { type InterruptChoice, isUpInterrupted, settleInterrupted } from "../up/
 export async function settleIfInterrupted(
   deps: Deps,
   err: unknown,
-  o: { store: InstanceStore; provider: Provider },
+  o: { store: InstanceStore; provider: Provider; signal: NodeJS.Signals | undefined },
 ): Promise<never> {
   if (!isUpInterrupted(err)) throw err;
+  const signal = o.signal ?? "SIGINT";
   const interactive = !deps.json && deps.io.stdinIsTTY && deps.io.stderrIsTTY;
   const settings = await deps.settings();
   let outcome: Awaited<ReturnType<typeof settleInterrupted>>;
   try {
     outcome = await settleInterrupted(err, {
-      ...o,
+      store: o.store,
+      provider: o.provider,
       clock: deps.clock,
       goneTimeoutMs: goneTimeoutMs(settings),
       choose: interactive ? ask : async () => "destroy",
@@ -31,7 +33,7 @@ export async function settleIfInterrupted(
     throw new CancelledError(`spuff up interrupted; destroying the instance failed: ${why}`, {
       cause,
       hint: `It is still in local state: retry with \`spuff gc\` or \`spuff down NAME\`.${isSpuffError(cause) && cause.hint ? `\n${cause.hint}` : ""}`,
-      details: { signal: err.signalName, destroyed: false },
+      details: { signal, destroyed: false },
     });
   }
   if (outcome?.choice === "destroy") {
@@ -40,7 +42,7 @@ export async function settleIfInterrupted(
   if (deps.json) {
     const line = {
       event: "interrupted",
-      signal: err.signalName,
+      signal,
       ...(outcome ?? { name: null, choice: "none" }),
     };
     deps.io.out.write(`${JSON.stringify(line)}\n`);
@@ -53,8 +55,8 @@ export async function settleIfInterrupted(
         : outcome.destroyed
           ? `${outcome.name} was destroyed and forgotten`
           : `nothing had been created for ${outcome.name}; its record was removed`;
-  throw new CancelledError(`spuff up interrupted (${err.signalName}): ${said}.`, {
-    details: { signal: err.signalName, ...(outcome ?? {}) },
+  throw new CancelledError(`spuff up interrupted (${signal}): ${said}.`, {
+    details: { signal, ...(outcome ?? {}) },
   });
 }
 

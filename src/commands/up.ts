@@ -109,7 +109,7 @@ async function runUpForReal(deps: Deps, name: string | undefined, opts: UpComman
     signal: trap.signal,
   })
     .finally(() => progress.end())
-    .catch((err) => settleIfInterrupted(deps, err, { store, provider }))
+    .catch((err) => settleIfInterrupted(deps, err, { store, provider, signal: trap.received() }))
     .finally(() => trap.dispose());
   try {
     const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;

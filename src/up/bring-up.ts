@@ -245,7 +245,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
         detail: "interrupted",
       });
       await conn?.close();
-      throw await recordInterrupted(store, recordId, i.signal.reason, pendingCreate);
+      throw await recordInterrupted(store, recordId, pendingCreate);
     }
     i.onEvent({
       phase: current,

@@ -6,52 +6,41 @@
  * exits 130 and no billable instance is left that state does not know about.
  */
 import { CancelledError, isSpuffError } from "../core/errors.ts";
+import { type Interrupt, onInterrupt } from "../core/interrupt.ts";
 import { type DiscardOptions, discardInstance } from "../gc/discard.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
 
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
-
-export interface InterruptTrap {
-  /** Aborted on the first SIGINT/SIGTERM; its reason is an UpInterruptedError. */
-  signal: AbortSignal;
-  /** Remove the handlers (main.ts's own SIGINT handling applies again). */
-  dispose(): void;
-}
-
-/** The reason `up` stopped early; bring-up adds the record it had written. */
+/** The reason `up` stopped early, with the record it had written (if any). */
 export class UpInterruptedError extends CancelledError {
-  constructor(
-    readonly signalName: string,
-    readonly recordId?: string,
-  ) {
-    super(`spuff up interrupted (${signalName})`, {
-      details: { signal: signalName, record_id: recordId ?? null },
-    });
+  constructor(readonly recordId?: string) {
+    super("spuff up interrupted", { details: { record_id: recordId ?? null } });
   }
 }
 
 /**
- * Trap the signals for the duration of `up`. A second signal while cleaning up only says what is
- * happening; a third gives up on the cleanup: the handlers are removed and the signal re-raised,
- * so main.ts (or the default action) ends the process. That is still safe, because the intent
- * record is in state before any create, and `spuff gc` finishes the job.
+ * Trap the signals for the duration of `up` (core/interrupt aborts on the first). A second signal
+ * while cleaning up only says what is happening; a third gives up on the cleanup: the handlers
+ * are removed and the signal re-raised, so main.ts (or the default action) ends the process.
+ * That is still safe: the intent record is in state before any create, and `spuff gc` finishes
+ * the job.
  */
-export function trapInterrupts(note: (line: string) => void): InterruptTrap {
-  const abort = new AbortController();
+export function trapInterrupts(note: (line: string) => void): Interrupt {
+  const first = onInterrupt();
   let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
+  const escalate = (sig: NodeJS.Signals) => {
     count++;
-    if (count === 1) return abort.abort(new UpInterruptedError(sig));
-    if (count === 2) return note("Still cleaning up (interrupt once more to leave it to `spuff gc`)…\n");
+    if (count === 2) note("Still cleaning up (interrupt once more to leave it to `spuff gc`)…\n");
+    if (count < 3) return;
     dispose();
     process.kill(process.pid, sig);
   };
   const dispose = () => {
-    for (const s of SIGNALS) process.off(s, handler);
+    first.dispose();
+    for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, escalate);
   };
-  for (const s of SIGNALS) process.on(s, handler);
-  return { signal: abort.signal, dispose };
+  for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, escalate);
+  return { signal: first.signal, received: first.received, dispose };
 }
 
 /** `work`, or a rejection with the signal's reason as soon as it is aborted. */
@@ -73,20 +62,18 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
 export async function recordInterrupted(
   store: InstanceStore,
   recordId: string | undefined,
-  reason: unknown,
   pendingCreate: Promise<ProviderInstance> | undefined,
 ): Promise<UpInterruptedError> {
-  const sig = reason instanceof UpInterruptedError ? reason.signalName : "SIGINT";
   const rec = recordId ? store.get(recordId) : undefined;
   if (rec && !rec.providerId && pendingCreate) {
     const created = await pendingCreate.catch(() => undefined);
     if (created) store.update(rec.id, { providerId: created.id, status: "provisioning" });
   }
-  return new UpInterruptedError(sig, rec?.id);
+  return new UpInterruptedError(rec?.id);
 }
 
 export function isUpInterrupted(err: unknown): err is UpInterruptedError {
-  return isSpuffError(err) && err.code === "cancelled" && "signalName" in err;
+  return isSpuffError(err) && err.code === "cancelled" && "recordId" in err;
 }
 
 export type InterruptChoice = "destroy" | "keep";
