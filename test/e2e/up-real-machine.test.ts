@@ -225,6 +225,10 @@ async function logsJourney(run: Run, j: Journey, name: string): Promise<void> {
   expect(`${t.lines.join("\n")}\n`).toBe(direct.stdout);
   const plain = await run(["logs", name, "-n", "5"]);
   expect(plain.stdout).toBe(direct.stdout);
+  // --file is confined by the agent to /var/log: anything else is refused with its reason.
+  const outside = await run(["logs", name, "--file", "/etc/shadow"]);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr).toContain("403");
 
   const follow = startSpuff(["logs", name, "-f", "-n", "1", "--json"], {
     configDir: j.dir,
