@@ -5,7 +5,7 @@
  * every listener is bound, so a script can read the local ports (local 0 = any free port).
  */
 import type { Deps } from "../cli/deps.ts";
-import { onInterrupt } from "../core/interrupt.ts";
+import { type Interrupt, onInterrupt } from "../core/interrupt.ts";
 import { SshError } from "../ssh/errors.ts";
 import { type Forward, forward } from "../ssh/forward.ts";
 import { connectToInstance } from "./connect-instance.ts";
@@ -18,15 +18,17 @@ export interface TunnelOptions {
 
 const HOST = "127.0.0.1";
 
+/** `stop` defaults to the process's SIGINT/SIGTERM; tests pass their own. */
 export async function runTunnel(
   deps: Deps,
   name: string | undefined,
   opts: TunnelOptions = {},
+  stop?: Interrupt,
 ): Promise<void> {
   const specs = parsePortSpecs(opts.port ?? []);
   const rec = await resolveInstance(deps, name);
   // Listen for signals before connecting: a Ctrl-C during the handshake still closes cleanly.
-  const interrupt = onInterrupt();
+  const interrupt = stop ?? onInterrupt();
   const forwards: Forward[] = [];
   try {
     const conn = await connectToInstance(deps, rec);
