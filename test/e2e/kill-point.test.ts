@@ -11,52 +11,30 @@
  * it; some creates lose their response entirely (reset-after). Replay a run with
  * SPUFF_KILL_SEED=<seed printed on failure>.
  */
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DigitalOceanSim, startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { mulberry32 } from "../../src/sim/faults.ts";
 import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
-import { type DelayProxy, startDelayProxy } from "../helpers/delay-proxy.ts";
-import { silentBackend } from "../helpers/silent-backend.ts";
 import { phaseEvent, startSpuff } from "../helpers/spuff-process.ts";
-import { generateKeyPair } from "../helpers/sshd.ts";
+import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
 
 const KILLS = 50;
 const SEED = Number(process.env.SPUFF_KILL_SEED ?? 20261201);
 
-let dir: string;
-let sim: DigitalOceanSim;
-let proxy: DelayProxy;
-let env: Record<string, string>;
-
+let t: UpSim;
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-killpoint-"));
-  sim = await startDigitalOceanSim({ activeAfterMs: 0, backend: silentBackend() });
-  proxy = await startDelayProxy(sim.url, (m, p) => m === "POST" && p === "/v2/droplets");
-  env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: proxy.url };
-  generateKeyPair(path.join(dir, "id_ed25519"));
-  const init = await runSpuff(
-    ["init", "--defaults", "--provider", "digitalocean", "--ssh-key", path.join(dir, "id_ed25519")],
-    { configDir: dir, env },
-  );
-  expect(init.code, init.stderr).toBe(0);
+  t = await startUpSim("killpoint");
 });
-
-afterAll(async () => {
-  await proxy?.close();
-  await sim?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => t?.close());
+const stateFile = () => path.join(t.dir, "state.db");
 
 /** What state and the simulator hold for one instance name, read straight from both. */
 function observe(name: string): "nothing" | "intent_only" | "created_unsaved" | "saved" {
-  const store = openInstanceStore(path.join(dir, "state.db"), Date.now);
+  const store = openInstanceStore(stateFile(), Date.now);
   try {
     const rec = store.getByName(name);
-    const droplet = [...sim.state.droplets.values()].some((d) => d.name === name);
+    const droplet = [...t.sim.state.droplets.values()].some((d) => d.name === name);
     if (!rec) return droplet ? "created_unsaved" : "nothing";
     if (rec.providerId) return "saved";
     return droplet ? "created_unsaved" : "intent_only";
@@ -67,12 +45,12 @@ function observe(name: string): "nothing" | "intent_only" | "created_unsaved" | 
 
 /** The invariant: every droplet is in state under its id, and every record points at a droplet. */
 function invariant(): { unknownDroplets: string[]; danglingRecords: string[] } {
-  const store = openInstanceStore(path.join(dir, "state.db"), Date.now);
+  const store = openInstanceStore(stateFile(), Date.now);
   try {
     const records = store.list();
-    const ids = new Set([...sim.state.droplets.keys()].map(String));
+    const ids = new Set([...t.sim.state.droplets.keys()].map(String));
     return {
-      unknownDroplets: [...sim.state.droplets.values()]
+      unknownDroplets: [...t.sim.state.droplets.values()]
         .filter((d) => !records.some((r) => r.providerId === String(d.id)))
         .map((d) => `${d.name}#${d.id}`),
       danglingRecords: records.filter((r) => !r.providerId || !ids.has(r.providerId)).map((r) => r.name),
@@ -83,7 +61,7 @@ function invariant(): { unknownDroplets: string[]; danglingRecords: string[] } {
 }
 
 function statuses(): string[] {
-  const store = openInstanceStore(path.join(dir, "state.db"), Date.now);
+  const store = openInstanceStore(stateFile(), Date.now);
   try {
     return store.list().map((r) => r.status);
   } finally {
@@ -98,7 +76,10 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
     const creates: number[] = [];
     const waits: number[] = [];
     for (let p = 0; p < 3; p++) {
-      const probe = startSpuff(["up", `kp-probe-${p}`, "--no-connect", "--json"], { configDir: dir, env });
+      const probe = startSpuff(["up", `kp-probe-${p}`, "--no-connect", "--json"], {
+        configDir: t.dir,
+        env: t.env,
+      });
       const t0 = Date.now();
       await probe.waitForLine(phaseEvent("create_instance", "start"));
       creates.push(Date.now() - t0);
@@ -110,8 +91,8 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
     const reachCreate = median(creates);
     const reachWaitSsh = median(waits);
-    expect((await runSpuff(["gc", "--yes"], { configDir: dir, env })).code).toBe(0);
-    expect(sim.state.droplets.size).toBe(0);
+    expect((await runSpuff(["gc", "--yes"], { configDir: t.dir, env: t.env })).code).toBe(0);
+    expect(t.sim.state.droplets.size).toBe(0);
 
     const random = mulberry32(SEED);
     const seen: Record<string, number> = { nothing: 0, intent_only: 0, created_unsaved: 0, saved: 0 };
@@ -124,9 +105,10 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
       // Some creates lose their response entirely.
       const slot = random();
       const hold = slot >= 0.35 && slot < 0.8 ? 150 + Math.round(random() * 450) : 0;
-      proxy.delays.length = 0;
-      proxy.delays.push(hold);
-      if (random() < 0.1) sim.faults.schedule({ method: "POST", path: "/v2/droplets", fault: "reset-after" });
+      t.proxy.delays.length = 0;
+      t.proxy.delays.push(hold);
+      if (random() < 0.1)
+        t.sim.faults.schedule({ method: "POST", path: "/v2/droplets", fault: "reset-after" });
       const killAt = Math.round(
         slot < 0.2
           ? random() * reachCreate
@@ -136,13 +118,17 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
               ? reachCreate + random() * (hold + 100)
               : reachCreate + random() * (reachWaitSsh - reachCreate + 300),
       );
-      const up = startSpuff(["up", name, "--no-connect", "--json"], { configDir: dir, env });
+      const up = startSpuff(["up", name, "--no-connect", "--json"], { configDir: t.dir, env: t.env });
       const timer = setTimeout(() => up.child.kill("SIGKILL"), killAt);
       const r = await up.done;
       clearTimeout(timer);
       const at = observe(name);
       seen[at] = (seen[at] ?? 0) + 1;
-      const gc = await runSpuff(["gc", "--yes", "--json"], { configDir: dir, env, timeoutMs: 60_000 });
+      const gc = await runSpuff(["gc", "--yes", "--json"], {
+        configDir: t.dir,
+        env: t.env,
+        timeoutMs: 60_000,
+      });
       const what = `seed ${SEED}, kill ${i} at ${killAt} ms (hold ${hold} ms, landed: ${at}, up exit ${r.code ?? r.signal})`;
       log.push(what);
       expect(gc.code, `${what}\ngc: ${gc.stderr}`).toBe(0);
@@ -160,6 +146,6 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
     expect(seen.intent_only, log.join("\n")).toBeGreaterThan(0);
     expect(seen.created_unsaved, log.join("\n")).toBeGreaterThan(0);
     expect(seen.saved, log.join("\n")).toBeGreaterThan(0);
-    expect(sim.validator?.violations).toEqual([]);
+    expect(t.sim.validator?.violations).toEqual([]);
   }, 110_000);
 });

@@ -11,19 +11,24 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The environment the binary runs with in tests: only PATH from outside, and its own dirs. */
+export function spuffEnv(configDir: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: configDir,
+    SPUFF_CONFIG_DIR: configDir,
+    SPUFF_DATA_DIR: path.join(configDir, "data"),
+    ...env,
+  };
+}
+
 export function runSpuff(
   args: string[],
   opts: { configDir: string; env?: Record<string, string>; input?: string; timeoutMs?: number },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: opts.configDir,
-        SPUFF_CONFIG_DIR: opts.configDir,
-        SPUFF_DATA_DIR: path.join(opts.configDir, "data"),
-        ...opts.env,
-      },
+      env: spuffEnv(opts.configDir, opts.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

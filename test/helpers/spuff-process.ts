@@ -3,8 +3,7 @@
  * stdout lines as they arrive, a wait for a matching line, and the final result.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
-import { type RunResult, SPUFF_BIN } from "./cli.ts";
+import { type RunResult, SPUFF_BIN, spuffEnv } from "./cli.ts";
 
 export interface SpuffProcess {
   child: ChildProcess;
@@ -18,13 +17,7 @@ export function startSpuff(
   o: { configDir: string; env?: Record<string, string>; timeoutMs?: number },
 ): SpuffProcess {
   const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: o.configDir,
-      SPUFF_CONFIG_DIR: o.configDir,
-      SPUFF_DATA_DIR: path.join(o.configDir, "data"),
-      ...o.env,
-    },
+    env: spuffEnv(o.configDir, o.env),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";

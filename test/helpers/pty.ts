@@ -1,0 +1,44 @@
+/**
+ * The real `spuff` binary on a real pseudo-terminal (script(1)), for the paths that only run on a
+ * terminal: prompts, and Ctrl-C typed into the terminal (the line discipline's SIGINT).
+ */
+import { spawn } from "node:child_process";
+import { expect } from "vitest";
+import { SPUFF_BIN, spuffEnv } from "./cli.ts";
+
+export interface PtySession {
+  /** Everything the terminal showed so far (with escape sequences). */
+  screen(): string;
+  /** Type into the terminal ("\x03" is Ctrl-C, "\r" Enter, "\x1b[B" arrow down). */
+  type(keys: string): void;
+  /** Poll (bounded, 15 s) until `pred` holds; fails the test with the screen otherwise. */
+  until(pred: (screen: string) => boolean, what: string): Promise<void>;
+  /** The exit code of spuff (script -e passes it through). */
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+export function spuffOnPty(
+  args: string[],
+  o: { configDir: string; env?: Record<string, string> },
+): PtySession {
+  // A pty from script(1) starts at 0×0; give it a size so prompts lay out as on a terminal.
+  const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${SPUFF_BIN} ${args.join(" ")}`;
+  const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+    env: { ...spuffEnv(o.configDir, o.env), TERM: "xterm" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let screen = "";
+  child.stdout.on("data", (d) => (screen += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  return {
+    screen: () => screen,
+    type: (keys) => child.stdin.write(keys),
+    async until(pred, what) {
+      for (let i = 0; i < 300 && !pred(screen); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pred(screen), `${what}; screen so far:\n${screen}`).toBe(true);
+    },
+    exited,
+    kill: () => child.kill("SIGKILL"),
+  };
+}
