@@ -23,6 +23,11 @@ export interface SimResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Work done once the response is on the wire (a machine deleting itself must hear its 204
+   * before its network goes away, as from the real API); `close()` waits for it.
+   */
+  afterSend?: () => Promise<void>;
 }
 
 /** How bodies look on the wire. The default is JSON both ways (a body that is not JSON stays a string). */
@@ -72,6 +77,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   const faults = o.faults ?? new FaultInjector();
   const requests: SimServer["requests"] = [];
   const codec = o.codec ?? JSON_CODEC;
+  const pending = new Set<Promise<void>>();
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://sim");
@@ -91,7 +97,12 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
         ...o.headers?.(),
         ...r.headers,
       });
-      res.end(text);
+      res.end(text, () => {
+        if (!r.afterSend) return;
+        const p = r.afterSend().catch(() => {});
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
+      });
     };
     const problems = o.validator?.checkRequest(entry.method, entry.path, url.searchParams, body) ?? [];
     if (o.strict && problems.length > 0) {
@@ -138,6 +149,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      await Promise.all(pending);
       await o.backend?.close();
     },
   };

@@ -57,7 +57,11 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
       if (!c && m === "DELETE") {
         st.deletions.push({ id: d.id, token: who.name, remote: req.remote });
         st.droplets.delete(d.id);
-        await st.backend.destroy(String(d.id));
+        const destroy = () => st.backend.destroy(String(d.id));
+        // The droplet deleting itself (its agent's reaper) hears the 204 before its machine
+        // stops; any other caller gets it once the machine is gone, so nothing is left after.
+        if (req.remote === d.ip) return { status: 204, afterSend: destroy };
+        await destroy();
         return { status: 204 };
       }
       if (c === "actions" && m === "POST") {

@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noneBackend } from "../backend.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "./index.ts";
 
 const REAPER = "dop_v1_reaper_only_droplet_delete_0123456789";
@@ -25,10 +26,16 @@ const api = (method: string, path: string, token: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-/** GET from a chosen loopback source address (fetch cannot bind one). */
-function getFrom(localAddress: string, path: string) {
+/** GET (or another method) from a chosen loopback source address (fetch cannot bind one). */
+function getFrom(
+  localAddress: string,
+  path: string,
+  o: { base?: string; method?: string; token?: string } = {},
+) {
   return new Promise<{ status: number; type: string; body: string; location?: string }>((resolve, reject) => {
-    const req = http.get(`${sim.metadataUrl}${path}`, { localAddress }, (res) => {
+    const headers = o.token ? { authorization: `Bearer ${o.token}` } : {};
+    const url = `${o.base ?? sim.metadataUrl}${path}`;
+    const req = http.request(url, { localAddress, method: o.method ?? "GET", headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
@@ -43,6 +50,7 @@ function getFrom(localAddress: string, path: string) {
     });
     req.setTimeout(5000, () => req.destroy(new Error("timeout")));
     req.on("error", reject);
+    req.end();
   });
 }
 
@@ -113,5 +121,57 @@ describe("DigitalOcean scoped tokens (scopes from the spec's security)", () => {
     expect(sim.state.deletions).toContainEqual({ id: d.id, token: "reaper", remote: "127.0.0.1" });
     expect((await api("DELETE", `/v2/droplets/${d.id}`, "dop_v1_unknown")).status).toBe(401);
     expect(sim.validator?.violations).toEqual([]);
+  });
+
+  it("a droplet deleting itself hears 204 before its machine is destroyed; others after", async () => {
+    const events: string[] = [];
+    const inner = noneBackend();
+    const own = await startDigitalOceanSim({
+      activeAfterMs: 0,
+      strict: true,
+      scopedTokens: [{ name: "reaper", token: REAPER, scopes: ["droplet:delete"] }],
+      backend: {
+        ...inner,
+        async destroy(id) {
+          await new Promise((r) => setTimeout(r, 200)); // a machine takes a while to stop
+          events.push(`destroyed ${id}`);
+          return inner.destroy(id);
+        },
+      },
+    });
+    try {
+      const post = (name: string) =>
+        fetch(`${own.url}/v2/droplets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${own.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ name, region: "nyc1", size: "s-1vcpu-1gb", image: "debian-12-x64" }),
+        }).then(async (r) => ((await r.json()) as { droplet: { id: number } }).droplet.id);
+      // From elsewhere (spuff down on the user's computer) the 204 means the machine is gone.
+      const other = await post("other");
+      const byUser = await fetch(`${own.url}/v2/droplets/${other}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${own.token}` },
+      });
+      events.push(`response ${byUser.status}`);
+      expect(events).toEqual([`destroyed ${other}`, "response 204"]);
+      events.length = 0;
+
+      const self = await post("self");
+      const ip = own.state.droplets.get(self)?.ip ?? "";
+      const res = await getFrom(ip, `/v2/droplets/${self}`, {
+        base: own.url,
+        method: "DELETE",
+        token: REAPER,
+      });
+      events.push(`response ${res.status}`);
+      await own.close(); // waits for the destroy that follows the response
+      expect(events).toEqual(["response 204", `destroyed ${self}`]);
+      expect(own.state.deletions).toEqual([
+        { id: other, token: "main", remote: "127.0.0.1" },
+        { id: self, token: "reaper", remote: ip },
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });
