@@ -115,6 +115,20 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   const procs = JSON.parse((await run(["agent", "processes", name, "--json"])).stdout);
   expect(procs.length).toBeGreaterThan(0);
   expect(procs[0]).toHaveProperty("pid");
+  const metrics = JSON.parse((await run(["agent", "metrics", name, "--json"])).stdout);
+  expect(metrics.disk_total_bytes).toBeGreaterThan(0);
+  const agentLogs = JSON.parse((await run(["agent", "logs", name, "-n", "2", "--json"])).stdout);
+  expect(agentLogs.lines).toHaveLength(2);
+
+  if (provider === "local") {
+    // A snapshot of the running machine, by name (local snapshots are image layers).
+    const snap = await run(["snapshot", "create", name, "--name", `${name}-snap`, "--json"], 120_000);
+    expect(snap.code, snap.stderr).toBe(0);
+    expect(JSON.parse(snap.stdout)).toMatchObject({ instance: name, snapshot: { id: `${name}-snap` } });
+    const snaps = JSON.parse((await run(["snapshot", "list", "--json"])).stdout);
+    expect(snaps.map((x: { id: string }) => x.id)).toContain(`${name}-snap`);
+    expect((await run(["snapshot", "delete", `${name}-snap`])).code).toBe(0);
+  }
 
   await tunnelJourney(run, j, name, token);
   await logsJourney(run, j, name);
