@@ -1,10 +1,18 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
+import { silentBackend } from "../../test/helpers/silent-backend.ts";
+import { createDeps } from "../cli/deps.ts";
 import { reapAfterCommand } from "../cli/reap-hook.ts";
 import { ExitCode } from "../core/errors.ts";
+import { createTestIO } from "../core/io.ts";
+import { createProvider } from "../providers/registry.ts";
+import { testRequest } from "../providers/test-request.ts";
+import { startHetznerSim } from "../sim/hetzner/index.ts";
 import { currentOwner } from "../state/owner.ts";
 import type { InstanceOwner } from "../state/types.ts";
 import { runGc } from "./gc.ts";
@@ -124,5 +132,40 @@ describe("the deadline reaper", () => {
     await reapAfterCommand(fresh);
     expect(fresh.openState()).toBeUndefined();
     expect(t.sim.requests).toEqual([]);
+  });
+});
+
+describe("spuff gc on Hetzner", () => {
+  it("destroys a server its guest powered off (still billed) and forgets it; a running one stays", async () => {
+    const backend = silentBackend();
+    const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 0, backend });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-gc-hz-"));
+    const env = { SPUFF_CONFIG_DIR: dir, SPUFF_DATA_DIR: path.join(dir, "data"), HOME: dir };
+    const api = { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint };
+    const io = createTestIO();
+    const deps = createDeps({ io, env: { ...env, ...api }, logLevel: "error", json: true });
+    try {
+      const provider = await createProvider("hetzner", { token: sim.token, env: api });
+      const region = { region: "nbg1", size: "cx22" };
+      const off = await provider.createInstance(testRequest("sleepy", region));
+      const on = await provider.createInstance(testRequest("busy", region));
+      const store = await deps.state();
+      store.save(sample("sleepy", { provider: "hetzner", providerId: off.id, status: "ready" }));
+      store.save(sample("busy", { provider: "hetzner", providerId: on.id, status: "ready" }));
+      backend.powerOff(off.id);
+      expect((await provider.getInstance(off.id))?.status).toBe("off");
+
+      await runGc(deps, { yes: true, provider: "hetzner" });
+
+      expect(JSON.parse(io.stdout()).found).toMatchObject([{ kind: "powered_off", name: "sleepy" }]);
+      expect(store.list().map((r) => r.name)).toEqual(["busy"]);
+      expect(await provider.getInstance(off.id)).toBeUndefined();
+      expect((await provider.getInstance(on.id))?.status).toBe("active");
+      expect(sim.validator?.violations).toEqual([]);
+    } finally {
+      deps.close();
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
