@@ -44,7 +44,7 @@ describe("openAgentClient", () => {
   it("a wrong token is an agent_error naming the status, with a hint", async () => {
     const c = await openAgentClient(t.conn, "wrong", 5_000, agentPort);
     try {
-      const err = await c.get("/status").catch((e: Error & { hint?: string }) => e);
+      const err = (await c.get("/status").catch((e: unknown) => e)) as Error;
       expect(err).toMatchObject({ code: "agent_error", hint: expect.stringContaining("token") });
       expect(err.message).toContain("401");
     } finally {
