@@ -7,6 +7,7 @@ const here = import.meta.dirname;
 const quick = process.argv.includes("--quick");
 const benches = [
   ["cold-start.mjs"],
+  ["reaper-cost.mjs"],
   ["agent-bench.mjs", ...(quick ? ["--idle-seconds", "10"] : [])],
   ["wait-ready-bench.mjs"],
   // Real machines: root and a built image (spuff image build); qemu runs separately (~1 min a boot):
