@@ -11,7 +11,7 @@
  *               in the same run (--rounds rounds, default 2, alternating); also the overhead of each
  *               concurrent instance, to tell spuff's own serialisation from machine boot contention.
  *
- *   node --import tsx bench/up-bench.ts overhead [--runs 10]
+ *   node --import tsx bench/up-bench.ts overhead [--runs 10] [--compare OTHER/bin/spuff.cjs]
  *   node --import tsx bench/up-bench.ts concurrent [--n 10] [--rounds 2]
  * Needs root and the built image (spuff image build) in SPUFF_DATA_DIR or .cache/spuff-data;
  * run `npm run build` first (it times bin/spuff.cjs).
@@ -32,6 +32,8 @@ const { values, positionals } = parseArgs({
     runs: { type: "string", default: "10" },
     n: { type: "string", default: "10" },
     rounds: { type: "string", default: "2" },
+    // overhead: also run another build's bin/spuff.cjs (e.g. an older commit), interleaved.
+    compare: { type: "string" },
   },
 });
 const mode = positionals[0] ?? "overhead";
@@ -67,9 +69,9 @@ interface Ran {
   startAgentMs?: number;
 }
 
-function spuff(args: string[], timeoutMs = 600_000): Promise<Ran> {
+function spuff(args: string[], timeoutMs = 600_000, binPath = bin): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
     child.stdin.end();
     const r: Ran = { code: null, stdout: "", stderr: "" };
     child.stdout.on("data", (d: Buffer) => {
@@ -122,16 +124,16 @@ async function machineReadyAt(name: string): Promise<{ sshMs: number; cloudInitM
 const failures: string[] = [];
 
 /** One `up` (up to 3 attempts); returns spuff's ready time (wall ms) and its own phase figures. */
-async function upOnce(name: string, attempt = 1): Promise<UpRun> {
+async function upOnce(name: string, attempt = 1, binPath = bin): Promise<UpRun> {
   const t0 = performance.now();
-  const r = await spuff(["up", name, "--no-connect", "--json"]);
+  const r = await spuff(["up", name, "--no-connect", "--json"], 600_000, binPath);
   if (r.code !== 0) {
     const why = r.stdout.trim().split("\n").at(-1) ?? "";
     failures.push(`${name}: ${why}`);
     process.stderr.write(`up ${name} failed (attempt ${attempt}): ${why}\n`);
     await spuff(["down", name, "--force", "--json"]);
     if (attempt >= 3) throw new Error(`up failed 3 times:\n${r.stderr}`);
-    return upOnce(`${name}-r${attempt}`, attempt + 1);
+    return upOnce(`${name}-r${attempt}`, attempt + 1, binPath);
   }
   if (r.readyWall === undefined || r.readyAt === undefined || r.cloudInitSeenWall === undefined) {
     throw new Error(`no ready event:\n${r.stdout}`);
@@ -193,36 +195,55 @@ try {
 
   if (mode === "overhead") {
     const runs = Number(values.runs);
-    const over: number[] = [];
-    const notice: number[] = [];
-    const agent: number[] = [];
-    const totals: number[] = [];
+    const builds = [{ label: "this build", bin }];
+    if (values.compare) builds.unshift({ label: values.compare, bin: path.resolve(values.compare) });
+    const figures = builds.map(() => ({
+      over: [] as number[],
+      notice: [] as number[],
+      agent: [] as number[],
+      totals: [] as number[],
+    }));
     for (let i = 0; i < runs; i++) {
-      const u = await upOnce(nextName());
-      const o = await overheadOf(u);
-      over.push(o.overheadMs);
-      notice.push(o.noticeMs);
-      agent.push(u.startAgentMs);
-      totals.push(u.wallMs);
-      process.stderr.write(
-        `run ${i + 1}/${runs}: up ${sec(u.wallMs)}, overhead ${o.overheadMs.toFixed(0)} ms` +
-          `${o.sshBeforeCloudInit ? "" : " (sshd listened after cloud-init finished)"}\n`,
-      );
-      await down(u.name);
+      // Alternate which build goes first, so drift in the host's load hits both alike.
+      const order = i % 2 === 0 ? builds.map((_, k) => k) : builds.map((_, k) => k).reverse();
+      for (const k of order) {
+        const b = builds[k] as (typeof builds)[number];
+        const f = figures[k] as (typeof figures)[number];
+        const u = await upOnce(nextName(), 1, b.bin);
+        const o = await overheadOf(u);
+        f.over.push(o.overheadMs);
+        f.notice.push(o.noticeMs);
+        f.agent.push(u.startAgentMs);
+        f.totals.push(u.wallMs);
+        process.stderr.write(
+          `run ${i + 1}/${runs} ${b.label}: up ${sec(u.wallMs)}, overhead ${o.overheadMs.toFixed(0)} ms` +
+            `${o.sshBeforeCloudInit ? "" : " (sshd listened after cloud-init finished)"}\n`,
+        );
+        await down(u.name);
+      }
     }
     console.log(
-      `\`up\` orchestration overhead on nspawn behind the DO simulator, ${runs} runs (node ${process.version}, ${os.cpus().length} cores)\n`,
+      `\`up\` orchestration overhead on nspawn behind the DO simulator, ${runs} runs${builds.length > 1 ? " per build, interleaved" : ""} (node ${process.version}, ${os.cpus().length} cores)\n`,
     );
-    console.log("| measure | median | min | max | target |");
-    console.log("|---|---|---|---|---|");
-    const row = (label: string, xs: number[], target: string) =>
+    console.log("| build | measure | median | min | max | target |");
+    console.log("|---|---|---|---|---|---|");
+    builds.forEach((b, k) => {
+      const f = figures[k] as (typeof figures)[number];
+      const row = (label: string, xs: number[], target: string) =>
+        console.log(
+          `| ${b.label} | ${label} | ${sec(median(xs))} | ${sec(Math.min(...xs))} | ${sec(Math.max(...xs))} | ${target} |`,
+        );
+      row("**spuff ready − machine ready** (SSH listening and cloud-init done)", f.over, "≤ 0.3 s");
+      row("… cloud-init done on the machine → spuff's wait_cloud_init done", f.notice, "–");
+      row("… start_agent phase", f.agent, "–");
+      row("whole `up` (spawn → ready line), for scale", f.totals, "–");
+    });
+    if (builds.length > 1) {
+      const [a, b] = figures as [(typeof figures)[number], (typeof figures)[number]];
       console.log(
-        `| ${label} | ${sec(median(xs))} | ${sec(Math.min(...xs))} | ${sec(Math.max(...xs))} | ${target} |`,
+        `\nOverhead, this build ÷ ${builds[0]?.label}: ${(median(b.over) / median(a.over)).toFixed(2)}×`,
       );
-    row("spuff ready − machine ready (SSH listening and cloud-init done)", over, "≤ 0.3 s");
-    row("… of which: cloud-init done on the machine → spuff's wait_cloud_init done", notice, "–");
-    row("… of which: start_agent phase (systemctl enable --now, authenticated /status)", agent, "–");
-    row("whole `up` (spawn → ready line), for scale", totals, "–");
+    }
   } else if (mode === "concurrent") {
     const n = Number(values.n);
     const rounds = Number(values.rounds);

@@ -1,7 +1,7 @@
 /**
  * Files for the spuff agent that cloud-init writes. The unit is installed but not enabled: the
  * CLI uploads the agent bundle and /etc/spuff/agent.env (holding the agent token, which must
- * never travel in user-data) and then runs `systemctl enable --now spuff-agent`.
+ * never travel in user-data), enables the unit, and starts it once cloud-init is done.
  */
 import type { ProviderName } from "../config/schema.ts";
 import type { Teardown } from "./args.ts";

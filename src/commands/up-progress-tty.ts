@@ -34,6 +34,9 @@ interface PhaseTask {
   detail(text: string): void;
 }
 
+/** How long end() waits for listr2 to draw its last frame. */
+const END_WAIT_MS = 2000;
+
 const seconds = (ms: number | undefined) => (ms === undefined ? "" : ` (${(ms / 1000).toFixed(1)}s)`);
 
 /** `stream` is stderr in the CLI; tests pass a fake TTY stream. */
@@ -101,7 +104,10 @@ export function ttyProgress(stream: NodeJS.WriteStream): UpProgress {
     async end() {
       // Ended without the current phase settling (an interruption): mark it failed so the list stops.
       for (const [phase, t] of tasks) t.settle({ phase, status: "failed", detail: "stopped" });
-      await done;
+      // Drawing must never hold `up` (the shell, the error) back: bounded, like every wait here.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, END_WAIT_MS)))]);
+      clearTimeout(timer);
     },
   };
 }

@@ -13,7 +13,6 @@ import { isSpuffError, UserError } from "../core/errors.ts";
 import type { Paths } from "../core/paths.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { Connection } from "../ssh/connection.ts";
-import { exec } from "../ssh/exec.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 import { waitForLogin, waitForPort } from "../ssh/wait.ts";
 import type { InstanceStore } from "../state/instances.ts";
@@ -21,6 +20,7 @@ import { currentOwner } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { findAgentBundle, newAgentToken, saveAgentToken, startAgent, uploadAgent } from "./agent-install.ts";
 import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
+import { waitCloudInit } from "./cloud-init-wait.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { recordInterrupted, untilAborted } from "./interrupt.ts";
 import { planUp, type UpOptions } from "./plan.ts";
@@ -290,25 +290,4 @@ async function settleFailedRecord(i: BringUpInputs, recordId: string, err: unkno
   }
   i.store.update(recordId, { status: "failed", error, owner: null });
   return true;
-}
-
-/** `cloud-init status --wait`: done → ok; error/degraded → the errors cloud-init reports. */
-async function waitCloudInit(conn: Connection, timeoutMs: number): Promise<string> {
-  const r = await exec(conn, "cloud-init status --wait --format=json", { timeoutMs });
-  let parsed: { status?: string; errors?: unknown[] } = {};
-  try {
-    parsed = JSON.parse(r.stdout);
-  } catch {
-    throw new UserError(
-      "cloud_init_status",
-      `cloud-init status printed no JSON (exit ${r.exitCode}): ${r.stderr.trim()}`,
-    );
-  }
-  if (parsed.status !== "done" || (parsed.errors ?? []).length > 0) {
-    throw new UserError(
-      "cloud_init_failed",
-      `cloud-init ended with status ${parsed.status}: ${JSON.stringify(parsed.errors ?? [])}`,
-    );
-  }
-  return "status done, no errors";
 }
