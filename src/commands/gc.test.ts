@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
+import { postDroplet, useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
 import { silentBackend } from "../../test/helpers/silent-backend.ts";
 import { createDeps } from "../cli/deps.ts";
@@ -25,14 +25,7 @@ function deadOwner(): InstanceOwner {
   return { pid: r.pid as number, host: os.hostname(), start: null };
 }
 
-async function untaggedDroplet(name: string): Promise<number> {
-  const res = await fetch(`${t.sim.url}/v2/droplets`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${t.sim.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ name, region: "fra1", size: "s-2vcpu-4gb", image: "ubuntu-24-04-x64" }),
-  });
-  return ((await res.json()) as { droplet: { id: number } }).droplet.id;
-}
+const untaggedDroplet = (name: string) => postDroplet(t.sim, name, []);
 
 const names = () => [...t.sim.state.droplets.values()].map((d) => d.name).sort();
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
+import { postDroplet } from "../helpers/do-sim-deps.ts";
 import { sample } from "../helpers/instances.ts";
 import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
 
@@ -18,20 +19,7 @@ afterEach(() => t.close());
 
 const run = (args: string[]) => runSpuff(args, { configDir: t.dir, env: t.env });
 
-async function droplet(name: string): Promise<string> {
-  const res = await fetch(`${t.sim.url}/v2/droplets`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${t.sim.token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      name,
-      region: "fra1",
-      size: "s-2vcpu-4gb",
-      image: "ubuntu-24-04-x64",
-      tags: ["spuff"],
-    }),
-  });
-  return String(((await res.json()) as { droplet: { id: number } }).droplet.id);
-}
+const droplet = (name: string) => postDroplet(t.sim, name);
 
 function save(...records: Parameters<typeof sample>[]) {
   const store = openInstanceStore(path.join(t.dir, "state.db"), Date.now);

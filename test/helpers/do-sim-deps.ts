@@ -18,6 +18,20 @@ export interface DoSimContext {
   dropletFor(name: string): Promise<string>;
 }
 
+/** Create a droplet straight through the simulator's API (spuff's tag by default); returns its id. */
+export async function postDroplet(
+  sim: Pick<DigitalOceanSim, "url" | "token">,
+  name: string,
+  tags: string[] = ["spuff"],
+): Promise<string> {
+  const res = await fetch(`${sim.url}/v2/droplets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${sim.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, region: "fra1", size: "s-2vcpu-4gb", image: "ubuntu-24-04-x64", tags }),
+  });
+  return String(((await res.json()) as { droplet: { id: number } }).droplet.id);
+}
+
 /** Registers beforeEach/afterEach hooks; read the context's fields inside tests. */
 export function useDoSimDeps(prefix: string): DoSimContext {
   const ctx = {} as DoSimContext;
@@ -32,20 +46,7 @@ export function useDoSimDeps(prefix: string): DoSimContext {
     };
     return createDeps({ io: ctx.io, env, logLevel: "error", json });
   };
-  ctx.dropletFor = async (name) => {
-    const res = await fetch(`${ctx.sim.url}/v2/droplets`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ctx.sim.token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        name,
-        region: "fra1",
-        size: "s-2vcpu-4gb",
-        image: "ubuntu-24-04-x64",
-        tags: ["spuff"],
-      }),
-    });
-    return String(((await res.json()) as { droplet: { id: number } }).droplet.id);
-  };
+  ctx.dropletFor = (name) => postDroplet(ctx.sim, name);
   beforeEach(async () => {
     ctx.dir = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-${prefix}-`));
     ctx.sim = await startDigitalOceanSim({ activeAfterMs: 0 });
