@@ -83,6 +83,25 @@ describe("spuff gc", () => {
     expect(names()).toEqual(["stray"]);
   });
 
+  it("a destroy that fails leaves the record marked destroying; the next gc finishes it", async () => {
+    t.deps.close();
+    t.deps = t.makeDeps(true);
+    const store = await t.deps.state();
+    const id = await t.dropletFor("stubborn");
+    store.save(sample("stubborn", { providerId: id, status: "provisioning", owner: deadOwner() }));
+    // Every attempt of the first DELETE fails (the HTTP layer retries 5 times).
+    const fail = { method: "DELETE", path: `/v2/droplets/${id}`, fault: "500" as const };
+    t.sim.faults.schedule(fail, fail, fail, fail, fail);
+    const err = await runGc(t.deps, { yes: true, provider: "digitalocean" }).catch((e) => e);
+    expect(err).toMatchObject({ code: "gc_incomplete" });
+    expect(store.getByName("stubborn")).toMatchObject({ status: "destroying", owner: null });
+    expect(names()).toEqual(["stubborn"]);
+
+    await runGc(t.deps, { yes: true, provider: "digitalocean" });
+    expect(names()).toEqual([]);
+    expect(store.list()).toEqual([]);
+  });
+
   it("checks every provider state mentions; one it cannot reach is reported, the others still collected", async () => {
     t.deps.close();
     t.deps = t.makeDeps(true);

@@ -78,7 +78,7 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   const failed = results.filter((r) => r.error);
   if (failed.length > 0) {
     throw new UserError("gc_incomplete", `${failed.length} of ${results.length} could not be removed.`, {
-      hint: "They stay in local state (marked failed); run `spuff gc` again, or `spuff down NAME`.",
+      hint: "Recorded ones stay in local state (status destroying), orphans at the provider: run `spuff gc` again.",
       details: { failed: failed.map((f) => ({ name: f.name, error: f.error })) },
     });
   }

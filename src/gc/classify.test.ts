@@ -102,6 +102,18 @@ describe("gc classification", () => {
     ]);
   });
 
+  it("a destroy that did not finish is finished; a failed up kept for inspection is left alone", () => {
+    const c = run(
+      [inst("4", "kept"), inst("5", "half-destroyed")],
+      [
+        rec("kept", { providerId: "4", status: "failed" }),
+        rec("half-destroyed", { providerId: "5", status: "destroying", error: "timeout" }),
+      ],
+    );
+    expect(kinds(c)).toEqual([["abandoned", "half-destroyed", "5", "rec-half-destroyed"]]);
+    expect(c.garbage[0]?.reason).toContain("did not finish (timeout)");
+  });
+
   it("a failed up kept for inspection is not garbage while its instance runs", () => {
     const c = run([inst("4", "kept")], [rec("kept", { providerId: "4", status: "failed" })]);
     expect(c.garbage).toEqual([]);

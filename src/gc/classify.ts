@@ -11,7 +11,10 @@ import type { InstanceRecord } from "../state/types.ts";
 export const GARBAGE_KINDS = [
   /** At the provider with spuff's tag, unknown to state (a crash before the id was saved, another machine's state lost…). */
   "orphan",
-  /** Its `up` died mid-way (status creating/provisioning, owner gone): it will never become ready. */
+  /**
+   * Its `up` died mid-way (status creating/provisioning, owner gone): it will never become ready.
+   * Or a destroy of it did not finish (status destroying): gc finishes it.
+   */
   "abandoned",
   /** An intent record whose create never produced an instance. */
   "stale_intent",
@@ -107,6 +110,8 @@ export function classify(input: ClassifyInput): Classified {
       garbage.push(
         g("abandoned", id, `the \`up\` creating it${pid} stopped during ${rec.phase ?? rec.status}`),
       );
+    } else if (rec.status === "destroying") {
+      garbage.push(g("abandoned", id, `a destroy of it did not finish${rec.error ? ` (${rec.error})` : ""}`));
     } else if (inst?.status === "off") {
       garbage.push(g("powered_off", id, "powered off at the provider (still billed)"));
     } else if (rec.deadlineAt !== null && rec.deadlineAt <= input.nowIso) {

@@ -1,7 +1,7 @@
 /**
  * Destroy one recorded instance at its provider and forget it: the single removal path shared by
  * `gc`, the deadline reaper and an interrupted `up`. The record goes last, so a failure at any
- * point leaves it in state (marked failed, with the error) for the next attempt.
+ * point leaves it in state (status destroying, with the error) for the next `gc`.
  */
 import type { Settings } from "../config/resolve.ts";
 import type { Clock } from "../core/clock.ts";
@@ -51,9 +51,9 @@ export async function discardInstance(
     store.remove(rec.id);
     return { destroyed: id };
   } catch (err) {
-    // Owner cleared: a later gc may retry it even if this process is still alive.
+    // Still marked for destruction, owner cleared: `gc` (or the reaper) finishes the job later.
     store.update(rec.id, {
-      status: "failed",
+      status: "destroying",
       error: err instanceof Error ? err.message : String(err),
       owner: null,
     });

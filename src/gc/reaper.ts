@@ -3,7 +3,7 @@
  * are destroyed and forgotten. Idle teardown is the agent's job on the VM; this is the backstop
  * for a VM whose agent never ran or was stopped. It runs after any command that opened state
  * (src/cli/reap-hook.ts decides, with one indexed query), so it only loads providers when
- * something is actually due. Failures never fail the command: the record stays (marked failed,
+ * something is actually due. Failures never fail the command: the record stays (status destroying,
  * with the error) and the next invocation tries again.
  */
 import type { Deps } from "../cli/deps.ts";
