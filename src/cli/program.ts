@@ -240,6 +240,7 @@ const defineUp: Define = (program, deps) => {
     .option("--image <image>", "image slug or id")
     .option("--snapshot <id>", "start from a snapshot (spuff snapshot list)")
     .option("--no-connect", "stop when ready and print how to connect")
+    .option("--allow-setup-failure", "exit 0 even if a spuff.yaml setup step fails (the instance is kept)")
     .option("--dry-run", "print the plan and user-data; call no provider")
     .option("--json", "NDJSON progress events, then the result (with --dry-run: the plan)")
     .action(async (name, opts) => {
@@ -366,6 +367,8 @@ const defineLogs: Define = (program, deps) => {
     .option("-f, --follow", "keep printing what is appended, until Ctrl-C")
     .option("-n, --lines <n>", "how many lines (1–10000)", "100")
     .option("--file <path>", "another log under the VM's /var/log")
+    .option("--setup", "the spuff.yaml setup steps' logs (with -f: the running step's)")
+    .option("--bundle <name>", "one tool bundle's install log")
     .option("--json", "print as JSON (with -f: one JSON line per log line)")
     .action(async (name, opts) => {
       const { runLogs } = await import("../commands/logs.ts");

@@ -11,6 +11,7 @@ import { providerFromDeps } from "../providers/from-deps.ts";
 import { waitGone } from "../providers/wait-gone.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { runPreDown } from "./down-hook.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { snapshotInstance } from "./snapshot.ts";
 
@@ -31,6 +32,8 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
   const store = await deps.state();
   let warning: string | undefined;
   let snapshot: { id: string; name: string } | undefined;
+  // spuff.yaml's hooks.pre_down, before anything is destroyed (never blocks it).
+  const preDown = rec.providerId ? await runPreDown(deps, rec) : undefined;
   if (rec.providerId) {
     const provider = await providerFromDeps(deps, rec.provider);
     if (opts.snapshot) {
@@ -69,6 +72,7 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
       confirmed_gone: warning === undefined,
       forgotten: true,
       ...(snapshot ? { snapshot } : {}),
+      ...(preDown ? { pre_down: preDown } : {}),
       ...(warning ? { warning } : {}),
     });
   if (warning) deps.io.err.write(`Warning: ${warning}\n`);

@@ -10,6 +10,7 @@ import { printJson } from "../core/io.ts";
 import type { AgentClient } from "../ssh/agent-client.ts";
 import { withAgent } from "./agent-session.ts";
 import { followLogs } from "./logs-follow.ts";
+import { currentSetupStep, fetchChecklist, findBundle, stepHeader } from "./logs-steps.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
 export interface LogsOptions {
@@ -18,6 +19,10 @@ export interface LogsOptions {
   lines?: string;
   /** Absolute path under the VM's /var/log (the agent refuses anything else). */
   file?: string;
+  /** The spuff.yaml setup steps' logs (logs-steps.ts). */
+  setup?: boolean;
+  /** One tool bundle's log. */
+  bundle?: string;
 }
 
 /** Where the agent reads when no file is named (its own default, stated here for the output). */
@@ -38,9 +43,32 @@ export function fetchLogTail(agent: AgentClient, lines: number, file?: string): 
 
 export async function runLogs(deps: Deps, name: string | undefined, opts: LogsOptions = {}): Promise<void> {
   const lines = parseLineCount(opts.lines);
-  const file = opts.file ?? DEFAULT_LOG_FILE;
+  if ([opts.file, opts.setup, opts.bundle].filter((x) => x !== undefined && x !== false).length > 1)
+    throw new UsageError("Use one of --file, --setup and --bundle.");
   const rec = await resolveInstance(deps, name);
   await withAgent(deps, rec, async (agent) => {
+    let file = opts.file ?? DEFAULT_LOG_FILE;
+    if (opts.bundle !== undefined) file = findBundle(await fetchChecklist(agent), opts.bundle).log as string;
+    if (opts.setup) {
+      const checklist = await fetchChecklist(agent);
+      if (opts.follow) file = currentSetupStep(checklist).log as string;
+      else {
+        // Every step that has a log, in order, each under a header naming it and its status.
+        const steps = await Promise.all(
+          checklist.setup.map(async (s) => ({
+            ...s,
+            lines:
+              s.log && s.status !== "pending" && s.status !== "skipped"
+                ? await fetchLogTail(agent, lines, s.log)
+                : [],
+          })),
+        );
+        if (deps.json) return printJson(deps.io, { name: rec.name, steps });
+        for (const s of steps)
+          deps.io.out.write(`${stepHeader(s)}\n${s.lines.map((l) => `${l}\n`).join("")}`);
+        return;
+      }
+    }
     if (!opts.follow) {
       const got = await fetchLogTail(agent, lines, file);
       if (deps.json) return printJson(deps.io, { name: rec.name, file, lines: got });

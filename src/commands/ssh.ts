@@ -4,14 +4,35 @@ import { shellQuote } from "../cloudinit/shell-quote.ts";
 import { UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { readStdinText } from "../core/stdin.ts";
+import { readProjectRecord } from "../project/record.ts";
+import type { Connection } from "../ssh/connection.ts";
 import { exec } from "../ssh/exec.ts";
+import { type Forward, forward } from "../ssh/forward.ts";
 import { shell } from "../ssh/shell.ts";
 import { connectToInstance } from "./connect-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
+/**
+ * The spuff.yaml ports, forwarded for as long as the session lasts (as `ssh -L P:127.0.0.1:P`); a
+ * port already taken here is reported and skipped, the shell still opens.
+ */
+async function forwardProjectPorts(deps: Deps, conn: Connection, instance: string): Promise<Forward[]> {
+  const out: Forward[] = [];
+  for (const port of readProjectRecord(deps.paths.instanceDir(instance))?.ports ?? []) {
+    try {
+      out.push(await forward(conn, { localHost: "127.0.0.1", localPort: port, remotePort: port }));
+      deps.io.err.write(`spuff: forwarding 127.0.0.1:${port} → ${instance}:${port}\n`);
+    } catch (err) {
+      deps.io.err.write(`spuff: not forwarding port ${port}: ${(err as Error).message}\n`);
+    }
+  }
+  return out;
+}
+
 export async function runSsh(deps: Deps, name: string | undefined): Promise<void> {
   const rec = await resolveInstance(deps, name);
   const conn = await connectToInstance(deps, rec);
+  const forwards = await forwardProjectPorts(deps, conn, rec.name);
   try {
     if (!deps.io.stdinIsTTY) {
       // Like `echo cmds | ssh host`: no PTY (a PTY never sees the pipe's end), a login shell
@@ -33,6 +54,7 @@ export async function runSsh(deps: Deps, name: string | undefined): Promise<void
       term: deps.env.TERM,
     });
   } finally {
+    await Promise.all(forwards.map((f) => f.close()));
     await conn.close();
   }
 }

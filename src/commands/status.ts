@@ -12,8 +12,10 @@ import { providerFromDeps } from "../providers/from-deps.ts";
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { withAgent } from "./agent-session.ts";
+import type { Checklist } from "./logs-steps.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
+import { checklistRows } from "./status-checklist.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */
@@ -50,6 +52,8 @@ interface AgentView {
   };
   idle?: Idle;
   metrics?: Metrics;
+  /** GET /bootstrap: every bundle and setup step (absent from agents older than the route). */
+  bootstrap?: Checklist;
 }
 
 type Remote<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -117,6 +121,7 @@ export async function runStatus(
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
+      if (agent.value.bootstrap) rows.push(...checklistRows(agent.value.bootstrap, r.name));
       rows.push(...detailRows(agent.value));
     } else {
       rows.push(["Agent", `unreachable (${agent.error})`]);
@@ -139,12 +144,18 @@ function providerJson(p: ProviderInstance | undefined) {
 
 async function agentView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<AgentView> {
   return withAgent(deps, r, async (agent) => {
-    const [status, idle, metrics] = await Promise.all([
+    const [status, idle, metrics, bootstrap] = await Promise.all([
       agent.get<AgentView["status"]>("/status"),
       detailed ? agent.get<Idle>("/idle") : undefined,
       detailed ? agent.get<Metrics>("/metrics") : undefined,
+      agent.get<Checklist>("/bootstrap").catch(() => undefined),
     ]);
-    return { status, ...(idle ? { idle } : {}), ...(metrics ? { metrics } : {}) };
+    return {
+      status,
+      ...(idle ? { idle } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(bootstrap ? { bootstrap } : {}),
+    };
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import { type Interrupt, onInterrupt } from "../core/interrupt.ts";
+import { readProjectRecord } from "../project/record.ts";
 import { SshError } from "../ssh/errors.ts";
 import { type Forward, forward } from "../ssh/forward.ts";
 import { connectToInstance } from "./connect-instance.ts";
@@ -25,8 +26,10 @@ export async function runTunnel(
   opts: TunnelOptions = {},
   stop?: Interrupt,
 ): Promise<void> {
-  const specs = parsePortSpecs(opts.port ?? []);
   const rec = await resolveInstance(deps, name);
+  // Without -p: the ports of the spuff.yaml the instance was made with (same number both ends).
+  const projectPorts = readProjectRecord(deps.paths.instanceDir(rec.name))?.ports ?? [];
+  const specs = parsePortSpecs(opts.port?.length ? opts.port : projectPorts.map(String));
   // Listen for signals before connecting: a Ctrl-C during the handshake still closes cleanly.
   const interrupt = stop ?? onInterrupt();
   const forwards: Forward[] = [];

@@ -7,7 +7,7 @@
  * bring-up stays the one place that decides what happens and when.
  */
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from "listr2";
-import { type PhaseEvent, UP_PHASES, type UpPhase } from "../up/bring-up.ts";
+import { type PhaseEvent, phasesFor, type UpPhase } from "../up/bring-up.ts";
 import type { UpProgress } from "./up-progress.ts";
 
 export const PHASE_LABELS: Record<UpPhase, string> = {
@@ -19,6 +19,8 @@ export const PHASE_LABELS: Record<UpPhase, string> = {
   upload_agent: "Upload agent and token",
   wait_cloud_init: "Wait for cloud-init",
   start_agent: "Start agent",
+  environment: "Deliver environment (bundles, env)",
+  setup: "Project setup (spuff.yaml)",
 };
 
 /**
@@ -40,7 +42,10 @@ const END_WAIT_MS = 2000;
 const seconds = (ms: number | undefined) => (ms === undefined ? "" : ` (${(ms / 1000).toFixed(1)}s)`);
 
 /** `stream` is stderr in the CLI; tests pass a fake TTY stream. */
-export function ttyProgress(stream: NodeJS.WriteStream): UpProgress {
+export function ttyProgress(
+  stream: NodeJS.WriteStream,
+  phases: readonly UpPhase[] = phasesFor(undefined),
+): UpProgress {
   const tasks = new Map<UpPhase, PhaseTask>();
   // Events may arrive before listr2 has started a phase's task: keep them until it has.
   const early = new Map<UpPhase, PhaseEvent[]>();
@@ -55,7 +60,7 @@ export function ttyProgress(stream: NodeJS.WriteStream): UpProgress {
   };
 
   const list = new Listr(
-    UP_PHASES.map((phase) => ({
+    phases.map((phase) => ({
       title: PHASE_LABELS[phase],
       // Keep the detail under a finished phase (e.g. the IP), not only while it runs.
       rendererOptions: { persistentOutput: true, outputBar: 1 },

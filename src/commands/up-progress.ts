@@ -6,7 +6,7 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import type { Writable } from "../core/io.ts";
-import type { PhaseEvent } from "../up/bring-up.ts";
+import type { PhaseEvent, UpPhase } from "../up/bring-up.ts";
 
 export interface UpProgress {
   onEvent(e: PhaseEvent): void;
@@ -22,12 +22,13 @@ export function progressMode(deps: Pick<Deps, "json" | "io">): ProgressMode {
   return deps.io.color && deps.io.columns > 0 ? "tty" : "plain";
 }
 
-export async function createUpProgress(deps: Deps): Promise<UpProgress> {
+/** `phases`: the ones this `up` will run (bring-up's phasesFor), for the terminal's task list. */
+export async function createUpProgress(deps: Deps, phases?: readonly UpPhase[]): Promise<UpProgress> {
   const mode = progressMode(deps);
   if (mode === "json") return ndjsonProgress(deps.io.out);
   if (mode === "plain") return plainProgress(deps.io.err);
   const { ttyProgress } = await import("./up-progress-tty.ts");
-  return ttyProgress(process.stderr);
+  return ttyProgress(process.stderr, phases);
 }
 
 export function ndjsonProgress(out: Writable): UpProgress {

@@ -9,13 +9,17 @@ import { generateHostKey } from "../cloudinit/host-key.ts";
 import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { type Project, projectFor, projectSecrets } from "../project/load.ts";
+import { saveProjectRecord } from "../project/record.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
-import { bringUp } from "../up/bring-up.ts";
+import { bringUp, phasesFor } from "../up/bring-up.ts";
+import { planEnvironment } from "../up/environment.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { generateName, planUp } from "../up/plan.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { createUpProgress } from "./up-progress.ts";
+import { reportSetup, setupJson } from "./up-setup.ts";
 
 export interface UpCommandOptions {
   provider?: ProviderName;
@@ -26,6 +30,25 @@ export interface UpCommandOptions {
   snapshot?: string;
   /** --no-connect: stop once ready and print how to connect. */
   connect?: boolean;
+  /** Exit 0 even when a spuff.yaml setup step failed (the instance is kept either way). */
+  allowSetupFailure?: boolean;
+}
+
+/**
+ * spuff.yaml from the current directory upward, validated before anything is created; its
+ * name and resources fill in what the command line left out (flags win, config comes last).
+ */
+function withProject(deps: Deps, name: string | undefined, opts: UpCommandOptions) {
+  const project: Project | undefined = projectFor(process.cwd(), deps.env);
+  return {
+    project,
+    options: {
+      name: name ?? project?.name ?? generateName(),
+      region: opts.region ?? project?.resources.region,
+      size: opts.size ?? project?.resources.size,
+      image: opts.image,
+    },
+  };
 }
 
 function readPublicKey(privateKeyPath: string): string {
@@ -42,11 +65,14 @@ function readPublicKey(privateKeyPath: string): string {
 export async function runUp(deps: Deps, name: string | undefined, opts: UpCommandOptions): Promise<void> {
   if (!opts.dryRun) return runUpForReal(deps, name, opts);
   const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
-  const plan = planUp(
-    settings,
-    { name: name ?? generateName(), region: opts.region, size: opts.size, image: opts.image },
-    { now: deps.clock.now(), userPublicKey: readPublicKey(settings.sshKeyPath), hostKey: generateHostKey() },
-  );
+  const { project, options } = withProject(deps, name, opts);
+  const plan = planUp(settings, options, {
+    now: deps.clock.now(),
+    userPublicKey: readPublicKey(settings.sshKeyPath),
+    hostKey: generateHostKey(),
+    projectSecrets: projectSecrets(project),
+  });
+  const environment = planEnvironment(settings, project);
   if (deps.json) {
     printJson(deps.io, {
       dry_run: true,
@@ -64,6 +90,12 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
       user_data: plan.userData,
       user_data_bytes: plan.encoded.bytes,
       user_data_encoding: plan.encoded.kind,
+      // Applied over SSH after login, never in user-data (env values are not shown).
+      environment: {
+        project_file: project?.file ?? null,
+        background_bundles: environment.background,
+        phases: phasesFor(environment),
+      },
     });
     return;
   }
@@ -71,7 +103,9 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
     `Plan (dry run, nothing created): ${plan.name} on ${plan.provider} ${plan.region} / ${plan.size} / ${plan.image}\n` +
       `  user ${plan.sshUser}, idle timeout ${Math.round(plan.idleTimeoutMs / 60000)} min, deadline ${plan.deadlineAt}\n` +
       `  pinned host key ${plan.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n` +
-      `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n`,
+      `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n` +
+      (project ? `  project ${project.file}: setup over SSH after login\n` : "") +
+      (environment.background.length ? `  bundles (background): ${environment.background.join(", ")}\n` : ""),
   );
   deps.io.out.write(plan.userData);
 }
@@ -79,49 +113,53 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
 async function runUpForReal(deps: Deps, name: string | undefined, opts: UpCommandOptions): Promise<void> {
   const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
   const userPublicKey = readPublicKey(settings.sshKeyPath);
+  const { project, options } = withProject(deps, name, opts);
+  const environment = planEnvironment(settings, project);
   const store = await deps.state();
-  const instanceName = name ?? generateName();
+  const instanceName = options.name;
   if (store.getByName(instanceName)) {
     throw new UserError("instance_exists", `An instance named ${instanceName} already exists.`, {
       hint: `Pick another name, or remove it first: spuff down ${instanceName}`,
     });
   }
   const provider = await providerFromDeps(deps, settings.provider);
-  const progress = await createUpProgress(deps);
+  const progress = await createUpProgress(deps, phasesFor(environment));
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).
   const trap = trapInterrupts((line) => deps.io.err.write(line));
-  const { record, conn, ms } = await bringUp({
+  const { record, conn, ms, setup } = await bringUp({
     settings,
     provider,
     store,
     clock: deps.clock,
     paths: deps.paths,
     env: deps.env,
-    options: {
-      name: instanceName,
-      region: opts.region,
-      size: opts.size,
-      image: opts.image,
-      snapshot: opts.snapshot,
-    },
+    options: { ...options, snapshot: opts.snapshot },
     userPublicKey,
+    environment,
     onEvent: (e) => progress.onEvent(e),
     signal: trap.signal,
   })
     .finally(() => progress.end())
     .catch((err) => settleIfInterrupted(deps, err, { store, provider, signal: trap.received() }))
     .finally(() => trap.dispose());
+  // Ports and pre_down for `ssh`/`tunnel`/`down`, whatever the directory they run in.
+  if (project) saveProjectRecord(deps.paths.instanceDir(record.name), project);
   try {
     const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
     if (deps.json) {
       // The last NDJSON event: one line, like the phase events before it.
       const ready = { event: "ready", name: record.name, provider: record.provider, ip: record.ip, ms };
-      deps.io.out.write(`${JSON.stringify({ ...ready, ssh: `ssh ${hostAlias(record.name)}` })}\n`);
+      const s = setupJson(setup);
+      deps.io.out.write(
+        `${JSON.stringify({ ...ready, ssh: `ssh ${hostAlias(record.name)}`, ...(s ? { setup: s } : {}) })}\n`,
+      );
+      reportSetup(deps, record.name, setup, opts.allowSetupFailure === true);
       return;
     }
     deps.io.err.write(
       `Ready in ${(ms / 1000).toFixed(1)}s: ${record.name} (${record.provider}, ${record.ip})\n`,
     );
+    reportSetup(deps, record.name, setup, opts.allowSetupFailure === true);
     if (!interactive) {
       deps.io.out.write(
         `Connect with: spuff ssh ${record.name}   (or: ssh ${hostAlias(record.name)} after spuff ssh-config install)\n`,

@@ -29,11 +29,19 @@ export function bundleStep(name: BundleName, user: string): Step {
   };
 }
 
+/** apt as root; proxy variables from the project's env pass through sudo (apt honours them). */
 function packagesStep(packages: readonly string[]): Step {
   return {
     name: `packages ${packages.join(" ")}`.slice(0, 120),
     kind: "step",
-    script: `${HEADER}set -euo pipefail\nexec sudo -n bash -c '. ${VM_BUNDLES_DIR}/bundle-lib.sh && apt_install "$@"' packages ${packages.map(shellQuote).join(" ")}\n`,
+    script: [
+      HEADER.trimEnd(),
+      "set -euo pipefail",
+      "pass=()",
+      'for v in http_proxy https_proxy no_proxy; do if [ -n "${!v:-}" ]; then pass+=("$v=${!v}"); fi; done',
+      `exec sudo -n env "\${pass[@]}" bash -c '. ${VM_BUNDLES_DIR}/bundle-lib.sh && apt_install "$@"' packages ${packages.map(shellQuote).join(" ")}`,
+      "",
+    ].join("\n"),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Settings } from "../config/resolve.ts";
 import type { Clock } from "../core/clock.ts";
 import { isSpuffError, UserError } from "../core/errors.ts";
 import type { Paths } from "../core/paths.ts";
+import { projectSecrets } from "../project/load.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
@@ -21,6 +22,14 @@ import type { InstanceRecord } from "../state/types.ts";
 import { findAgentBundle, newAgentToken, saveAgentToken, startAgent, uploadAgent } from "./agent-install.ts";
 import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
 import { waitCloudInit } from "./cloud-init-wait.ts";
+import {
+  deliverEnvironment,
+  type EnvironmentPlan,
+  hasEnvironment,
+  hasSetup,
+  runSetup,
+  type SetupReport,
+} from "./environment.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { recordInterrupted, untilAborted } from "./interrupt.ts";
 import { planUp, type UpOptions } from "./plan.ts";
@@ -34,8 +43,20 @@ export const UP_PHASES = [
   "upload_agent",
   "wait_cloud_init",
   "start_agent",
+  // Only when there is something to do (phasesFor): config bundles and/or a spuff.yaml.
+  "environment",
+  "setup",
 ] as const;
 export type UpPhase = (typeof UP_PHASES)[number];
+
+/** The phases this `up` will go through, in order (what the progress list shows). */
+export function phasesFor(env: EnvironmentPlan | undefined): UpPhase[] {
+  return UP_PHASES.filter(
+    (p) =>
+      (p !== "environment" || (env !== undefined && hasEnvironment(env))) &&
+      (p !== "setup" || (env !== undefined && hasSetup(env))),
+  );
+}
 
 export interface PhaseEvent {
   phase: UpPhase;
@@ -58,6 +79,8 @@ export interface BringUpInputs {
   onEvent(e: PhaseEvent): void;
   /** Aborted by Ctrl-C/SIGTERM (up/interrupt.ts): the phase stops, bringUp rejects with the reason. */
   signal?: AbortSignal;
+  /** Bundles and the project's spuff.yaml (up/environment.ts), applied once the agent runs. */
+  environment?: EnvironmentPlan;
 }
 
 export interface BringUpResult {
@@ -65,6 +88,8 @@ export interface BringUpResult {
   conn: Connection;
   /** Total wall time from the first phase to ready. */
   ms: number;
+  /** The project's setup steps; a failed one leaves the instance ready (up.ts decides the exit). */
+  setup?: SetupReport;
 }
 
 /** Where `up` stopped: the phase, the cause's own hint, and the last cloud-init lines if any. */
@@ -93,7 +118,12 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
   let conn: Connection | undefined;
   let pendingCreate: Promise<ProviderInstance> | undefined;
 
-  const phase = async <T>(name: UpPhase, work: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
+  const phase = async <T>(
+    name: UpPhase,
+    work: () => Promise<T>,
+    detail?: (r: T) => string,
+    failedIf?: (r: T) => boolean,
+  ): Promise<T> => {
     current = name;
     const t0 = clock.now();
     currentStarted = t0;
@@ -102,7 +132,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     const r = await untilAborted(work(), i.signal);
     i.onEvent({
       phase: name,
-      status: "done",
+      status: failedIf?.(r) ? "failed" : "done",
       ms: clock.now() - t0,
       ...(detail ? { detail: detail(r) } : {}),
     });
@@ -114,7 +144,13 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     const hostKey = generateHostKey();
     const plan = await phase(
       "generate_cloud_config",
-      async () => planUp(settings, i.options, { now: clock.now(), userPublicKey: i.userPublicKey, hostKey }),
+      async () =>
+        planUp(settings, i.options, {
+          now: clock.now(),
+          userPublicKey: i.userPublicKey,
+          hostKey,
+          projectSecrets: projectSecrets(i.environment?.project),
+        }),
       (p) => `${p.encoded.bytes} bytes of user-data`,
     );
 
@@ -223,6 +259,30 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
     );
     await phase("start_agent", () => startAgent(openConn, token, settings.timeouts.execMs));
 
+    // The developer's environment: bundles start in the background, then the project's setup
+    // runs here, as the dev user with the forwarded agent. A failed step is reported, not thrown:
+    // the machine is usable and `up` (up.ts) decides the exit code.
+    const env = i.environment;
+    if (env && hasEnvironment(env)) {
+      await phase(
+        "environment",
+        () => deliverEnvironment(openConn, env, plan.sshUser, settings.timeouts.execMs),
+        (d) => d,
+      );
+    }
+    const setup =
+      env && hasSetup(env)
+        ? await phase(
+            "setup",
+            () => runSetup(openConn, plan.sshUser),
+            (r) =>
+              r.failed
+                ? `step ${r.failed.id} failed: ${r.failed.name}`
+                : `${r.steps.filter((s) => s.status === "done").length} step(s) done`,
+            (r) => !r.ok,
+          )
+        : undefined;
+
     // 9. Ready: state and the ssh_config entry that makes `ssh spuff-NAME` work.
     const final = store.update(record.id, {
       status: "ready",
@@ -234,7 +294,7 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
       i.paths,
       hostEntries(store.list(), { identityFile: settings.sshKeyPath, forwardAgent: settings.forwardAgent }),
     );
-    return { record: final, conn, ms: clock.now() - started };
+    return { record: final, conn, ms: clock.now() - started, ...(setup ? { setup } : {}) };
   } catch (err) {
     if (i.signal?.aborted) {
       // Interrupted: no failure settlement; up.ts asks (or decides) whether to destroy or keep.

@@ -24,11 +24,19 @@ export function spuffEnv(configDir: string, env: Record<string, string> = {}): N
 
 export function runSpuff(
   args: string[],
-  opts: { configDir: string; env?: Record<string, string>; input?: string; timeoutMs?: number },
+  opts: {
+    configDir: string;
+    env?: Record<string, string>;
+    input?: string;
+    timeoutMs?: number;
+    /** Working directory (where spuff looks for spuff.yaml); default the test's. */
+    cwd?: string;
+  },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
       env: spuffEnv(opts.configDir, opts.env),
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -123,6 +123,8 @@ async function launch(dir: string, host: string, port: number, logLevel: string)
 export interface SshdOptions {
   /** sshd LogLevel; VERBOSE (default) logs every auth attempt. */
   logLevel?: string;
+  /** Listen address (default a random 127.77.x.y); 127.0.0.1 is what simulator machines reach. */
+  host?: string;
 }
 
 export async function startSshd(opts: SshdOptions = {}): Promise<SshdFixture> {
@@ -135,8 +137,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdFixture> {
   const clientPublicKey = generateKeyPair(clientKeyPath);
   writeFileSync(path.join(dir, "authorized_keys"), `${clientPublicKey}\n`);
 
-  const host = randomLoopback();
-  let port = 22;
+  const host = opts.host ?? randomLoopback();
+  // A chosen address may already have another sshd on 22 whose banner would fool the wait.
+  let port = opts.host ? 20_000 + Math.floor(Math.random() * 40_000) : 22;
   let child: ChildProcess;
   try {
     child = await launch(dir, host, port, logLevel);

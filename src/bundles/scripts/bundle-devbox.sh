@@ -11,7 +11,7 @@ case "${1:-install}" in
     apt_install curl ca-certificates
     if ! command -v devbox >/dev/null 2>&1; then
       # The official installer needs the open internet; without it this fails (and says so).
-      curl -fsSL --max-time 120 https://get.jetify.com/devbox -o /tmp/spuff-devbox-install.sh
+      curl -fsSL --connect-timeout 20 --max-time 120 https://get.jetify.com/devbox -o /tmp/spuff-devbox-install.sh
       bash /tmp/spuff-devbox-install.sh -f
     fi
     ;;

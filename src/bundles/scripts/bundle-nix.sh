@@ -11,7 +11,7 @@ case "${1:-install}" in
     apt_install curl ca-certificates xz-utils
     if ! command -v nix >/dev/null 2>&1 && [ ! -x /nix/var/nix/profiles/default/bin/nix ]; then
       # Determinate Systems installer; needs the open internet, fails honestly without it.
-      curl -fsSL --max-time 120 https://install.determinate.systems/nix -o /tmp/spuff-nix-install.sh
+      curl -fsSL --connect-timeout 20 --max-time 120 https://install.determinate.systems/nix -o /tmp/spuff-nix-install.sh
       sh /tmp/spuff-nix-install.sh install linux --no-confirm --init none
     fi
     ;;

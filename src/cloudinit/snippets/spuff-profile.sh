@@ -10,3 +10,8 @@ if [ -r /opt/spuff/bootstrap.status ]; then
   esac
   unset spuff_status
 fi
+# The project's env from spuff.yaml (0600 and the user's own; `spuff up` writes it over SSH).
+if [ -r "$HOME/.config/spuff/env.sh" ]; then
+  # shellcheck source=/dev/null
+  . "$HOME/.config/spuff/env.sh"
+fi
