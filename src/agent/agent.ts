@@ -1,12 +1,13 @@
 /**
  * The agent as a function: `createAgent(deps).fetch(Request) → Response`. No sockets here, so tests
- * call it directly; serve.ts adapts it to node:http. Every route but /health needs X-Spuff-Token.
+ * call it directly; serve.ts adapts it to node:http through `reply` (same logic, no Request or
+ * Response objects on the hot path). Every route but /health needs X-Spuff-Token.
  */
 import type { Clock } from "../core/clock.ts";
 import { tokenMatches } from "./auth.ts";
 import type { AgentSettings } from "./config.ts";
 import type { ExecFn } from "./exec.ts";
-import { errorResponse, HttpError } from "./http.ts";
+import { type AgentRequest, errorResponse, HttpError, type Reply, toResponse } from "./http.ts";
 import type { IdleTracker } from "./idle.ts";
 import type { MetricsCollector } from "./metrics.ts";
 import type { ProcessInfo } from "./processes.ts";
@@ -39,12 +40,12 @@ export interface AgentDeps {
   logError?: (err: unknown) => void;
 }
 
-export type Handler = (req: Request, url: URL, deps: AgentDeps) => Promise<Response>;
+export type Handler = (req: AgentRequest, url: URL, deps: AgentDeps) => Promise<Reply>;
 
 const PUBLIC_PATHS = new Set(["/health"]);
 
 export function createAgent(deps: AgentDeps) {
-  async function handle(req: Request): Promise<Response> {
+  async function handle(req: AgentRequest): Promise<Reply> {
     const url = new URL(req.url);
     const byMethod = routes[url.pathname];
     if (!PUBLIC_PATHS.has(url.pathname)) {
@@ -57,22 +58,25 @@ export function createAgent(deps: AgentDeps) {
     const handler = byMethod[req.method];
     if (!handler) {
       const res = errorResponse(405, "method not allowed");
-      res.headers.set("allow", Object.keys(byMethod).join(", "));
+      res.headers["allow"] = Object.keys(byMethod).join(", ");
       return res;
     }
     return handler(req, url, deps);
   }
 
+  async function reply(req: AgentRequest): Promise<Reply> {
+    try {
+      return await handle(req);
+    } catch (err) {
+      if (err instanceof HttpError) return errorResponse(err.status, err.message);
+      deps.logError?.(err);
+      return errorResponse(500, "internal error");
+    }
+  }
+
   return {
-    async fetch(req: Request): Promise<Response> {
-      try {
-        return await handle(req);
-      } catch (err) {
-        if (err instanceof HttpError) return errorResponse(err.status, err.message);
-        deps.logError?.(err);
-        return errorResponse(500, "internal error");
-      }
-    },
+    reply,
+    fetch: async (req: Request): Promise<Response> => toResponse(await reply(req)),
   };
 }
 

@@ -9,22 +9,48 @@ export class HttpError extends Error {
   }
 }
 
-export function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-  });
+/**
+ * What a handler answers. serve.ts writes it straight to node:http (building a fetch Response and
+ * reading it back cost more than /metrics itself); `toResponse` makes one for agent.fetch.
+ */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
-export function errorResponse(status: number, message: string): Response {
+/**
+ * The part of a fetch Request the agent reads. A Request has this shape; serve.ts passes a plain
+ * object over the node:http message instead of constructing one per request.
+ */
+export interface AgentRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export function json(body: unknown, status = 200): Reply {
+  return {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(status: number, message: string): Reply {
   return json({ error: message }, status);
+}
+
+export function toResponse(r: Reply): Response {
+  return new Response(r.body, { status: r.status, headers: r.headers });
 }
 
 /** Largest request body accepted, in bytes: every agent request is a small JSON object. */
 export const BODY_LIMIT = 64 * 1024;
 
 /** Reads a JSON object body, enforcing the size limit (the socket shim enforces it again while streaming). */
-export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+export async function readJsonObject(req: AgentRequest): Promise<Record<string, unknown>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > BODY_LIMIT) throw new HttpError(413, "request body too large");
   const buf = await req.arrayBuffer();

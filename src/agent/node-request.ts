@@ -1,24 +1,34 @@
-/** Conversions between node:http messages and fetch Request/Response for the serve() shim. */
+/** Conversions between node:http messages and the agent's request/reply for the serve() shim. */
 import type http from "node:http";
 import type { Socket } from "node:net";
+import type { AgentRequest, Reply } from "./http.ts";
 
-/** Builds a fetch Request; throws TypeError for methods/headers fetch refuses (answered as 400). */
-export function toRequest(req: http.IncomingMessage, url: string, body: Buffer): Request {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
-    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+/**
+ * The node:http message as an AgentRequest. Headers are node's already-parsed, lower-cased ones
+ * (repeated headers joined with ", ", as Headers.get does).
+ */
+export function toAgentRequest(req: http.IncomingMessage, url: string, body: Buffer): AgentRequest {
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(`http://127.0.0.1${url}`, {
+  return {
     method: req.method ?? "GET",
-    headers,
-    ...(hasBody ? { body } : {}),
-  });
+    url: `http://127.0.0.1${url}`,
+    headers: {
+      get(name) {
+        const v = req.headers[name.toLowerCase()];
+        if (v === undefined) return null;
+        return Array.isArray(v) ? v.join(", ") : v;
+      },
+    },
+    arrayBuffer: async () => {
+      const b = hasBody ? body : Buffer.alloc(0);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    },
+  };
 }
 
-export async function writeResponse(res: http.ServerResponse, response: Response): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(body);
+export function writeReply(res: http.ServerResponse, r: Reply): void {
+  res.writeHead(r.status, { ...r.headers, "content-length": Buffer.byteLength(r.body) });
+  res.end(r.body);
 }
 
 export function sendError(res: http.ServerResponse, status: number, error: string, close = false): void {

@@ -1,11 +1,11 @@
 /**
- * node:http → agent.fetch shim. Loopback only, small timeouts against slowloris, the body limit
+ * node:http → agent.reply shim. Loopback only, small timeouts against slowloris, the body limit
  * enforced while streaming (before anything is buffered), and every failure answered as JSON.
  */
 import http from "node:http";
 import type { Agent } from "./agent.ts";
 import { BODY_LIMIT } from "./http.ts";
-import { onClientError, sendError, toRequest, writeResponse } from "./node-request.ts";
+import { onClientError, sendError, toAgentRequest, writeReply } from "./node-request.ts";
 
 export interface ServeOptions {
   port: number;
@@ -33,10 +33,10 @@ export function serve(agent: Agent, opts: ServeOptions): http.Server {
     req.on("end", async () => {
       if (size > BODY_LIMIT) return;
       try {
-        await writeResponse(res, await agent.fetch(toRequest(req, url, Buffer.concat(chunks))));
+        writeReply(res, await agent.reply(toAgentRequest(req, url, Buffer.concat(chunks))));
       } catch (err) {
         opts.onError?.(err);
-        const bad = err instanceof TypeError; // Request() refused the method or a header
+        const bad = err instanceof TypeError; // URL() refused the request target
         sendError(res, bad ? 400 : 500, bad ? "bad request" : "internal error");
       }
     });
