@@ -143,6 +143,9 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
         "  - printf '%s' \"$API_KEY\" | sha256sum | cut -d' ' -f1 > ~/workspace/step1.sha",
         `  - cp app/README step2.txt && mkdir -p www && cp app/README www/index.html && (cd www && setsid nohup python3 -m http.server ${WEB_PORT} --bind 127.0.0.1 >/dev/null 2>&1 </dev/null &)`,
         `ports: [${WEB_PORT}]`,
+        // Runs before `down` destroys, agent forwarded: pushes a commit back to this computer.
+        "hooks:",
+        "  pre_down: cd app && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m pushed-by-pre-down && git push -q origin HEAD:main",
       ].join("\n"),
       "env:\n  API_KEY: ${E2E_LOCAL_SECRET}\n",
     );
@@ -200,6 +203,25 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       tunnel.child.kill("SIGINT");
       await tunnel.done;
     }
+    // `spuff ssh` forwards the same port for as long as the session lasts.
+    const session = runSpuff(["ssh", "e2e-proj"], {
+      configDir: dir,
+      env,
+      timeoutMs: 60_000,
+      input: "sleep 8\n",
+    });
+    let viaSsh = "";
+    for (let i = 0; i < 50 && viaSsh !== README; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      viaSsh = await fetch(`http://127.0.0.1:${WEB_PORT}/index.html`).then(
+        (r) => r.text(),
+        () => "",
+      );
+    }
+    expect(viaSsh).toBe(README);
+    const ended = await session;
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toContain(`spuff: forwarding 127.0.0.1:${WEB_PORT} → e2e-proj:${WEB_PORT}`);
 
     // status: the checklist; logs --setup: each step's log.
     const st = JSON.parse((await run(["status", "e2e-proj", "--json"])).stdout);
@@ -224,6 +246,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       await new Promise((r) => setTimeout(r, 2000));
     }
     const final = JSON.parse((await run(["status", "e2e-proj", "--json"])).stdout).agent;
+    console.log(`devbox bundle: ${bundle?.status}`);
     if (bundle?.status === "done") {
       // Only if this host gave the guest the open internet after all.
       expect(await onVm("e2e-proj", "devbox version")).not.toBe("");
@@ -317,7 +340,13 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     for (const n of ["e2e-proj", "e2e-fail", "e2e-fail-ok"]) {
       const d = await run(["down", n, "--yes", "--json"], 180_000);
       expect(d.code, d.stderr).toBe(0);
+      if (n === "e2e-proj") expect(JSON.parse(d.stdout).pre_down).toEqual({ exit_code: 0 });
     }
+    // pre_down ran before the destroy, on the VM, and pushed here through the forwarded agent.
+    const log = execFileSync("git", ["--git-dir", repoPath, "log", "-1", "--format=%s", "main"], {
+      encoding: "utf8",
+    });
+    expect(log).toBe("pushed-by-pre-down\n");
     expect(sim.state.droplets.size).toBe(0);
     expect(leftovers(machineLayout(dir))).toEqual(NOTHING_LEFT);
   }, 600_000);
