@@ -5,10 +5,11 @@
  * The first two shorten the timeout on the VM so they take seconds; the idle_timeout 60s ones
  * below run with the configured timeout, concurrently (DigitalOcean reaper, keep-alive, session).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
@@ -19,7 +20,13 @@ import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { runSpuff } from "../helpers/cli.ts";
-import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import {
+  leftovers,
+  NOTHING_LEFT,
+  removeDataDirs,
+  runMachineSuites,
+  tempDataDir,
+} from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
 // The configured idle_timeout stays (60 s); only the tick (1 s) and the CPU signal (off: a
@@ -34,11 +41,7 @@ const SHORTEN_IDLE = `sudo -n sed -i 's/"idle_timeout_seconds": [0-9]*/"idle_tim
 
 describe.runIf(runMachineSuites)("agent idle teardown on a real local machine", () => {
   const dir = tempDataDir("idle");
-  afterAll(async () => {
-    const engine = new MachineEngine({ layout: machineLayout(dir) });
-    for (const m of engine.list()) await engine.destroy(m.id);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeDataDirs([dir]));
 
   it("powers itself off after the idle timeout; gc then leaves nothing", async () => {
     generateKeyPair(path.join(dir, "id_ed25519"));
@@ -73,11 +76,7 @@ describe.runIf(runMachineSuites)("agent idle teardown on a real local machine", 
 
 describe.runIf(runMachineSuites)("AWS: the agent's poweroff terminates the instance", () => {
   const dir = tempDataDir("idle-aws");
-  afterAll(async () => {
-    const engine = new MachineEngine({ layout: machineLayout(dir) });
-    for (const m of engine.list()) await engine.destroy(m.id);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeDataDirs([dir]));
 
   it("EC2 simulator + nspawn: idle poweroff → instance terminated (shutdown behaviour), no machine left", async () => {
     const sim = await startAwsSim({
@@ -118,6 +117,7 @@ const IDLE_TIMEOUT_MS = 60_000;
 /** The issue's bound: gone within idle_timeout + 30 s; kept ones are checked past it. */
 const GRACE_MS = 30_000;
 
+const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, timeoutMs: number, stepMs = 500): Promise<boolean> {
@@ -146,19 +146,31 @@ async function idleJourney(prefix: string, provider: string, extraEnv: Record<st
   return { dir, env, run, cfg: env.SPUFF_CONFIG_DIR };
 }
 
+/** `up NAME` on the local provider, then TESTABLE_IDLE; resolves once the agent has restarted. */
+async function localTestableMachine(prefix: string, name: string, dirs: string[]) {
+  const j = await idleJourney(prefix, "local");
+  dirs.push(j.dir);
+  const up = await j.run(["up", name, "--no-connect"], 300_000);
+  expect(up.code, up.stderr).toBe(0);
+  expect((await j.run(["exec", name, "--", "sh", "-c", TESTABLE_IDLE])).code).toBe(0);
+  await sleep(3000); // restarted 1 s after the exec
+  return j;
+}
+
 /**
  * GET on the agent from inside the machine's network namespace (which the machine engine
  * created for this test), with the token spuff kept: no SSH, so asking is no activity.
  */
-function agentGet(dir: string, machine: MachineRecord, token: string, urlPath: string) {
+async function agentGet(dir: string, machine: MachineRecord, token: string, urlPath: string) {
   const netns = machineLayout(dir).netnsName(machine.id);
   const script = `fetch("http://127.0.0.1:7575${urlPath}",{headers:{"x-spuff-token":process.env.T},signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t))`;
-  const out = execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", script], {
+  // Asynchronous: the simulators answer the machines from this same process.
+  const { stdout } = await execFileAsync("ip", ["netns", "exec", netns, process.execPath, "-e", script], {
     env: { ...process.env, T: token },
     encoding: "utf8",
     timeout: 15_000,
   });
-  return JSON.parse(out);
+  return JSON.parse(stdout);
 }
 
 function onlyMachine(dir: string): { engine: MachineEngine; machine: MachineRecord } {
@@ -202,13 +214,7 @@ const agentToken = (cfg: string, name: string) =>
 
 describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrently)", () => {
   const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) {
-      const engine = new MachineEngine({ layout: machineLayout(d) });
-      for (const m of engine.list()) await engine.destroy(m.id);
-      fs.rmSync(d, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => removeDataDirs(dirs));
 
   it.concurrent("DigitalOcean simulator + nspawn: the agent deletes its droplet with the reaper token, from that machine", async () => {
     const reaper = `dop_v1_${randomBytes(32).toString("hex")}`;
@@ -257,9 +263,26 @@ describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrentl
 
       const started = Date.now();
       expect((await j.run(["exec", "reap", "--", "sh", "-c", TESTABLE_IDLE])).code).toBe(0);
-      await until(() => sim.state.deletions.length > 0, IDLE_TIMEOUT_MS + GRACE_MS + 10_000);
+      // Meanwhile keep the agent's own account (/idle, asked from inside the machine's namespace)
+      // so a late or failed delete says why.
+      const { machine } = onlyMachine(dataDir);
+      const token = agentToken(j.cfg, "reap");
+      let lastIdle: unknown;
+      const watching = setInterval(() => {
+        agentGet(dataDir, machine, token, "/idle").then(
+          (idle) => (lastIdle = idle),
+          () => {}, // the machine is going away
+        );
+      }, 2000);
+      await until(() => sim.state.deletions.length > 0, IDLE_TIMEOUT_MS + GRACE_MS + 10_000).finally(() =>
+        clearInterval(watching),
+      );
       const deletedAfterMs = Date.now() - started;
       console.log(`droplet deleted by its agent ${deletedAfterMs} ms after the last SSH session`);
+      const deadline = (lastIdle as { deadline?: string } | undefined)?.deadline;
+      if (deadline) console.log(`… ${Date.now() - Date.parse(deadline)} ms after the agent's idle deadline`);
+      console.log("agent's last /idle before the delete:", JSON.stringify(lastIdle));
+      console.log("metadata requests:", JSON.stringify(sim.metadataRequests));
       expect(sim.state.deletions).toEqual([{ id: droplet?.id, token: "reaper", remote: droplet?.ip }]);
       expect(deletedAfterMs).toBeGreaterThan(IDLE_TIMEOUT_MS - 1000);
       expect(deletedAfterMs).toBeLessThan(IDLE_TIMEOUT_MS + GRACE_MS);
@@ -286,12 +309,7 @@ describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrentl
   }, 400_000);
 
   it.concurrent("local: spuff-keepalive keeps it past timeout + 30 s (/idle says why); off lets it stop", async () => {
-    const j = await idleJourney("idle-keep", "local");
-    dirs.push(j.dir);
-    const up = await j.run(["up", "keep", "--no-connect"], 300_000);
-    expect(up.code, up.stderr).toBe(0);
-    expect((await j.run(["exec", "keep", "--", "sh", "-c", TESTABLE_IDLE])).code).toBe(0);
-    await sleep(3000); // the agent restarted
+    const j = await localTestableMachine("idle-keep", "keep", dirs);
     const lease = await j.run(["exec", "keep", "--", "spuff-keepalive", "10m"]);
     expect(lease.code, lease.stderr).toBe(0);
     expect(lease.stdout).toMatch(/kept up until/);
@@ -300,7 +318,7 @@ describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrentl
     const { engine, machine } = onlyMachine(j.dir);
     await sleep(IDLE_TIMEOUT_MS + GRACE_MS + 5000 - (Date.now() - leasedAt));
     expect(engine.isRunning(machine)).toBe(true);
-    const idle = agentGet(j.dir, machine, agentToken(j.cfg, "keep"), "/idle");
+    const idle = await agentGet(j.dir, machine, agentToken(j.cfg, "keep"), "/idle");
     expect(idle.idle_timeout_seconds).toBe(60);
     expect(idle.idle_seconds).toBeLessThanOrEqual(2);
     expect(Date.now() - Date.parse(idle.sources.keepalive.last_activity)).toBeLessThan(5000);
@@ -317,12 +335,7 @@ describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrentl
   }, 400_000);
 
   it.concurrent("local: an open interactive SSH session keeps it past timeout + 30 s (/idle says why); closing it lets it stop", async () => {
-    const j = await idleJourney("idle-session", "local");
-    dirs.push(j.dir);
-    const up = await j.run(["up", "sess", "--no-connect"], 300_000);
-    expect(up.code, up.stderr).toBe(0);
-    expect((await j.run(["exec", "sess", "--", "sh", "-c", TESTABLE_IDLE])).code).toBe(0);
-    await sleep(3000);
+    const j = await localTestableMachine("idle-session", "sess", dirs);
 
     // Plain OpenSSH through spuff's ssh_config (pinned key), with a terminal on the VM (-tt).
     let session: ChildProcess | undefined = spawn(
@@ -339,7 +352,7 @@ describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrentl
       const { engine, machine } = onlyMachine(j.dir);
       await sleep(IDLE_TIMEOUT_MS + GRACE_MS + 5000 - (Date.now() - openedAt));
       expect(engine.isRunning(machine)).toBe(true);
-      const idle = agentGet(j.dir, machine, agentToken(j.cfg, "sess"), "/idle");
+      const idle = await agentGet(j.dir, machine, agentToken(j.cfg, "sess"), "/idle");
       expect(idle.idle_seconds).toBeLessThanOrEqual(2);
       expect(idle.sources.ssh_connection.detail).toBe("1 established");
       expect(Date.now() - Date.parse(idle.sources.ssh_connection.last_activity)).toBeLessThan(5000);

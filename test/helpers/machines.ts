@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MachineEngine } from "../../src/machines/engine.ts";
 import { realHost } from "../../src/machines/host.ts";
 import { type MachineLayout, machineLayout } from "../../src/machines/layout.ts";
 import { isMounted, netnsExists, netnsWithPrefix } from "../../src/machines/mounts.ts";
@@ -27,6 +28,15 @@ export function hostCanRunMachines(): boolean {
 export const runMachineSuites =
   process.env.CI === "true" ||
   (hostCanRunMachines() && fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json")));
+
+/** For afterAll: destroys every machine left in these data dirs, then removes the dirs. */
+export async function removeDataDirs(dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) {
+    const engine = new MachineEngine({ layout: machineLayout(d) });
+    for (const m of engine.list()) await engine.destroy(m.id);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+}
 
 /** A fresh data dir sharing the built images. */
 export function tempDataDir(prefix: string): string {
