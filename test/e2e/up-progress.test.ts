@@ -13,7 +13,7 @@ import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
-import { REPO, runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
+import { ndjson, REPO, runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
 import { runMachineSuites, tempDataDir } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
@@ -127,10 +127,7 @@ describe("up progress on the DigitalOcean simulator, nothing behind the droplet 
       env: c.env,
     });
     expect(json.code).not.toBe(0);
-    const events = json.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const events = ndjson(json.stdout);
     expect(events.slice(0, 2)).toEqual([
       { event: "phase", phase: "generate_cloud_config", status: "start" },
       {
@@ -216,10 +213,7 @@ describe.runIf(runMachineSuites)("up progress on a real machine (DigitalOcean si
   it("--json: progress events carry cloud-init's log lines between the phase's start and done", async () => {
     const r = await run(["up", "json-ok", "--no-connect", "--json"], 300_000);
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const events = ndjson(r.stdout);
     const start = events.findIndex((e) => e.phase === "wait_cloud_init" && e.status === "start");
     const done = events.findIndex((e) => e.phase === "wait_cloud_init" && e.status === "done");
     const progress = events.filter((e) => e.status === "progress");

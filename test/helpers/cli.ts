@@ -52,3 +52,11 @@ export function runSpuff(
     child.stdin.end(opts.input ?? "");
   });
 }
+
+/** stdout of an NDJSON command (`up --json`): one parsed object a line. */
+export function ndjson(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
