@@ -274,7 +274,10 @@ export async function bringUp(i: BringUpInputs): Promise<BringUpResult> {
       env && hasSetup(env)
         ? await phase(
             "setup",
-            () => runSetup(openConn, plan.sshUser),
+            () =>
+              runSetup(openConn, plan.sshUser, (line) =>
+                i.onEvent({ phase: "setup", status: "progress", detail: line }),
+              ),
             (r) =>
               r.failed
                 ? `step ${r.failed.id} failed: ${r.failed.name}`

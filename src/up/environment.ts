@@ -158,14 +158,36 @@ export interface SetupReport {
   logTail?: string[];
 }
 
-/** Run the project's steps as the dev user (agent forwarded) and read back their statuses. */
-export async function runSetup(conn: Connection, user: string): Promise<SetupReport> {
+/**
+ * Run the project's steps as the dev user (agent forwarded) and read back their statuses.
+ * `onProgress` gets "step 2/4: clone app" while they run (polled once a second, bounded).
+ */
+export async function runSetup(
+  conn: Connection,
+  user: string,
+  onProgress?: (line: string) => void,
+): Promise<SetupReport> {
   const env = envFilePath(homeOf(user));
-  const r = await exec(
+  const running = exec(
     conn,
     `SPUFF_ENV_FILE=${shellQuote(env)} bash ${VM_RUNNER} ${stateDir("setup")} ${logDir("setup")} stop`,
     { timeoutMs: SETUP_TIMEOUT_MS },
   );
+  let finished = false;
+  const poll = (async () => {
+    for (let i = 0; i < SETUP_TIMEOUT_MS / 1000 && !finished && onProgress; i++) {
+      await new Promise((res) => setTimeout(res, 1000));
+      if (finished) return;
+      const steps = await readRemoteSteps(conn, stateDir("setup")).catch(() => []);
+      const at = steps.findIndex((s) => s.status === "running" || s.status === "installing");
+      if (at >= 0 && !finished) onProgress(`step ${at + 1}/${steps.length}: ${steps[at]?.name}`);
+    }
+  })();
+  const r = await running.finally(() => {
+    finished = true;
+  });
+  // Not awaited: it may be asleep for up to a second and would only delay `up`; it stops itself.
+  void poll;
   const steps = await readRemoteSteps(conn, stateDir("setup"));
   const failed = steps.find((s) => s.status === "failed");
   if (r.exitCode === 0 && !failed) return { ok: true, steps };

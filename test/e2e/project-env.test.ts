@@ -158,6 +158,12 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       .map((l) => JSON.parse(l));
     const done = events.filter((e) => e.status === "done").map((e) => e.phase);
     expect(done.slice(-2)).toEqual(["environment", "setup"]);
+    // While setup runs its current step is the phase's live detail.
+    expect(
+      events.some((e) => e.phase === "setup" && e.status === "progress" && /^step [1-4]\/4: /.test(e.detail)),
+    ).toBe(true);
+    const ms = (p: string) => events.find((e) => e.phase === p && e.status === "done")?.ms;
+    console.log(`environment ${ms("environment")} ms, setup ${ms("setup")} ms, up ${events.at(-1).ms} ms`);
     const ready = events.at(-1);
     expect(ready).toMatchObject({ event: "ready", name: "e2e-proj", setup: { status: "done" } });
     expect(ready.setup.steps.map((s: { name: string }) => s.name)).toEqual([

@@ -1,0 +1,123 @@
+/**
+ * Tool bundles from config on a real local machine (nspawn; the local provider's guests reach
+ * Debian's mirror and the npm registry): `up` returns once SSH and the agent are ready while the
+ * bundles install in the background; the checklist then ends with each bundle done and its
+ * version, only the selected AI CLI is installed, each effect checked inside the VM.
+ */
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { machineLayout } from "../../src/machines/layout.ts";
+import { runSpuff } from "../helpers/cli.ts";
+import {
+  leftovers,
+  NOTHING_LEFT,
+  removeDataDirs,
+  runMachineSuites,
+  tempDataDir,
+} from "../helpers/machines.ts";
+import { generateKeyPair } from "../helpers/sshd.ts";
+
+describe.runIf(runMachineSuites)("tool bundles on a real local machine", () => {
+  const dirs: string[] = [];
+  afterAll(() => removeDataDirs(dirs), 120_000);
+
+  it("shell-tools and claude-code (with node first) install in the background; codex is not installed", async () => {
+    const dir = tempDataDir("bundles");
+    dirs.push(dir);
+    generateKeyPair(path.join(dir, "id_ed25519"));
+    const env = { SPUFF_DATA_DIR: dir, SPUFF_CONFIG_DIR: path.join(dir, "cfg") };
+    const run = (args: string[], timeoutMs = 60_000) => runSpuff(args, { configDir: dir, env, timeoutMs });
+    expect(
+      (await run(["init", "--defaults", "--provider", "local", "--ssh-key", path.join(dir, "id_ed25519")]))
+        .code,
+    ).toBe(0);
+    expect((await run(["config", "set", "tools", "shell-tools"])).code).toBe(0);
+    expect((await run(["config", "set", "ai_tools", "claude-code"])).code).toBe(0);
+
+    const up = await run(["up", "e2e-bundles", "--no-connect", "--json"], 300_000);
+    expect(up.code, up.stderr).toBe(0);
+    const events = up.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const phases = events.filter((e) => e.status === "done").map((e) => e.phase);
+    expect(phases.at(-1)).toBe("environment");
+    expect(phases).not.toContain("setup");
+    const envPhase = events.find((e) => e.phase === "environment" && e.status === "done");
+    expect(envPhase.detail).toBe("bundles in the background: shell-tools, node, claude-code");
+    console.log(`environment phase ${envPhase.ms} ms; up ${events.at(-1).ms} ms`);
+
+    // Right after up the bundles are still installing (or queued): the shell works meanwhile.
+    const early = JSON.parse((await run(["status", "e2e-bundles", "--json"])).stdout).agent;
+    expect(early.bootstrap.bundles.map((b: { name: string }) => b.name)).toEqual([
+      "shell-tools",
+      "node",
+      "claude-code",
+    ]);
+    expect((await run(["exec", "e2e-bundles", "--", "true"])).code).toBe(0);
+
+    const t0 = Date.now();
+    let bundles: { name: string; status: string; version: string | null }[] = [];
+    for (let i = 0; i < 200; i++) {
+      bundles = JSON.parse((await run(["status", "e2e-bundles", "--json"])).stdout).agent.bootstrap.bundles;
+      if (bundles.every((b) => ["done", "failed", "skipped"].includes(b.status))) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    console.log(
+      `bundles settled after ${Math.round((Date.now() - t0) / 1000)} s more: ${JSON.stringify(bundles)}`,
+    );
+    expect(bundles.map((b) => [b.name, b.status])).toEqual([
+      ["shell-tools", "done"],
+      ["node", "done"],
+      ["claude-code", expect.stringMatching(/^(done|failed)$/)],
+    ]);
+    expect(bundles[0]?.version).toMatch(/^\d+\.\d+/); // fzf --version
+    expect(bundles[1]?.version).toMatch(/^v\d+\./);
+    // npm's registry is the open internet: it may be out of reach here, and then the bundle must
+    // say failed, with its log, and the whole bootstrap failed; never a fake success.
+    const claude = bundles[2];
+    const aiLog = await run(["logs", "e2e-bundles", "--bundle", "claude-code", "-n", "15"]);
+    console.log(`claude-code ${claude?.status}; its log ends:\n${aiLog.stdout}`);
+    const st = JSON.parse((await run(["status", "e2e-bundles", "--json"])).stdout).agent;
+    const human = (await run(["status", "e2e-bundles"])).stdout;
+    expect(human).toMatch(/^Bundles +✓ shell-tools \d/m);
+    const which = await run([
+      "exec",
+      "e2e-bundles",
+      "--",
+      "bash",
+      "-lc",
+      'for c in fzf rg batcat fdfind jq tmux npm claude codex; do command -v $c >/dev/null && echo "$c yes" || echo "$c no"; done',
+    ]);
+    const claudeThere = claude?.status === "done" ? "yes" : "no";
+    expect(which.stdout).toBe(
+      [
+        "fzf yes",
+        "rg yes",
+        "batcat yes",
+        "fdfind yes",
+        "jq yes",
+        "tmux yes",
+        "npm yes",
+        `claude ${claudeThere}`,
+        "codex no",
+        "",
+      ].join("\n"),
+    );
+    if (claude?.status === "done") {
+      expect(claude.version).toMatch(/\d+\.\d+\.\d+/);
+      expect(st.status.bootstrap_status).toBe("ready");
+    } else {
+      expect(aiLog.stdout).toMatch(/npm/i);
+      expect(st.status.bootstrap_status).toBe("failed");
+      expect(human).toMatch(
+        /^ +✗ claude-code \(failed, exit \d+; spuff logs e2e-bundles --bundle claude-code\)$/m,
+      );
+    }
+    const log = await run(["logs", "e2e-bundles", "--bundle", "shell-tools"]);
+    expect(log.stdout).toMatch(/apt-get install/);
+
+    expect((await run(["down", "e2e-bundles", "--yes"], 120_000)).code).toBe(0);
+    expect(leftovers(machineLayout(dir))).toEqual(NOTHING_LEFT);
+  }, 900_000);
+});
