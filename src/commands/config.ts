@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Deps } from "../cli/deps.ts";
 import { parseConfigText, saveConfigDoc } from "../config/file.ts";
 import { assertKnownKey, coerceValue, getKey, setKey, unsetKey } from "../config/keys.ts";
+import { SECRET_KEYS } from "../config/schema.ts";
 import { maskSecrets, settingsView } from "../config/view.ts";
 import { ConfigError, UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
@@ -46,7 +47,7 @@ export async function runConfigSet(deps: Deps, key: string, text: string): Promi
   setKey(before, key, value);
   // saveConfigDoc validates the whole document first: on any error the file is not touched.
   saveConfigDoc(deps.paths.configFile, before);
-  const shown = key.endsWith(".token") ? "(secret)" : JSON.stringify(value);
+  const shown = (SECRET_KEYS as readonly string[]).includes(key) ? "(secret)" : JSON.stringify(value);
   deps.log.info("config updated", { key });
   deps.io.err.write(`Set ${key} = ${shown} in ${deps.paths.configFile}\n`);
 }

@@ -76,6 +76,13 @@ describe("spuff binary", () => {
     expect(JSON.parse(show.stdout).settings.digitalocean.token).toMatch(/from config file/);
     const reveal = await spuff(["config", "get", "digitalocean.token", "--reveal"]);
     expect(reveal.stdout.trim()).toBe(secret);
+    // The reaper token is a secret the same way, even given on the command line.
+    const reaper = "dop_v1_reaper_fedcba9876543210fedcba98";
+    const setReaper = await spuff(["config", "set", "digitalocean.reaper_token", reaper]);
+    expect(setReaper.code, setReaper.stderr).toBe(0);
+    const shown = await spuff(["config", "show", "--json"]);
+    expect(setReaper.stdout + setReaper.stderr + shown.stdout).not.toContain(reaper);
+    expect(JSON.parse(shown.stdout).settings.reaper_token).toMatch(/from config file/);
     // A token in a world-readable file is refused with the chmod to run.
     fs.chmodSync(configFile(), 0o644);
     const refused = await spuff(["config", "show"]);
