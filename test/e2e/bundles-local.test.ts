@@ -114,6 +114,19 @@ describe.runIf(runMachineSuites)("tool bundles on a real local machine", () => {
         /^ +✗ claude-code \(failed, exit \d+; spuff logs e2e-bundles --bundle claude-code\)$/m,
       );
     }
+    // Idempotent: run again on the machine, it finds everything there and changes nothing.
+    const again = await run([
+      "exec",
+      "e2e-bundles",
+      "--",
+      "sudo",
+      "-n",
+      "bash",
+      "/opt/spuff/bundles/bundle-shell-tools.sh",
+      "install",
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe("already installed: fzf bat ripgrep fd-find jq tmux\n");
     const log = await run(["logs", "e2e-bundles", "--bundle", "shell-tools"]);
     expect(log.stdout).toMatch(/apt-get install/);
 
