@@ -110,6 +110,11 @@ describe.runIf(runMachineSuites)("tool bundles on a real local machine", () => {
     } else {
       expect(aiLog.stdout).toMatch(/npm/i);
       expect(st.status.bootstrap_status).toBe("failed");
+      // A login shell says so too.
+      const banner = await run(["exec", "e2e-bundles", "--", "bash", "-lc", "true"]);
+      expect(banner.stderr).toContain(
+        "spuff: tool bundle claude-code FAILED; see: spuff logs --bundle claude-code",
+      );
       expect(human).toMatch(
         /^ +✗ claude-code \(failed, exit \d+; spuff logs e2e-bundles --bundle claude-code\)$/m,
       );

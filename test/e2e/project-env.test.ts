@@ -259,6 +259,8 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     } else {
       expect(bundle?.status).toBe("failed");
       expect(final.status.bootstrap_status).toBe("failed");
+      const banner = await run(["exec", "e2e-proj", "--", "bash", "-lc", "true"]);
+      expect(banner.stderr).toContain("spuff: tool bundle devbox FAILED");
       const log = await run(["logs", "e2e-proj", "--bundle", "devbox"]);
       expect(log.code).toBe(0);
       expect(log.stdout).toMatch(/curl|resolve|connect/i);

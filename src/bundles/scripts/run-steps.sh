@@ -31,6 +31,8 @@ write_status() {
   shift
   local tmp="$STATE_DIR/.$id.status.tmp"
   printf '%s\n' "$@" >"$tmp"
+  # Statuses hold no secrets; login shells read them to warn about a failed bundle.
+  chmod 0644 "$tmp"
   mv -f "$tmp" "$STATE_DIR/$id.status"
 }
 

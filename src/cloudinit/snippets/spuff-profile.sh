@@ -10,6 +10,15 @@ if [ -r /opt/spuff/bootstrap.status ]; then
   esac
   unset spuff_status
 fi
+# A tool bundle that failed in the background (its status file says so; the log is in
+# /var/log/spuff/bundles, or `spuff logs --bundle NAME` on your computer).
+for spuff_f in /var/lib/spuff/bundles/*.status; do
+  [ -r "$spuff_f" ] || continue
+  if grep -qx 'status=failed' "$spuff_f"; then
+    echo "spuff: tool bundle $(sed -n 's/^name=//p' "$spuff_f") FAILED; see: spuff logs --bundle $(sed -n 's/^name=//p' "$spuff_f")" >&2
+  fi
+done
+unset spuff_f
 # The project's env from spuff.yaml (0600 and the user's own; `spuff up` writes it over SSH).
 if [ -r "$HOME/.config/spuff/env.sh" ]; then
   # shellcheck source=/dev/null
