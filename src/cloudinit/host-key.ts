@@ -4,7 +4,7 @@
  * and sshd wants the "openssh-key-v1" container, so that format is assembled here.
  * Format: https://github.com/openssh/openssh-portable/blob/master/PROTOCOL.key
  */
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 export interface HostKeyPair {
   /** "-----BEGIN OPENSSH PRIVATE KEY-----" PEM-like text, unencrypted, ending in "\n". */

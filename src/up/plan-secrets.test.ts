@@ -9,7 +9,8 @@ import { resolveSettings } from "../config/resolve.ts";
 import { InternalError } from "../core/errors.ts";
 import { planUp, settingsSecrets } from "./plan.ts";
 
-const userPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO2uKwQGCmDfH4y7g8WcW0fJZ2OeKs9i6Z5mY3qD0h1n dev@test";
+const userPublicKey =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO2uKwQGCmDfH4y7g8WcW0fJZ2OeKs9i6Z5mY3qD0h1n dev@test";
 const hostKey = generateHostKey();
 const REAPER = "dop_v1_reaper_0123456789abcdef0123456789abcdef";
 const MAIN = "dop_v1_main_fedcba9876543210fedcba9876543210";
@@ -30,7 +31,10 @@ describe("planUp with a reaper token", () => {
 
   it("settings carry the reaper token (named by its source) and both overrides", () => {
     expect(settings.reaperToken).toEqual({ value: REAPER, from: "env", name: "SPUFF_REAPER_TOKEN" });
-    expect(settings.agentEndpoints).toEqual({ api: env.SPUFF_AGENT_API_URL, metadata: env.SPUFF_AGENT_METADATA_URL });
+    expect(settings.agentEndpoints).toEqual({
+      api: env.SPUFF_AGENT_API_URL,
+      metadata: env.SPUFF_AGENT_METADATA_URL,
+    });
     expect(settingsSecrets(settings).sort()).toEqual([MAIN, REAPER].sort());
   });
 
@@ -71,7 +75,9 @@ describe("planUp with a reaper token", () => {
     });
     // The env wins over the file; local/aws machines end by poweroff and get no reaper token.
     expect(resolveSettings(file, { SPUFF_REAPER_TOKEN: REAPER }).reaperToken?.value).toBe(REAPER);
-    expect(resolveSettings({ provider: "local" }, { SPUFF_REAPER_TOKEN: REAPER }).reaperToken).toBeUndefined();
+    expect(
+      resolveSettings({ provider: "local" }, { SPUFF_REAPER_TOKEN: REAPER }).reaperToken,
+    ).toBeUndefined();
     expect(resolveSettings({ provider: "aws" }, { SPUFF_REAPER_TOKEN: REAPER }).reaperToken).toBeUndefined();
     expect(resolveSettings({ provider: "digitalocean" }, {}).reaperToken).toBeUndefined();
   });

@@ -2,7 +2,7 @@
  * Test helper: builds the real bundle, copies it to a temp dir (so a concurrent rebuild by another
  * test run cannot swap it mid-test) and starts it as a process on a free loopback port.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
