@@ -145,6 +145,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
         `ports: [${WEB_PORT}]`,
         // Runs before `down` destroys, agent forwarded: pushes a commit back to this computer.
         "hooks:",
+        "  post_up: echo post-up-said-hi && touch ~/workspace/post_up.done",
         "  pre_down: cd app && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m pushed-by-pre-down && git push -q origin HEAD:main",
       ].join("\n"),
       "env:\n  API_KEY: ${E2E_LOCAL_SECRET}\n",
@@ -160,7 +161,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     expect(done.slice(-2)).toEqual(["environment", "setup"]);
     // While setup runs its current step is the phase's live detail.
     expect(
-      events.some((e) => e.phase === "setup" && e.status === "progress" && /^step [1-4]\/4: /.test(e.detail)),
+      events.some((e) => e.phase === "setup" && e.status === "progress" && /^step [1-5]\/5: /.test(e.detail)),
     ).toBe(true);
     const ms = (p: string) => events.find((e) => e.phase === p && e.status === "done")?.ms;
     console.log(`environment ${ms("environment")} ms, setup ${ms("setup")} ms, up ${events.at(-1).ms} ms`);
@@ -171,6 +172,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       "clone app",
       expect.stringMatching(/^setup 1: printf/),
       expect.stringMatching(/^setup 2: cp app\/README/),
+      "post_up: echo post-up-said-hi && touch ~/workspace/post_up.done",
     ]);
 
     // Each effect, from inside the VM.
@@ -183,6 +185,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     expect(await onVm("e2e-proj", 'echo "$GREETING"')).toBe("hello\n");
     expect(await onVm("e2e-proj", "cat ~/workspace/step1.sha")).toBe(`${sha256(SECRET)}\n`);
     expect(await onVm("e2e-proj", "cat ~/workspace/step2.txt")).toBe(README);
+    expect(await onVm("e2e-proj", "ls ~/workspace/post_up.done")).toBe("/home/dev/workspace/post_up.done\n");
     expect(await onVm("e2e-proj", "stat -c '%a %U' ~/.config/spuff/env.sh")).toBe("600 dev\n");
     // The VM had no key of its own for the git server: the clone went through the agent.
     expect(await onVm("e2e-proj", "ls ~/.ssh; true")).not.toMatch(/id_|client/);
@@ -236,12 +239,22 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       "done",
       "done",
       "done",
+      "done",
     ]);
     const human = (await run(["status", "e2e-proj"])).stdout;
     expect(human).toMatch(/^Setup +✓ packages tree$/m);
     expect(human).toMatch(/^ +✓ clone app$/m);
     const logs = await run(["logs", "e2e-proj", "--setup"]);
     expect(logs.stdout).toMatch(/==> 02 clone app \(done\) <==\n.*Cloning into/);
+    // -f follows the last step that ran (post_up here) until Ctrl-C, then exits 0.
+    const follow = startSpuff(["logs", "e2e-proj", "--setup", "-f"], {
+      configDir: dir,
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(await follow.waitForLine((l) => l === "post-up-said-hi", 30_000)).toBe("post-up-said-hi");
+    follow.child.kill("SIGINT");
+    expect((await follow.done).code).toBe(0);
 
     // The background bundle needs the internet: failed with its log, overall failed, shell fine.
     let bundle: { name: string; status: string; log: string } | undefined;
