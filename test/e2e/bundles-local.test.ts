@@ -1,36 +1,17 @@
-/**
- * Tool bundles from config on a real local machine (nspawn; the local provider's guests reach
- * Debian's mirror and the npm registry): `up` returns once SSH and the agent are ready while the
- * bundles install in the background; the checklist then ends with each bundle done and its
- * version, only the selected AI CLI is installed, each effect checked inside the VM.
- */
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { machineLayout } from "../../src/machines/layout.ts";
-import { runSpuff } from "../helpers/cli.ts";
-import {
-  leftovers,
-  NOTHING_LEFT,
-  removeDataDirs,
-  runMachineSuites,
-  tempDataDir,
-} from "../helpers/machines.ts";
-import { generateKeyPair } from "../helpers/sshd.ts";
+import { initJourney, newJourney } from "../helpers/journey.ts";
+import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../helpers/machines.ts";
 
 describe.runIf(runMachineSuites)("tool bundles on a real local machine", () => {
   const dirs: string[] = [];
   afterAll(() => removeDataDirs(dirs), 120_000);
 
   it("shell-tools and claude-code (with node first) install in the background; codex is not installed", async () => {
-    const dir = tempDataDir("bundles");
+    const j = newJourney("bundles");
+    const { dir, run } = j;
     dirs.push(dir);
-    generateKeyPair(path.join(dir, "id_ed25519"));
-    const env = { SPUFF_DATA_DIR: dir, SPUFF_CONFIG_DIR: path.join(dir, "cfg") };
-    const run = (args: string[], timeoutMs = 60_000) => runSpuff(args, { configDir: dir, env, timeoutMs });
-    expect(
-      (await run(["init", "--defaults", "--provider", "local", "--ssh-key", path.join(dir, "id_ed25519")]))
-        .code,
-    ).toBe(0);
+    await initJourney(j, "local");
     expect((await run(["config", "set", "tools", "shell-tools"])).code).toBe(0);
     expect((await run(["config", "set", "ai_tools", "claude-code"])).code).toBe(0);
 

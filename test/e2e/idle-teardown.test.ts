@@ -20,6 +20,7 @@ import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { runSpuff } from "../helpers/cli.ts";
+import { initJourney, newJourney } from "../helpers/journey.ts";
 import {
   leftovers,
   NOTHING_LEFT,
@@ -127,24 +128,13 @@ async function until(cond: () => boolean, timeoutMs: number, stepMs = 500): Prom
   return cond();
 }
 
-/** A data dir with a key and spuff initialised for `provider` with idle_timeout 60s. */
+/** A journey (data dir, key, binary) initialised for `provider` with idle_timeout 60s. */
 async function idleJourney(prefix: string, provider: string, extraEnv: Record<string, string> = {}) {
-  const dir = tempDataDir(prefix);
-  generateKeyPair(path.join(dir, "id_ed25519"));
-  const env = { SPUFF_DATA_DIR: dir, SPUFF_CONFIG_DIR: path.join(dir, "cfg"), ...extraEnv };
-  const run = (args: string[], timeoutMs = 60_000) => runSpuff(args, { configDir: dir, env, timeoutMs });
-  const init = await run([
-    "init",
-    "--defaults",
-    "--provider",
-    provider,
-    "--ssh-key",
-    path.join(dir, "id_ed25519"),
-  ]);
-  expect(init.code, init.stderr).toBe(0);
-  const set = await run(["config", "set", "idle_timeout", "60s"]);
+  const j = newJourney(prefix, extraEnv);
+  await initJourney(j, provider);
+  const set = await j.run(["config", "set", "idle_timeout", "60s"]);
   expect(set.code, set.stderr).toBe(0);
-  return { dir, env, run, cfg: env.SPUFF_CONFIG_DIR };
+  return { ...j, cfg: j.env.SPUFF_CONFIG_DIR as string };
 }
 
 /** `up NAME` on the local provider, then TESTABLE_IDLE; resolves once the agent has restarted. */

@@ -18,34 +18,14 @@ import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { startHetznerSim } from "../../src/sim/hetzner/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
-import { runSpuff } from "../helpers/cli.ts";
-import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import type { runSpuff } from "../helpers/cli.ts";
+import { initJourney, type Journey, newJourney } from "../helpers/journey.ts";
+import { leftovers, NOTHING_LEFT, runMachineSuites } from "../helpers/machines.ts";
 import { startSpuff } from "../helpers/spuff-process.ts";
-import { generateKeyPair } from "../helpers/sshd.ts";
-
-interface Journey {
-  dir: string;
-  env: Record<string, string>;
-}
-
-function journeyDir(prefix: string): Journey {
-  const dir = tempDataDir(prefix);
-  generateKeyPair(path.join(dir, "id_ed25519"));
-  return { dir, env: { SPUFF_DATA_DIR: dir, SPUFF_CONFIG_DIR: path.join(dir, "cfg") } };
-}
 
 async function upExecDown(j: Journey, name: string, provider: string): Promise<void> {
-  const run = (args: string[], timeoutMs = 60_000) =>
-    runSpuff(args, { configDir: j.dir, env: j.env, timeoutMs });
-  const init = await run([
-    "init",
-    "--defaults",
-    "--provider",
-    provider,
-    "--ssh-key",
-    path.join(j.dir, "id_ed25519"),
-  ]);
-  expect(init.code, init.stderr).toBe(0);
+  const run = j.run;
+  await initJourney(j, provider);
 
   const up = await run(["up", name, "--no-connect", "--json"], 300_000);
   expect(up.code, up.stderr + up.stdout).toBe(0);
@@ -281,7 +261,7 @@ describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real mac
   });
 
   it("local provider (nspawn)", async () => {
-    const j = journeyDir("up-local");
+    const j = newJourney("up-local");
     dirs.push(j.dir);
     await upExecDown(j, "e2e-local", "local");
     expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
@@ -330,7 +310,7 @@ describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real mac
 
   for (const s of SIMS) {
     it(`${s.provider} simulator with the nspawn backend`, async () => {
-      const j = journeyDir(`up-${s.provider}`);
+      const j = newJourney(`up-${s.provider}`);
       dirs.push(j.dir);
       const sim = await s.start(realMachineBackend({ driver: "nspawn", dataDir: j.dir }));
       try {
