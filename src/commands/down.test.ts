@@ -1,8 +1,10 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
 import { ExitCode } from "../core/errors.ts";
 import { ProviderError } from "../providers/errors.ts";
+import { currentOwner } from "../state/owner.ts";
 import { runDown } from "./down.ts";
 
 const t = useDoSimDeps("down");
@@ -22,6 +24,20 @@ describe("spuff down (provider half)", () => {
       calls.indexOf(`DELETE /v2/droplets/${id}`),
     );
     expect(t.sim.validator?.violations).toEqual([]);
+  });
+
+  it("refuses to forget a record a live `up` is still creating (no provider id yet), even with --force", async () => {
+    const store = await t.deps.state();
+    store.save(sample("young", { status: "creating" }));
+    const rec = store.getByName("young");
+    store.update(rec?.id ?? "", { owner: currentOwner() });
+    const err = await runDown(t.deps, "young", { force: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "instance_being_created", exitCode: ExitCode.state });
+    expect(store.getByName("young")).toBeDefined();
+    // Once that process is gone, the record is just an intent that never produced an instance.
+    store.update(rec?.id ?? "", { owner: { pid: 2 ** 22 + 1, host: hostname(), start: null } });
+    await runDown(t.deps, "young", { force: true });
+    expect(store.getByName("young")).toBeUndefined();
   });
 
   it("treats a droplet already gone (404) as destroyed", async () => {

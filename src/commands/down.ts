@@ -5,11 +5,12 @@
  * on a terminal; without one it refuses unless --yes or --force says the user meant it.
  */
 import type { Deps } from "../cli/deps.ts";
-import { CancelledError, UsageError } from "../core/errors.ts";
+import { CancelledError, StateError, UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import { waitGone } from "../providers/wait-gone.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
+import { ownerAlive } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
 import { resolveInstance } from "./resolve-instance.ts";
@@ -28,6 +29,16 @@ export interface DownOptions {
 
 export async function runDown(deps: Deps, name: string | undefined, opts: DownOptions = {}): Promise<void> {
   const rec = await resolveInstance(deps, name);
+  // Until the provider id is saved, only the `up` creating the record knows whether an instance
+  // exists: forgetting the record under it would leave that instance unknown to state.
+  if (!rec.providerId && rec.owner && ownerAlive(rec.owner) === true)
+    throw new StateError(
+      "instance_being_created",
+      `${rec.name} is still being created (spuff up, pid ${rec.owner.pid}).`,
+      {
+        hint: "Press Ctrl-C in that `spuff up` (it destroys what it made), or run `spuff down` again once it has finished.",
+      },
+    );
   if (!opts.yes && !opts.force) await confirmDown(deps, rec);
   const store = await deps.state();
   let warning: string | undefined;
