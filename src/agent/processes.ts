@@ -2,7 +2,7 @@
  * Top processes by CPU from /proc/<pid>/stat (no `ps`). CPU% is the delta since the previous call
  * when one exists, otherwise the average over the process lifetime.
  */
-import { promises as fsp } from "node:fs";
+import { promises as fsp, readFileSync } from "node:fs";
 import path from "node:path";
 
 export interface ProcessInfo {
@@ -37,6 +37,23 @@ export function parseProcStat(text: string): ParsedStat | undefined {
     .split(/\s+/);
   const n = (field: number) => Number(f[field - 3] ?? 0);
   return { name: text.slice(open + 1, close), ticks: n(14) + n(15), startTicks: n(22), rssPages: n(24) };
+}
+
+/**
+ * Seconds since this machine's init started. /proc/uptime is the kernel's: inside a container
+ * (the local provider's nspawn machines) that is the host's boot, hours before the machine
+ * existed. PID 1's start time (ticks since the kernel booted) is the machine's own boot in both
+ * cases, so subtracting it gives a container its real uptime and changes nothing on a VM.
+ */
+export function machineUptimeSeconds(procRoot = "/proc"): number {
+  const kernel = Number(readFileSync(path.join(procRoot, "uptime"), "utf8").split(" ")[0]);
+  try {
+    const init = parseProcStat(readFileSync(path.join(procRoot, "1", "stat"), "utf8"));
+    if (init) return Math.max(0, kernel - init.startTicks / CLK_TCK);
+  } catch {
+    // No /proc/1/stat to read (hardened /proc): the kernel's uptime is the best answer left.
+  }
+  return kernel;
 }
 
 export function createProcessLister(procRoot = "/proc") {

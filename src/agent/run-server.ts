@@ -10,7 +10,7 @@ import { createExec, type ExecFn, lookupUser } from "./exec.ts";
 import { HttpError } from "./http.ts";
 import { IdleTracker } from "./idle.ts";
 import { createMetrics } from "./metrics.ts";
-import { createProcessLister } from "./processes.ts";
+import { createProcessLister, machineUptimeSeconds } from "./processes.ts";
 import { serve } from "./serve.ts";
 import { createSupervisor } from "./supervisor.ts";
 import { createSystemExecutor } from "./teardown-executor.ts";
@@ -68,7 +68,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     settings,
     supervisor,
     startedAt,
-    system: { hostname: os.hostname, uptimeSeconds: os.uptime },
+    system: { hostname: os.hostname, uptimeSeconds: () => machineUptimeSeconds() },
     logError,
   });
   // Log and keep serving: a bug in one request must not take the agent (and idle teardown) down.
