@@ -5,7 +5,8 @@
  * on a terminal; without one it refuses unless --yes or --force says the user meant it.
  */
 import type { Deps } from "../cli/deps.ts";
-import { CancelledError, StateError, UsageError } from "../core/errors.ts";
+import { confirmOnTerminal } from "../core/confirm.ts";
+import { CancelledError, StateError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import { waitGone } from "../providers/wait-gone.ts";
@@ -92,14 +93,10 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
 }
 
 async function confirmDown(deps: Deps, rec: InstanceRecord): Promise<void> {
-  if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY)
-    throw new UsageError(`Not destroying ${rec.name} without confirmation (no terminal to ask on).`, {
-      hint: `Re-run with --yes: spuff down ${rec.name} --yes`,
-    });
-  const p = await import("@clack/prompts");
-  const ok = await p.confirm({
+  const ok = await confirmOnTerminal(deps.io, {
     message: `Destroy ${rec.name} (${rec.provider}${rec.providerId ? ` ${rec.providerId}` : ""})? Its disk is lost unless you pass --snapshot.`,
-    initialValue: false,
+    refusal: `Not destroying ${rec.name} without confirmation (no terminal to ask on).`,
+    hint: `Re-run with --yes: spuff down ${rec.name} --yes`,
   });
-  if (ok !== true) throw new CancelledError(`Kept ${rec.name}.`);
+  if (!ok) throw new CancelledError(`Kept ${rec.name}.`);
 }

@@ -7,7 +7,8 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import type { ProviderName } from "../config/schema.ts";
-import { UsageError, UserError } from "../core/errors.ts";
+import { confirmOnTerminal } from "../core/confirm.ts";
+import { UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
 import type { Garbage, InProgress } from "../gc/classify.ts";
 import { type Applied, applyGarbage, scanProvider } from "../gc/collect.ts";
@@ -117,15 +118,14 @@ async function applyAll(deps: Deps, scanned: Scanned[]) {
 /** TTY: ask. Otherwise --yes is required (exit 2 with a hint), so a script never destroys by accident. */
 async function confirmed(deps: Deps, opts: GcOptions, count: number): Promise<boolean> {
   if (opts.yes) return true;
-  if (deps.json || !deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
-    throw new UsageError(`gc found ${count} item(s) to remove and needs confirmation.`, {
-      hint: "Re-run with --yes to remove them, or with --dry-run to only list them.",
-    });
-  }
-  const p = await import("@clack/prompts");
-  const ok = await p.confirm({ message: `Destroy/forget these ${count}?`, initialValue: false });
-  if (ok !== true) deps.io.err.write("Nothing changed.\n");
-  return ok === true;
+  const ok = await confirmOnTerminal(deps.io, {
+    message: `Destroy/forget these ${count}?`,
+    refusal: `gc found ${count} item(s) to remove and needs confirmation.`,
+    hint: "Re-run with --yes to remove them, or with --dry-run to only list them.",
+    canAsk: !deps.json,
+  });
+  if (!ok) deps.io.err.write("Nothing changed.\n");
+  return ok;
 }
 
 function describe(
