@@ -8,9 +8,8 @@ import type { Deps } from "../cli/deps.ts";
 import { confirmOnTerminal } from "../core/confirm.ts";
 import { CancelledError, StateError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { destroyConfirmed, goneTimeoutMs, resyncSshFiles } from "../gc/discard.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
-import { waitGone } from "../providers/wait-gone.ts";
-import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 import { ownerAlive } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
@@ -55,11 +54,10 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
     }
     store.update(rec.id, { status: "destroying" });
     try {
-      await provider.destroyInstance(rec.providerId);
       const s = await deps.settings({ provider: rec.provider as never });
-      await waitGone(provider, rec.providerId, {
+      await destroyConfirmed(provider, rec.providerId, {
         clock: deps.clock,
-        timeoutMs: opts.goneTimeoutMs ?? Math.max(60_000, 2 * s.timeouts.providerApiMs),
+        goneTimeoutMs: opts.goneTimeoutMs ?? goneTimeoutMs(s),
       });
     } catch (err) {
       if (!opts.force) {
@@ -72,11 +70,7 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
   }
   store.remove(rec.id);
   // Its Host block and pinned key leave ~/.ssh's view with it.
-  const settings = await deps.settings();
-  syncSshFiles(
-    deps.paths,
-    hostEntries(store.list(), { identityFile: settings.sshKeyPath, forwardAgent: settings.forwardAgent }),
-  );
+  resyncSshFiles(deps.paths, store, await deps.settings());
   if (deps.json)
     return printJson(deps.io, {
       name: rec.name,
