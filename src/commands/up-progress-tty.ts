@@ -3,11 +3,11 @@
  * phase's time once done and its current detail (cloud-init's last log line) under the running one.
  * Its own bundle (scripts/build.mjs splits lazy imports), so only `up` on a terminal loads listr2.
  *
- * listr2 runs tasks itself; here each task only waits for bring-up's events about its phase, so
- * bring-up stays the one place that decides what happens and when.
+ * listr2 runs tasks itself; here each task only waits for applyUp's events about its phase, so
+ * applyUp stays the one place that decides what happens and when.
  */
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from "listr2";
-import { type PhaseEvent, phasesFor, type UpPhase } from "../up/bring-up.ts";
+import { type PhaseEvent, phasesFor, type UpPhase } from "../up/phases.ts";
 import type { UpProgress } from "./up-progress.ts";
 
 export const PHASE_LABELS: Record<UpPhase, string> = {
@@ -98,7 +98,7 @@ export function ttyProgress(
       },
     },
   );
-  // The error is bring-up's to report (with the phase and cloud-init's tail); listr2 only draws it.
+  // The error is applyUp's to report (with the phase and cloud-init's tail); listr2 only draws it.
   const done = list.run().then(
     () => undefined,
     () => undefined,

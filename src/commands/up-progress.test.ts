@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createTestIO } from "../core/io.ts";
-import type { PhaseEvent } from "../up/bring-up.ts";
+import type { PhaseEvent } from "../up/phases.ts";
 import { ndjsonProgress, plainProgress, progressMode } from "./up-progress.ts";
 import { ttyProgress } from "./up-progress-tty.ts";
 

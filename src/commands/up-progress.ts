@@ -1,12 +1,12 @@
 /**
- * How `spuff up` shows its phases, fed by bring-up's PhaseEvent stream. Three forms:
+ * How `spuff up` shows its phases, fed by applyUp's PhaseEvent stream (up/apply.ts). Three forms:
  *   --json        NDJSON on stdout, one event a line (start, progress, done, failed) for tools;
  *   terminal      a live task list on stderr (up-progress-tty.ts, listr2, loaded only here);
  *   otherwise     (stderr not a TTY, NO_COLOR, TERM=dumb, width 0) one plain line per finished phase.
  */
 import type { Deps } from "../cli/deps.ts";
 import type { Writable } from "../core/io.ts";
-import type { PhaseEvent, UpPhase } from "../up/bring-up.ts";
+import type { PhaseEvent, UpPhase } from "../up/phases.ts";
 
 export interface UpProgress {
   onEvent(e: PhaseEvent): void;
@@ -22,7 +22,7 @@ export function progressMode(deps: Pick<Deps, "json" | "io">): ProgressMode {
   return deps.io.color && deps.io.columns > 0 ? "tty" : "plain";
 }
 
-/** `phases`: the ones this `up` will run (bring-up's phasesFor), for the terminal's task list. */
+/** `phases`: the ones this `up` will run (up/phases.ts phasesFor), for the terminal's task list. */
 export async function createUpProgress(deps: Deps, phases?: readonly UpPhase[]): Promise<UpProgress> {
   const mode = progressMode(deps);
   if (mode === "json") return ndjsonProgress(deps.io.out);

@@ -5,7 +5,9 @@
  * renamed into place, so nobody else can read it at any moment and no reader sees half a file.
  * Runs as root through `sudo -n`, so files can belong to root or to the dev user.
  */
+
 import { shellQuote } from "../cloudinit/shell-quote.ts";
+import type { Clock } from "../core/clock.ts";
 import { UserError } from "../core/errors.ts";
 import type { Connection } from "./connection.ts";
 import { exec } from "./exec.ts";
@@ -56,8 +58,13 @@ export async function installFiles(
   dirs: readonly RemoteDir[],
   files: readonly RemoteFile[],
   timeoutMs: number,
+  clock?: Clock,
 ): Promise<void> {
-  const r = await exec(conn, "sudo -n bash -s", { stdin: installScript(dirs, files), timeoutMs });
+  const r = await exec(conn, "sudo -n bash -s", {
+    stdin: installScript(dirs, files),
+    timeoutMs,
+    ...(clock ? { clock } : {}),
+  });
   if (r.exitCode !== 0) {
     // stderr names paths, never contents (contents only ever travel on stdin).
     throw new UserError(

@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AGENT_BUNDLE_PATH, AGENT_ENV_PATH, AGENT_REAPER_TOKEN_PATH } from "../cloudinit/agent-unit.ts";
 import { shellQuote } from "../cloudinit/shell-quote.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { UserError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
 import { openAgentClient } from "../ssh/agent-client.ts";
@@ -68,8 +69,9 @@ export async function uploadAgent(
   token: string,
   timeoutMs: number,
   reaperToken?: string,
+  clock: Clock = systemClock,
 ): Promise<void> {
-  const home = (await run(conn, 'printf %s "$HOME"', timeoutMs)).trim();
+  const home = (await run(conn, 'printf %s "$HOME"', timeoutMs, clock)).trim();
   const stagedBundle = `${home}/${STAGED_BUNDLE}`;
   const stagedEnv = `${home}/${STAGED_ENV}`;
   const stagedReaper = `${home}/${STAGED_REAPER}`;
@@ -96,45 +98,64 @@ export async function uploadAgent(
       "{ ! command -v node >/dev/null || sudo -n systemctl start --no-block spuff-agent.service 2>/dev/null || true; }",
     ].join(" && "),
     timeoutMs,
+    clock,
   );
 }
 
 /**
  * Start the unit (and enable it, if uploadAgent could not), then wait (bounded) until an
  * authenticated /status answers through the tunnel: proof that the agent runs *and* holds the
- * token we kept. Polled every 50 ms: this wait is part of `up`'s time after cloud-init.
+ * token we kept.
  */
-export async function startAgent(conn: Connection, token: string, timeoutMs: number): Promise<void> {
+export async function startAgent(
+  conn: Connection,
+  token: string,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): Promise<void> {
   await run(
     conn,
     "sudo -n systemctl start spuff-agent.service && " +
       "{ systemctl is-enabled --quiet spuff-agent.service || sudo -n systemctl enable --quiet spuff-agent.service; }",
     timeoutMs,
+    clock,
   );
   const agent = await openAgentClient(conn, token, 2000);
   try {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
-      try {
-        await agent.get("/status");
-        return;
-      } catch (err) {
-        last = (err as Error).message;
-        if (/ 401 /.test(last)) break; // a wrong token does not fix itself
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new UserError("agent_not_healthy", `spuff-agent did not answer: ${last}`, {
-      hint: "See its log on the VM: journalctl -u spuff-agent",
-    });
+    await untilAgentAnswers(() => agent.get("/status"), clock, timeoutMs);
   } finally {
     await agent.close();
   }
 }
 
-async function run(conn: Connection, command: string, timeoutMs: number): Promise<string> {
-  const r = await exec(conn, command, { timeoutMs });
+/**
+ * Ask every 50 ms (this wait is part of `up`'s time after cloud-init) until `check` succeeds, the
+ * clock passes `timeoutMs`, or the agent refuses the token (a 401 does not fix itself).
+ */
+export async function untilAgentAnswers(
+  check: () => Promise<unknown>,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
+  let last = "";
+  for (let attempt = 0; attempt < 1000 && clock.now() < deadline; attempt++) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      last = (err as Error).message;
+      if (/ 401 /.test(last)) break;
+    }
+    await clock.sleep(50);
+  }
+  throw new UserError("agent_not_healthy", `spuff-agent did not answer: ${last}`, {
+    hint: "See its log on the VM: journalctl -u spuff-agent",
+  });
+}
+
+async function run(conn: Connection, command: string, timeoutMs: number, clock: Clock): Promise<string> {
+  const r = await exec(conn, command, { timeoutMs, clock });
   if (r.exitCode !== 0) {
     throw new UserError(
       "agent_install_failed",

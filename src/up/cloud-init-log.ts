@@ -3,6 +3,7 @@
  * for cloud-init (the progress detail), and the last lines when it failed (the error's tail).
  * Both read with `sudo -n tail` on their own exec channel, so they never hold up the wait itself.
  */
+import { type Clock, systemClock } from "../core/clock.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { exec } from "../ssh/exec.ts";
 
@@ -34,6 +35,10 @@ export interface FollowOptions {
   readTimeoutMs?: number;
   /** Tests read another file; `up` reads CLOUD_INIT_LOG. */
   logPath?: string;
+  /** Paces the reads and bounds each one (default: real time). */
+  clock?: Clock;
+  /** Runs each read (default: ssh/exec; tests pass a stand-in). */
+  exec?: typeof exec;
 }
 
 /**
@@ -47,13 +52,16 @@ export function followCloudInitLog(
   o: FollowOptions,
 ): { stop(): void; finished: Promise<number> } {
   const intervalMs = o.intervalMs ?? 1000;
+  const clock = o.clock ?? systemClock;
+  const run = o.exec ?? exec;
   let stopped = false;
   let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const stopping = new AbortController();
+  // Ends after the interval, or at once on stop() (the clock's timer is cancelled with it).
   const pause = () =>
     new Promise<void>((r) => {
       wake = r;
-      timer = setTimeout(r, intervalMs);
+      clock.sleep(intervalMs, stopping.signal).then(r, r);
     });
   const loop = async () => {
     let last: string | undefined;
@@ -61,7 +69,7 @@ export function followCloudInitLog(
     while (!stopped && polls < o.maxPolls) {
       polls++;
       try {
-        const r = await exec(conn, tailCommand(3, o.logPath), { timeoutMs: o.readTimeoutMs ?? 5000 });
+        const r = await run(conn, tailCommand(3, o.logPath), { timeoutMs: o.readTimeoutMs ?? 5000, clock });
         const line = lastLogLine(r.stdout);
         if (!stopped && line !== undefined && line !== last) {
           last = line;
@@ -78,7 +86,7 @@ export function followCloudInitLog(
   return {
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      stopping.abort();
       wake?.();
     },
     finished,
@@ -86,9 +94,9 @@ export function followCloudInitLog(
 }
 
 /** The last 20 lines, for the error of a failed `up`; undefined when unreadable or empty. */
-export async function cloudInitTail(conn: Connection): Promise<string | undefined> {
+export async function cloudInitTail(conn: Connection, clock?: Clock): Promise<string | undefined> {
   try {
-    const r = await exec(conn, tailCommand(20), { timeoutMs: 10_000 });
+    const r = await exec(conn, tailCommand(20), { timeoutMs: 10_000, ...(clock ? { clock } : {}) });
     return r.stdout.trim() || undefined;
   } catch {
     return undefined;

@@ -10,6 +10,7 @@
  * applies; anything else (errors, cloud-init disabled, the file never written) waits for the
  * authority's verdict. /run is a tmpfs, so a result.json is always this boot's.
  */
+import { type Clock, systemClock } from "../core/clock.ts";
 import { UserError } from "../core/errors.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { exec } from "../ssh/exec.ts";
@@ -52,15 +53,26 @@ export function statusVerdict(stdout: string, stderr: string, exitCode: number |
   return DONE;
 }
 
-/** Resolves "status done, no errors" as soon as either check says so; rejects with cloud-init's error. */
-export async function waitCloudInit(conn: Connection, timeoutMs: number): Promise<string> {
-  const authority = exec(conn, "cloud-init status --wait --format=json", { timeoutMs }).then((r) =>
+/**
+ * Resolves "status done, no errors" as soon as either check says so; rejects with cloud-init's
+ * error, or with a timeout once `timeoutMs` has passed on the clock (the authority's own bound).
+ */
+export async function waitCloudInit(
+  conn: Connection,
+  timeoutMs: number,
+  o: { clock?: Clock; exec?: typeof exec } = {},
+): Promise<string> {
+  const clock = o.clock ?? systemClock;
+  const run = o.exec ?? exec;
+  const authority = run(conn, "cloud-init status --wait --format=json", { timeoutMs, clock }).then((r) =>
     statusVerdict(r.stdout, r.stderr, r.exitCode),
   );
   // Once the watch has answered, the authority's late result (or failure) matters to no one.
   authority.catch(() => undefined);
-  const watch = exec(conn, resultWatchCommand(Math.ceil(timeoutMs / 50)), {
+  // The watch counts its own 50 ms checks; the clock's bound (5 s later) is only a backstop.
+  const watch = run(conn, resultWatchCommand(Math.ceil(timeoutMs / 50)), {
     timeoutMs: timeoutMs + 5000,
+    clock,
   }).then(
     (r) => (resultIsClean(r.stdout) ? DONE : authority),
     () => authority,

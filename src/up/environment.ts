@@ -22,6 +22,7 @@ import { BUNDLE_NAMES } from "../bundles/names.ts";
 import { homeOf } from "../cloudinit/build.ts";
 import { shellQuote } from "../cloudinit/shell-quote.ts";
 import type { Settings } from "../config/resolve.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { UserError } from "../core/errors.ts";
 import type { Project } from "../project/load.ts";
 import { renderProjectEnv, setupSteps, stepsList } from "../project/steps.ts";
@@ -126,9 +127,10 @@ export async function deliverEnvironment(
   plan: EnvironmentPlan,
   user: string,
   timeoutMs: number,
+  clock: Clock = systemClock,
 ): Promise<string> {
   const { dirs, files } = environmentFiles(plan, user);
-  await installFiles(conn, dirs, files, timeoutMs);
+  await installFiles(conn, dirs, files, timeoutMs, clock);
   if (plan.background.length > 0) {
     const start = [
       "sudo -n systemd-run",
@@ -138,7 +140,7 @@ export async function deliverEnvironment(
       `--setenv=SPUFF_USER=${shellQuote(user)}`,
       `/bin/bash ${VM_RUNNER} ${stateDir("bundles")} ${logDir("bundles")} keep-going`,
     ].join(" ");
-    const r = await exec(conn, start, { timeoutMs });
+    const r = await exec(conn, start, { timeoutMs, clock });
     if (r.exitCode !== 0) {
       throw new UserError("bundles_start_failed", `Could not start the bundle installer: ${r.stderr.trim()}`);
     }
@@ -160,38 +162,37 @@ export interface SetupReport {
 
 /**
  * Run the project's steps as the dev user (agent forwarded) and read back their statuses.
- * `onProgress` gets "step 2/4: clone app" while they run (polled once a second, bounded).
+ * `onProgress` gets "step 2/4: clone app" while they run (setupProgress).
  */
 export async function runSetup(
   conn: Connection,
   user: string,
   onProgress?: (line: string) => void,
+  clock: Clock = systemClock,
 ): Promise<SetupReport> {
   const env = envFilePath(homeOf(user));
   const running = exec(
     conn,
     `SPUFF_ENV_FILE=${shellQuote(env)} bash ${VM_RUNNER} ${stateDir("setup")} ${logDir("setup")} stop`,
-    { timeoutMs: SETUP_TIMEOUT_MS },
+    { timeoutMs: SETUP_TIMEOUT_MS, clock },
   );
   let finished = false;
-  const poll = (async () => {
-    for (let i = 0; i < SETUP_TIMEOUT_MS / 1000 && !finished && onProgress; i++) {
-      await new Promise((res) => setTimeout(res, 1000));
-      if (finished) return;
-      const steps = await readRemoteSteps(conn, stateDir("setup")).catch(() => []);
-      const at = steps.findIndex((s) => s.status === "running" || s.status === "installing");
-      if (at >= 0 && !finished) onProgress(`step ${at + 1}/${steps.length}: ${steps[at]?.name}`);
-    }
-  })();
+  if (onProgress) {
+    // Not awaited: it may be asleep for up to a second and would only delay `up`; it stops itself.
+    void setupProgress(
+      () => readRemoteSteps(conn, stateDir("setup"), clock),
+      onProgress,
+      () => finished,
+      clock,
+    );
+  }
   const r = await running.finally(() => {
     finished = true;
   });
-  // Not awaited: it may be asleep for up to a second and would only delay `up`; it stops itself.
-  void poll;
-  const steps = await readRemoteSteps(conn, stateDir("setup"));
+  const steps = await readRemoteSteps(conn, stateDir("setup"), clock);
   const failed = steps.find((s) => s.status === "failed");
   if (r.exitCode === 0 && !failed) return { ok: true, steps };
-  const logTail = failed?.log ? await tail(conn, failed.log) : undefined;
+  const logTail = failed?.log ? await tail(conn, failed.log, clock) : undefined;
   if (!failed && r.exitCode !== 0) {
     // The runner itself failed before any step could (no step list, a signal).
     throw new UserError(
@@ -202,11 +203,31 @@ export async function runSetup(
   return { ok: false, steps, ...(failed ? { failed } : {}), ...(logTail ? { logTail } : {}) };
 }
 
-async function readRemoteSteps(conn: Connection, dir: string): Promise<StepStatus[]> {
+/**
+ * Once a second on the clock, until `finished()` or SETUP_TIMEOUT_MS: the running step as
+ * "step 2/4: clone app". A read that fails only skips one update.
+ */
+export async function setupProgress(
+  read: () => Promise<StepStatus[]>,
+  onProgress: (line: string) => void,
+  finished: () => boolean,
+  clock: Clock,
+): Promise<void> {
+  const deadline = clock.now() + SETUP_TIMEOUT_MS;
+  for (let i = 0; i < SETUP_TIMEOUT_MS / 1000 && !finished() && clock.now() < deadline; i++) {
+    await clock.sleep(1000);
+    if (finished()) return;
+    const steps = await read().catch(() => []);
+    const at = steps.findIndex((s) => s.status === "running" || s.status === "installing");
+    if (at >= 0 && !finished()) onProgress(`step ${at + 1}/${steps.length}: ${steps[at]?.name}`);
+  }
+}
+
+async function readRemoteSteps(conn: Connection, dir: string, clock: Clock): Promise<StepStatus[]> {
   const r = await exec(
     conn,
     `for f in ${dir}/*.status; do [ -e "$f" ] || continue; printf '\\036%s\\n' "$(basename "$f" .status)"; cat "$f"; done`,
-    { timeoutMs: 30_000 },
+    { timeoutMs: 30_000, clock },
   );
   return r.stdout
     .split("\x1e")
@@ -217,7 +238,7 @@ async function readRemoteSteps(conn: Connection, dir: string): Promise<StepStatu
     });
 }
 
-async function tail(conn: Connection, file: string): Promise<string[]> {
-  const r = await exec(conn, `tail -n 20 ${shellQuote(file)}`, { timeoutMs: 30_000 });
+async function tail(conn: Connection, file: string, clock: Clock): Promise<string[]> {
+  const r = await exec(conn, `tail -n 20 ${shellQuote(file)}`, { timeoutMs: 30_000, clock });
   return r.stdout.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
 }

@@ -10,12 +10,16 @@ import { serializeCloudConfig } from "../cloudinit/serialize.ts";
 import { type EncodedUserData, encodeUserData } from "../cloudinit/user-data.ts";
 import type { Settings } from "../config/resolve.ts";
 import { PROVIDER_DEFAULTS } from "../providers/defaults.ts";
+import type { ImageSpec } from "../providers/types.ts";
+import { toImageSpec } from "./image-spec.ts";
 
 export interface UpOptions {
   name: string;
   region?: string;
   size?: string;
   image?: string;
+  /** Boot from this snapshot instead of `image` (up --snapshot). */
+  snapshot?: string;
 }
 
 export interface UpPlan {
@@ -24,6 +28,10 @@ export interface UpPlan {
   region: string;
   size: string;
   image: string;
+  /** The snapshot to boot from, when given; the state record then names it as the image. */
+  snapshot?: string;
+  /** What the provider is asked to boot: the snapshot, else `image` as a distro or custom id. */
+  imageSpec: ImageSpec;
   /** Labels/tags every spuff instance carries: how `gc` finds orphans. */
   labels: Record<string, string>;
   sshUser: string;
@@ -47,6 +55,7 @@ export function planUp(
   },
 ): UpPlan {
   const d = PROVIDER_DEFAULTS[settings.provider];
+  const image = opts.image ?? settings.image ?? d.image;
   const createdAt = new Date(inputs.now).toISOString();
   const userData = serializeCloudConfig(
     buildCloudConfig({
@@ -73,7 +82,9 @@ export function planUp(
     // Flags win, then config (provider section, then top level), then the provider's default.
     region: opts.region ?? settings.region ?? d.region,
     size: opts.size ?? settings.size ?? d.size,
-    image: opts.image ?? settings.image ?? d.image,
+    image,
+    ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
+    imageSpec: toImageSpec(image, opts.snapshot),
     labels: { spuff: "true", "spuff-name": opts.name, "managed-by": "spuff-cli" },
     sshUser: settings.sshUser,
     hostPublicKey: inputs.hostKey.publicKey,

@@ -1,0 +1,110 @@
+/**
+ * `up`'s plan, made once by the command before any side effect (name, placement, image or
+ * snapshot, host key, cloud-config, environment), and `up --dry-run`, which prints exactly it.
+ */
+import fs from "node:fs";
+import type { Deps } from "../cli/deps.ts";
+import { generateHostKey } from "../cloudinit/host-key.ts";
+import type { ProviderName } from "../config/schema.ts";
+import { UserError } from "../core/errors.ts";
+import { printJson } from "../core/io.ts";
+import { type Project, projectFor, projectSecrets } from "../project/load.ts";
+import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
+import { phasesFor } from "../up/phases.ts";
+import { generateName, planUp } from "../up/plan.ts";
+
+export interface UpCommandOptions {
+  provider?: ProviderName;
+  region?: string;
+  size?: string;
+  image?: string;
+  dryRun?: boolean;
+  snapshot?: string;
+  /** --no-connect: stop once ready and print how to connect. */
+  connect?: boolean;
+  /** Exit 0 even when a spuff.yaml setup step failed (the instance is kept either way). */
+  allowSetupFailure?: boolean;
+}
+
+/**
+ * The settings, the user's key and spuff.yaml (from the current directory upward, validated) →
+ * the plan. The project's name and resources fill in what the command line left out (flags win,
+ * config comes last). User-data limits and the secret scan are checked here.
+ */
+export async function planFromCommand(deps: Deps, name: string | undefined, opts: UpCommandOptions) {
+  const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
+  const userPublicKey = readPublicKey(settings.sshKeyPath);
+  const project: Project | undefined = projectFor(process.cwd(), deps.env);
+  const plan = planUp(
+    settings,
+    {
+      name: name ?? project?.name ?? generateName(),
+      region: opts.region ?? project?.resources.region,
+      size: opts.size ?? project?.resources.size,
+      image: opts.image,
+      ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
+    },
+    {
+      now: deps.clock.now(),
+      userPublicKey,
+      hostKey: generateHostKey(),
+      projectSecrets: projectSecrets(project),
+    },
+  );
+  const environment: EnvironmentPlan = planEnvironment(settings, project);
+  return { settings, userPublicKey, project, plan, environment };
+}
+
+export type CommandPlan = Awaited<ReturnType<typeof planFromCommand>>;
+
+function readPublicKey(privateKeyPath: string): string {
+  const pub = `${privateKeyPath}.pub`;
+  try {
+    return fs.readFileSync(pub, "utf8").trim();
+  } catch {
+    throw new UserError("ssh_key_missing", `SSH public key not found: ${pub}`, {
+      hint: `Create a key with \`ssh-keygen -t ed25519 -f ${privateKeyPath}\`, or point ssh_key_path at yours: spuff config set ssh_key_path PATH`,
+    });
+  }
+}
+
+/** The plan and the exact user-data, without calling any provider. */
+export function printDryRun(deps: Deps, { plan, project, environment }: CommandPlan): void {
+  if (deps.json) {
+    printJson(deps.io, {
+      dry_run: true,
+      name: plan.name,
+      provider: plan.provider,
+      region: plan.region,
+      size: plan.size,
+      image: plan.image,
+      snapshot: plan.snapshot ?? null,
+      labels: plan.labels,
+      ssh_user: plan.sshUser,
+      host_public_key: plan.hostPublicKey,
+      created_at: plan.createdAt,
+      deadline_at: plan.deadlineAt,
+      idle_timeout_ms: plan.idleTimeoutMs,
+      user_data: plan.userData,
+      user_data_bytes: plan.encoded.bytes,
+      user_data_encoding: plan.encoded.kind,
+      // Applied over SSH after login, never in user-data (env values are not shown).
+      environment: {
+        project_file: project?.file ?? null,
+        background_bundles: environment.background,
+        phases: phasesFor(environment),
+      },
+    });
+    return;
+  }
+  const image = plan.snapshot ? `snapshot ${plan.snapshot}` : plan.image;
+  deps.io.err.write(
+    `Plan (dry run, nothing created): ${plan.name} on ${plan.provider} ${plan.region} / ${plan.size} / ${image}\n` +
+      `  user ${plan.sshUser}, idle timeout ${Math.round(plan.idleTimeoutMs / 60000)} min, deadline ${plan.deadlineAt}\n` +
+      `  pinned host key ${plan.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n` +
+      `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n` +
+      (project ? `  project ${project.file}: setup over SSH after login\n` : "") +
+      (environment.background.length ? `  bundles (background): ${environment.background.join(", ")}\n` : ""),
+  );
+  deps.io.out.write(plan.userData);
+}

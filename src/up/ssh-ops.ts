@@ -1,0 +1,75 @@
+/**
+ * What `up` does over SSH, as one interface handed to applyUp (up/apply.ts): the real one below
+ * talks to sshd with the pinned key and the injected clock; unit tests pass a fake and so cover
+ * every phase's failure without a machine. Timeouts come from the settings, time from the clock.
+ */
+import type { Settings } from "../config/resolve.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Connection } from "../ssh/connection.ts";
+import { waitForLogin, waitForPort } from "../ssh/wait.ts";
+import { startAgent, uploadAgent } from "./agent-install.ts";
+import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
+import { waitCloudInit } from "./cloud-init-wait.ts";
+import { deliverEnvironment, type EnvironmentPlan, runSetup, type SetupReport } from "./environment.ts";
+
+/** The least applyUp needs of a connection: closing it when `up` fails. */
+export interface UpConnection {
+  close(): Promise<void>;
+}
+
+export interface UpSshOps<C extends UpConnection> {
+  /** sshd answers on port 22 (its banner, not just an open port). */
+  waitSsh(host: string, signal?: AbortSignal): Promise<void>;
+  /** Log in as `user`, accepting only `hostPublicKey` (the user exists once cloud-init made it). */
+  login(host: string, user: string, hostPublicKey: string, signal?: AbortSignal): Promise<C>;
+  /** The agent bundle, its token (and the reaper token, if configured) installed as root. */
+  uploadAgent(conn: C, bundle: string, token: string): Promise<void>;
+  /** Until cloud-init has finished without errors; `onLine` gets its log's last line meanwhile. */
+  waitCloudInit(conn: C, onLine: (line: string) => void): Promise<string>;
+  /** Start the unit and wait for an authenticated answer. */
+  startAgent(conn: C, token: string): Promise<void>;
+  deliverEnvironment(conn: C, env: EnvironmentPlan, user: string): Promise<string>;
+  runSetup(conn: C, user: string, onProgress: (line: string) => void): Promise<SetupReport>;
+  /** The last lines of cloud-init's output, for the error of a failed `up`. */
+  cloudInitTail(conn: C): Promise<string | undefined>;
+}
+
+export function sshOps(
+  settings: Settings,
+  clock: Clock,
+  agentSocket: string | undefined,
+): UpSshOps<Connection> {
+  const t = settings.timeouts;
+  return {
+    waitSsh: (host, signal) => waitForPort(host, 22, { timeoutMs: t.sshPortMs, clock, signal }),
+    login: (host, user, hostPublicKey, signal) =>
+      waitForLogin(
+        {
+          host,
+          user,
+          privateKeyPath: settings.sshKeyPath,
+          agentSocket,
+          pinnedHostKey: hostPublicKey,
+          forwardAgent: settings.forwardAgent,
+        },
+        { timeoutMs: t.sshLoginMs, clock, signal },
+      ),
+    uploadAgent: (conn, bundle, token) =>
+      uploadAgent(conn, bundle, token, t.execMs, settings.reaperToken?.value, clock),
+    waitCloudInit: async (conn, onLine) => {
+      const follow = followCloudInitLog(conn, onLine, {
+        maxPolls: Math.ceil(t.cloudInitMs / 1000) + 1,
+        clock,
+      });
+      try {
+        return await waitCloudInit(conn, t.cloudInitMs, { clock });
+      } finally {
+        follow.stop();
+      }
+    },
+    startAgent: (conn, token) => startAgent(conn, token, t.execMs, clock),
+    deliverEnvironment: (conn, env, user) => deliverEnvironment(conn, env, user, t.execMs, clock),
+    runSetup: (conn, user, onProgress) => runSetup(conn, user, onProgress, clock),
+    cloudInitTail: (conn) => cloudInitTail(conn, clock),
+  };
+}
