@@ -2,6 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useSshdConnection } from "../../test/helpers/sshd.ts";
+import { FakeClock } from "../core/clock.ts";
+import type { Connection } from "../ssh/connection.ts";
+import type { ExecOptions, exec } from "../ssh/exec.ts";
 import { followCloudInitLog, lastLogLine } from "./cloud-init-log.ts";
 
 describe("lastLogLine", () => {
@@ -62,5 +65,42 @@ describe("followCloudInitLog over a real sshd", () => {
     f.stop();
     expect(await f.finished).toBe(1);
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe("followCloudInitLog on a fake clock (reads answered by a stand-in)", () => {
+  it("reads once per interval of the clock, reports changes, and stops at maxPolls", async () => {
+    const clock = new FakeClock();
+    const lines = ["one", "one", "two"];
+    let reads = 0;
+    const run = (async (_c: Connection, _cmd: string, o: ExecOptions) => {
+      expect(o.clock).toBe(clock);
+      return { stdout: `${lines[reads++] ?? "two"}\n`, stderr: "", exitCode: 0, signal: null };
+    }) as typeof exec;
+    const seen: string[] = [];
+    const f = followCloudInitLog({} as Connection, (l) => seen.push(l), {
+      maxPolls: 4,
+      clock,
+      exec: run,
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(1);
+    await clock.advance(999);
+    expect(reads).toBe(1);
+    await clock.advance(1);
+    expect(reads).toBe(2);
+    await clock.advance(2000);
+    expect(await f.finished).toBe(4);
+    expect(seen).toEqual(["one", "two"]);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it("stop() mid-pause ends it without the clock moving", async () => {
+    const clock = new FakeClock();
+    const run = (async () => ({ stdout: "x\n", stderr: "", exitCode: 0, signal: null })) as typeof exec;
+    const f = followCloudInitLog({} as Connection, () => {}, { maxPolls: 10, clock, exec: run });
+    await new Promise((r) => setImmediate(r));
+    f.stop();
+    expect(await f.finished).toBe(1);
   });
 });

@@ -2,8 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useSshdConnection } from "../../test/helpers/sshd.ts";
-import { exec } from "../ssh/exec.ts";
-import { resultIsClean, resultWatchCommand, statusVerdict } from "./cloud-init-wait.ts";
+import { type Clock, FakeClock } from "../core/clock.ts";
+import { TimeoutError } from "../core/errors.ts";
+import type { Connection } from "../ssh/connection.ts";
+import { type ExecOptions, type ExecResult, exec } from "../ssh/exec.ts";
+import { resultIsClean, resultWatchCommand, statusVerdict, waitCloudInit } from "./cloud-init-wait.ts";
 
 describe("result.json and status verdicts", () => {
   it("only a parsed result.json with an empty errors list counts as done", () => {
@@ -43,5 +46,64 @@ describe("the result.json watch, run by a real sshd's shell", () => {
     });
     expect(r.stdout).toBe("");
     expect(resultIsClean(r.stdout)).toBe(false);
+  });
+});
+
+describe("waitCloudInit on a fake clock (commands answered by a stand-in, timed by the clock)", () => {
+  const conn = {} as Connection;
+  /** Each command answers when its `answer` is called, or times out on the clock it was given. */
+  function fakeExec() {
+    const answers = new Map<string, (r: ExecResult) => void>();
+    const run = ((_c: Connection, command: string, o: ExecOptions) =>
+      Promise.race([
+        new Promise<ExecResult>((resolve) =>
+          answers.set(command.startsWith("cloud-init") ? "authority" : "watch", resolve),
+        ),
+        (o.clock as Clock).sleep(o.timeoutMs).then(() => {
+          throw new TimeoutError(`remote command ${JSON.stringify(command.slice(0, 60))}`, o.timeoutMs);
+        }),
+      ])) as typeof exec;
+    const answer = (which: "authority" | "watch", stdout: string) =>
+      answers.get(which)?.({ stdout, stderr: "", exitCode: 0, signal: null });
+    return { run, answer };
+  }
+
+  it("times out when the clock passes the phase's bound and cloud-init never answered", async () => {
+    const clock = new FakeClock();
+    const { run } = fakeExec();
+    let outcome: unknown;
+    const done = waitCloudInit(conn, 600_000, { clock, exec: run }).catch((e) => {
+      outcome = e;
+    });
+    await clock.advance(599_999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    await done;
+    expect(outcome).toBeInstanceOf(TimeoutError);
+    expect((outcome as Error).message).toMatch(/^Timed out after 600\.0s: remote command "cloud-init status/);
+  });
+
+  it("a clean result.json ends the wait before the authority answers", async () => {
+    const clock = new FakeClock();
+    const { run, answer } = fakeExec();
+    const done = waitCloudInit(conn, 600_000, { clock, exec: run });
+    await clock.advance(1000);
+    answer("watch", '{"v1": {"errors": []}}');
+    await expect(done).resolves.toBe("status done, no errors");
+  });
+
+  it("a result.json with errors waits for the authority's verdict", async () => {
+    const clock = new FakeClock();
+    const { run, answer } = fakeExec();
+    let outcome: unknown;
+    const done = waitCloudInit(conn, 600_000, { clock, exec: run }).catch((e) => {
+      outcome = e;
+    });
+    answer("watch", '{"v1": {"errors": ["boom"]}}');
+    await clock.advance(5000);
+    expect(outcome).toBeUndefined();
+    answer("authority", '{"status": "error", "errors": ["boom"]}');
+    await done;
+    expect(outcome).toMatchObject({ code: "cloud_init_failed" });
   });
 });

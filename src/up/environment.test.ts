@@ -9,14 +9,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { toStep } from "../agent/steps-status.ts";
 import { BUNDLE_NAMES, BUNDLE_SCRIPT } from "../bundles/catalog.ts";
 import { AI_TOOLS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import { USER_DATA_LIMITS } from "../cloudinit/user-data.ts";
 import { resolveSettings } from "../config/resolve.ts";
+import { FakeClock } from "../core/clock.ts";
 import type { Project } from "../project/load.ts";
 import { installScript } from "../ssh/install-files.ts";
-import { environmentFiles, planEnvironment } from "./environment.ts";
+import { environmentFiles, planEnvironment, SETUP_TIMEOUT_MS, setupProgress } from "./environment.ts";
 import { planUp } from "./plan.ts";
 
 const userPublicKey = generateHostKey("me@laptop").publicKey;
@@ -140,5 +142,56 @@ describe("environmentFiles", () => {
     expect(() =>
       installScript([], [{ path: "/a/../etc/x", content: "", mode: "0600", owner: "root:root" }]),
     ).toThrow(/Refusing/);
+  });
+});
+
+describe("setupProgress on a fake clock", () => {
+  const step = (name: string, status: string) => toStep(name, { status, name });
+
+  it("reads once a second of the clock, names the running step, stops when setup finished", async () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    let finished = false;
+    const seen: string[] = [];
+    const done = setupProgress(
+      async () => {
+        reads++;
+        return [step("01", "done"), step("02", "running"), step("03", "pending")];
+      },
+      (l) => seen.push(l),
+      () => finished,
+      clock,
+    );
+    await clock.advance(999);
+    expect(reads).toBe(0);
+    await clock.advance(1);
+    expect(reads).toBe(1);
+    expect(seen).toEqual(["step 2/3: 02"]);
+    finished = true;
+    await clock.advance(1000);
+    await done;
+    expect(reads).toBe(1);
+  });
+
+  it("ends on its own once SETUP_TIMEOUT_MS of the clock have passed", async () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    let ended = false;
+    const done = setupProgress(
+      async () => {
+        reads++;
+        throw new Error("read failed"); // costs one update each time, never the loop
+      },
+      () => {},
+      () => false,
+      clock,
+    ).then(() => {
+      ended = true;
+    });
+    await clock.advance(SETUP_TIMEOUT_MS - 1000);
+    expect(ended).toBe(false);
+    await clock.advance(1000);
+    await done;
+    expect(reads).toBe(SETUP_TIMEOUT_MS / 1000);
   });
 });
