@@ -8,9 +8,10 @@ import type { Deps } from "../cli/deps.ts";
 import { UserError } from "../core/errors.ts";
 import { saveProjectRecord } from "../project/record.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
+import type { Connection } from "../ssh/connection.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
 import { findAgentBundle } from "../up/agent-install.ts";
-import { applyUp } from "../up/apply.ts";
+import { applyUp, type UpResult } from "../up/apply.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
 import { sshOps } from "../up/ssh-ops.ts";
@@ -39,7 +40,7 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   const progress = await createUpProgress(deps, phasesFor(environment));
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).
   const trap = trapInterrupts((line) => deps.io.err.write(line));
-  const { record, conn, ms, setup } = await applyUp(
+  const result = await applyUp(
     { ...planned, agentBundle },
     {
       provider,
@@ -55,38 +56,47 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
     .catch((err) => settleIfInterrupted(deps, err, { store, provider, signal: trap.received() }))
     .finally(() => trap.dispose());
   // Ports and pre_down for `ssh`/`tunnel`/`down`, whatever the directory they run in.
-  if (project) saveProjectRecord(deps.paths.instanceDir(record.name), project);
+  if (project) saveProjectRecord(deps.paths.instanceDir(result.record.name), project);
   try {
-    const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
-    if (deps.json) {
-      // The last NDJSON event: one line, like the phase events before it.
-      const ready = { event: "ready", name: record.name, provider: record.provider, ip: record.ip, ms };
-      const s = setupJson(setup);
-      deps.io.out.write(
-        `${JSON.stringify({ ...ready, ssh: `ssh ${hostAlias(record.name)}`, ...(s ? { setup: s } : {}) })}\n`,
-      );
-      reportSetup(deps, record.name, setup, opts.allowSetupFailure === true);
-      return;
-    }
-    deps.io.err.write(
-      `Ready in ${(ms / 1000).toFixed(1)}s: ${record.name} (${record.provider}, ${record.ip})\n`,
+    await presentReady(deps, opts, result);
+  } finally {
+    await result.conn.close();
+  }
+}
+
+/** The ready line (or NDJSON event), the setup's verdict, then a shell on a terminal. */
+async function presentReady(
+  deps: Deps,
+  opts: UpCommandOptions,
+  { record, conn, ms, setup }: UpResult<Connection>,
+): Promise<void> {
+  const interactive = opts.connect !== false && !deps.json && deps.io.stdinIsTTY && deps.io.stdoutIsTTY;
+  if (deps.json) {
+    // The last NDJSON event: one line, like the phase events before it.
+    const ready = { event: "ready", name: record.name, provider: record.provider, ip: record.ip, ms };
+    const s = setupJson(setup);
+    deps.io.out.write(
+      `${JSON.stringify({ ...ready, ssh: `ssh ${hostAlias(record.name)}`, ...(s ? { setup: s } : {}) })}\n`,
     );
     reportSetup(deps, record.name, setup, opts.allowSetupFailure === true);
-    if (!interactive) {
-      deps.io.out.write(
-        `Connect with: spuff ssh ${record.name}   (or: ssh ${hostAlias(record.name)} after spuff ssh-config install)\n`,
-      );
-      return;
-    }
-    const { shell } = await import("../ssh/shell.ts");
-    const code = await shell(conn, {
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      term: deps.env.TERM,
-    });
-    process.exitCode = code;
-  } finally {
-    await conn.close();
+    return;
   }
+  deps.io.err.write(
+    `Ready in ${(ms / 1000).toFixed(1)}s: ${record.name} (${record.provider}, ${record.ip})\n`,
+  );
+  reportSetup(deps, record.name, setup, opts.allowSetupFailure === true);
+  if (!interactive) {
+    deps.io.out.write(
+      `Connect with: spuff ssh ${record.name}   (or: ssh ${hostAlias(record.name)} after spuff ssh-config install)\n`,
+    );
+    return;
+  }
+  const { shell } = await import("../ssh/shell.ts");
+  const code = await shell(conn, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    term: deps.env.TERM,
+  });
+  process.exitCode = code;
 }

@@ -7,7 +7,7 @@
 import { isSpuffError, UserError } from "../core/errors.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
-import { recordInterrupted } from "./interrupt.ts";
+import { stopInterrupted } from "./interrupt.ts";
 import type { PhaseRun } from "./phase-run.ts";
 import type { UpPhase } from "./phases.ts";
 import type { UpConnection, UpSshOps } from "./ssh-ops.ts";
@@ -35,12 +35,8 @@ export async function failUp<C extends UpConnection>(
   err: unknown,
   d: { store: InstanceStore; provider: Provider; ssh: UpSshOps<C>; signal?: AbortSignal },
 ): Promise<Error> {
-  if (d.signal?.aborted) {
-    // Interrupted: no failure settlement; the command asks (or decides) whether to destroy or keep.
-    run.failed("interrupted");
-    await run.conn?.close();
-    return recordInterrupted(d.store, run.recordId, run.pendingCreate);
-  }
+  // Interrupted: no failure settlement; the command asks (or decides) whether to destroy or keep.
+  if (d.signal?.aborted) return stopInterrupted(run, d.store);
   run.failed(err instanceof Error ? err.message : String(err));
   const tail = run.conn ? await d.ssh.cloudInitTail(run.conn) : undefined;
   await run.conn?.close();

@@ -1,15 +1,22 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM during `spuff up`. The signal aborts the phase in progress; a create
- * request already sent is still awaited so its id lands in state (the instance exists whether or
- * not we listen). Then a person at a terminal chooses: destroy it, or keep it for `spuff down`
- * later; scripts (--json, no TTY) always get it destroyed and forgotten. Either way the command
- * exits 130 and no billable instance is left that state does not know about.
+ * Ctrl-C (SIGINT) and SIGTERM during `spuff up`, in the order it happens:
+ * 1. trapInterrupts (commands/up.ts sets it up before applyUp): the first signal aborts.
+ * 2. untilAborted: the phase in progress (PhaseRun.phase) stops waiting at once.
+ * 3. stopInterrupted (from applyUp's catch, up/failure.ts): the phase is reported "interrupted",
+ *    the connection closed, and a create request already sent is still awaited so its id lands
+ *    in state (the instance exists whether or not we listen).
+ * 4. settleInterrupted (from commands/up-interrupted.ts, which asks on a terminal and renders
+ *    the outcome): destroy and forget it, or keep it for `spuff down` later; scripts (--json, no
+ *    TTY) always get it destroyed. Either way the command exits 130 and no billable instance is
+ *    left that state does not know about.
  */
 import { CancelledError, isSpuffError } from "../core/errors.ts";
 import { type Interrupt, onInterrupt } from "../core/interrupt.ts";
 import { type DiscardOptions, discardInstance } from "../gc/discard.ts";
-import type { Provider, ProviderInstance } from "../providers/types.ts";
+import type { Provider } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
+import type { PhaseRun } from "./phase-run.ts";
+import type { UpConnection } from "./ssh-ops.ts";
 
 /** The reason `up` stopped early, with the record it had written (if any). */
 export class UpInterruptedError extends CancelledError {
@@ -55,18 +62,19 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
 }
 
 /**
- * After the abort: if a create was in flight, wait for its answer (bounded by the provider's
- * request timeouts) and save the id, so what follows (destroy or keep) knows the instance.
- * Returns the error `up` rethrows.
+ * After the abort: the phase is marked interrupted, the connection closed, and if a create was in
+ * flight its answer awaited (bounded by the provider's request timeouts) and the id saved, so
+ * what follows (destroy or keep) knows the instance. Returns the error `up` rethrows.
  */
-export async function recordInterrupted(
+export async function stopInterrupted<C extends UpConnection>(
+  run: PhaseRun<C>,
   store: InstanceStore,
-  recordId: string | undefined,
-  pendingCreate: Promise<ProviderInstance> | undefined,
 ): Promise<UpInterruptedError> {
-  const rec = recordId ? store.get(recordId) : undefined;
-  if (rec && !rec.providerId && pendingCreate) {
-    const created = await pendingCreate.catch(() => undefined);
+  run.failed("interrupted");
+  await run.conn?.close();
+  const rec = run.recordId ? store.get(run.recordId) : undefined;
+  if (rec && !rec.providerId && run.pendingCreate) {
+    const created = await run.pendingCreate.catch(() => undefined);
     if (created) store.update(rec.id, { providerId: created.id, status: "provisioning" });
   }
   return new UpInterruptedError(rec?.id);

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSpuff } from "../helpers/cli.ts";
+import { REPO, runSpuff, spuffEnv } from "../helpers/cli.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -64,5 +64,59 @@ describe("spuff up --dry-run", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/SSH public key not found: .*id_ed25519\.pub/);
     expect(r.stderr).toContain("ssh-keygen -t ed25519");
+  });
+
+  it("prints the snapshot it would boot from (--snapshot is part of the plan)", async () => {
+    const env = { DIGITALOCEAN_TOKEN: "dop_v1_test", DIGITALOCEAN_API_URL: "http://127.0.0.1:9" };
+    const r = await runSpuff(["up", "snap1", "--dry-run", "--json", "--snapshot", "snap-123"], {
+      configDir: dir,
+      env,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: "snap1", snapshot: "snap-123" });
+    const plain = await runSpuff(["up", "snap2", "--dry-run", "--snapshot", "snap-123"], {
+      configDir: dir,
+      env,
+    });
+    expect(plain.stderr).toMatch(
+      /^Plan \(dry run, nothing created\): snap2 on digitalocean .* \/ snapshot snap-123$/m,
+    );
+    const none = await runSpuff(["up", "snap3", "--dry-run", "--json"], { configDir: dir, env });
+    expect(JSON.parse(none.stdout).snapshot).toBeNull();
+  });
+});
+
+describe("pre-create checks", () => {
+  it("a missing agent bundle stops up before any provider call (no record, no create)", async () => {
+    // The CLI without dist/agent beside it, run from a directory without one either.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-nobundle-"));
+    try {
+      fs.cpSync(path.join(REPO, "bin"), path.join(copy, "bin"), { recursive: true });
+      fs.cpSync(path.join(REPO, "dist", "cli"), path.join(copy, "dist", "cli"), { recursive: true });
+      fs.copyFileSync(path.join(REPO, "package.json"), path.join(copy, "package.json"));
+      fs.symlinkSync(path.join(REPO, "node_modules"), path.join(copy, "node_modules"));
+      // An unreachable API: had the create been tried first, it would fail with a network error.
+      const env = spuffEnv(dir, {
+        DIGITALOCEAN_TOKEN: "dop_v1_test",
+        DIGITALOCEAN_API_URL: "http://127.0.0.1:9",
+      });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(copy, "bin", "spuff.cjs"), "up", "nobundle", "--no-connect"],
+        {
+          cwd: copy,
+          env,
+          encoding: "utf8",
+          timeout: 20_000,
+        },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("The spuff-agent bundle was not found.");
+      expect(r.stderr).not.toContain("create_instance");
+      const list = await runSpuff(["list", "--json"], { configDir: dir });
+      expect(JSON.parse(list.stdout)).toEqual([]);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
