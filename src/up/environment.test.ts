@@ -15,10 +15,19 @@ import { AI_TOOLS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import { USER_DATA_LIMITS } from "../cloudinit/user-data.ts";
 import { resolveSettings } from "../config/resolve.ts";
-import { FakeClock } from "../core/clock.ts";
+import { type Clock, FakeClock } from "../core/clock.ts";
+import { TimeoutError } from "../core/errors.ts";
 import type { Project } from "../project/load.ts";
+import type { Connection } from "../ssh/connection.ts";
+import type { ExecOptions, exec } from "../ssh/exec.ts";
 import { installScript } from "../ssh/install-files.ts";
-import { environmentFiles, planEnvironment, SETUP_TIMEOUT_MS, setupProgress } from "./environment.ts";
+import {
+  environmentFiles,
+  planEnvironment,
+  runSetup,
+  SETUP_TIMEOUT_MS,
+  setupProgress,
+} from "./environment.ts";
 import { planUp } from "./plan.ts";
 
 const userPublicKey = generateHostKey("me@laptop").publicKey;
@@ -193,5 +202,43 @@ describe("setupProgress on a fake clock", () => {
     await clock.advance(1000);
     await done;
     expect(reads).toBe(SETUP_TIMEOUT_MS / 1000);
+  });
+});
+
+describe("runSetup on a fake clock (commands answered by a stand-in)", () => {
+  /** The runner never ends by itself (it times out on the clock it is given); status reads answer. */
+  function fakeExec(statusFiles: () => string) {
+    const commands: string[] = [];
+    const run = ((_c: Connection, command: string, o: ExecOptions) => {
+      commands.push(command);
+      if (!command.includes("run-steps")) {
+        return Promise.resolve({ stdout: statusFiles(), stderr: "", exitCode: 0, signal: null });
+      }
+      return (o.clock as Clock).sleep(o.timeoutMs).then(() => {
+        throw new TimeoutError("remote command", o.timeoutMs);
+      });
+    }) as typeof exec;
+    return { run, commands };
+  }
+
+  it("reports the running step each second and ends the runner at SETUP_TIMEOUT_MS of the clock", async () => {
+    const clock = new FakeClock();
+    const { run, commands } = fakeExec(
+      () => "\x1e01\nstatus=running\nname=npm ci\n\x1e02\nstatus=pending\nname=npm test\n",
+    );
+    const seen: string[] = [];
+    let outcome: unknown;
+    const done = runSetup({} as Connection, "dev", (l) => seen.push(l), { clock, exec: run }).catch((e) => {
+      outcome = e;
+    });
+    await clock.advance(3000);
+    expect(seen).toEqual(["step 1/2: npm ci", "step 1/2: npm ci", "step 1/2: npm ci"]);
+    expect(commands[0]).toContain("run-steps.sh");
+    await clock.advance(SETUP_TIMEOUT_MS - 3001);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    await done;
+    expect(outcome).toBeInstanceOf(TimeoutError);
+    expect((outcome as Error).message).toBe("Timed out after 2700.0s: remote command");
   });
 });

@@ -27,7 +27,7 @@ import { UserError } from "../core/errors.ts";
 import type { Project } from "../project/load.ts";
 import { renderProjectEnv, setupSteps, stepsList } from "../project/steps.ts";
 import type { Connection } from "../ssh/connection.ts";
-import { exec } from "../ssh/exec.ts";
+import { type ExecResult, exec } from "../ssh/exec.ts";
 import { installFiles, type RemoteDir, type RemoteFile } from "../ssh/install-files.ts";
 
 /** Bounds a whole project setup (each step is bounded by run-steps.sh at 30 min too). */
@@ -168,19 +168,20 @@ export async function runSetup(
   conn: Connection,
   user: string,
   onProgress?: (line: string) => void,
-  clock: Clock = systemClock,
+  o: { clock?: Clock; exec?: typeof exec } = {},
 ): Promise<SetupReport> {
+  const clock = o.clock ?? systemClock;
+  const run: Run = (command, timeoutMs) => (o.exec ?? exec)(conn, command, { timeoutMs, clock });
   const env = envFilePath(homeOf(user));
-  const running = exec(
-    conn,
+  const running = run(
     `SPUFF_ENV_FILE=${shellQuote(env)} bash ${VM_RUNNER} ${stateDir("setup")} ${logDir("setup")} stop`,
-    { timeoutMs: SETUP_TIMEOUT_MS, clock },
+    SETUP_TIMEOUT_MS,
   );
   let finished = false;
   if (onProgress) {
     // Not awaited: it may be asleep for up to a second and would only delay `up`; it stops itself.
     void setupProgress(
-      () => readRemoteSteps(conn, stateDir("setup"), clock),
+      () => readRemoteSteps(run, stateDir("setup")),
       onProgress,
       () => finished,
       clock,
@@ -189,10 +190,10 @@ export async function runSetup(
   const r = await running.finally(() => {
     finished = true;
   });
-  const steps = await readRemoteSteps(conn, stateDir("setup"), clock);
+  const steps = await readRemoteSteps(run, stateDir("setup"));
   const failed = steps.find((s) => s.status === "failed");
   if (r.exitCode === 0 && !failed) return { ok: true, steps };
-  const logTail = failed?.log ? await tail(conn, failed.log, clock) : undefined;
+  const logTail = failed?.log ? await tail(run, failed.log) : undefined;
   if (!failed && r.exitCode !== 0) {
     // The runner itself failed before any step could (no step list, a signal).
     throw new UserError(
@@ -202,6 +203,9 @@ export async function runSetup(
   }
   return { ok: false, steps, ...(failed ? { failed } : {}), ...(logTail ? { logTail } : {}) };
 }
+
+/** One remote command on the setup's connection, bounded on its clock. */
+type Run = (command: string, timeoutMs: number) => Promise<ExecResult>;
 
 /**
  * Once a second on the clock, until `finished()` or SETUP_TIMEOUT_MS: the running step as
@@ -223,11 +227,10 @@ export async function setupProgress(
   }
 }
 
-async function readRemoteSteps(conn: Connection, dir: string, clock: Clock): Promise<StepStatus[]> {
-  const r = await exec(
-    conn,
+async function readRemoteSteps(run: Run, dir: string): Promise<StepStatus[]> {
+  const r = await run(
     `for f in ${dir}/*.status; do [ -e "$f" ] || continue; printf '\\036%s\\n' "$(basename "$f" .status)"; cat "$f"; done`,
-    { timeoutMs: 30_000, clock },
+    30_000,
   );
   return r.stdout
     .split("\x1e")
@@ -238,7 +241,7 @@ async function readRemoteSteps(conn: Connection, dir: string, clock: Clock): Pro
     });
 }
 
-async function tail(conn: Connection, file: string, clock: Clock): Promise<string[]> {
-  const r = await exec(conn, `tail -n 20 ${shellQuote(file)}`, { timeoutMs: 30_000, clock });
+async function tail(run: Run, file: string): Promise<string[]> {
+  const r = await run(`tail -n 20 ${shellQuote(file)}`, 30_000);
   return r.stdout.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
 }

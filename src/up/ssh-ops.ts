@@ -69,7 +69,7 @@ export function sshOps(
     },
     startAgent: (conn, token) => startAgent(conn, token, t.execMs, clock),
     deliverEnvironment: (conn, env, user) => deliverEnvironment(conn, env, user, t.execMs, clock),
-    runSetup: (conn, user, onProgress) => runSetup(conn, user, onProgress, clock),
+    runSetup: (conn, user, onProgress) => runSetup(conn, user, onProgress, { clock }),
     cloudInitTail: (conn) => cloudInitTail(conn, clock),
   };
 }
