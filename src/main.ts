@@ -14,27 +14,37 @@ import { parseLogLevel } from "./core/log.ts";
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const io = processIO(env);
-  // Flags are parsed by commander later; these two shape error output, so peek at them first.
-  // Anything after `--` belongs to a remote command (spuff exec), not to spuff.
+  // The log level is needed before commander runs, so -v is peeked at; --json comes from the
+  // parsed options (program.ts sets deps.json). Anything after `--` belongs to a remote command
+  // (spuff exec), not to spuff.
   const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
   const verbose = own.includes("-v") || own.includes("--verbose");
-  const json = own.includes("--json");
   const logLevel = verbose ? "debug" : (parseLogLevel(env.SPUFF_LOG) ?? "warn");
-  const deps = createDeps({ io, env, logLevel, json });
+  const deps = createDeps({ io, env, logLevel });
 
   const onSignal = () => {
     // Commands that own resources install their own handlers; a bare Ctrl-C here just exits.
     if (process.listenerCount("SIGINT") <= 1) process.exit(ExitCode.cancelled);
   };
   process.on("SIGINT", onSignal);
+  if (argv[0] === "__complete") {
+    // Shell completion (commands/completion.ts): answers before commander sees words like --help.
+    const { runComplete } = await import("./commands/completion.ts");
+    await runComplete(deps, argv.slice(1));
+    return ExitCode.ok;
+  }
+  const program = buildProgram(deps, argv);
   try {
-    const program = buildProgram(deps, argv);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return ExitCode.ok; // --help, --version
       const message = err.message.replace(/^error:\s*/i, "");
+      // Commander stopped before any run, maybe before it reached --json (an unknown command, a bad
+      // value earlier on the line), so there are no parsed options: the words before `--` are all
+      // there is to go by. Every other path reads deps.json, set from the parsed options.
+      const json = own.includes("--json");
       renderError(io, new UsageError(message, { hint: "Run `spuff --help` (or `spuff COMMAND --help`)." }), {
         json,
         verbose,
@@ -42,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     const e = toSpuffError(err);
-    renderError(io, e, { json, verbose });
+    renderError(io, e, { json: deps.json, verbose });
     return e.exitCode;
   } finally {
     // The deadline reaper: free unless the command opened state and something is past due.

@@ -17,7 +17,10 @@ export interface Deps {
   clock: Clock;
   paths: Paths;
   log: Logger;
-  /** --json: stdout holds exactly one JSON document (or NDJSON events); errors go to stderr as JSON. */
+  /**
+   * --json: stdout holds exactly one JSON document (or NDJSON events); errors go to stderr as JSON.
+   * Set from the parsed options of the command being run (program.ts), before its run starts.
+   */
   json: boolean;
   /** The config file as parsed (cached). */
   config(): Promise<LoadedConfig>;
@@ -35,7 +38,8 @@ export interface DepsOptions {
   io: IO;
   env: NodeJS.ProcessEnv;
   logLevel: LogLevel;
-  json: boolean;
+  /** Tests that call a command's run directly set it here; the CLI sets it from parsed options. */
+  json?: boolean;
   clock?: Clock;
 }
 
@@ -52,7 +56,7 @@ export function createDeps(opts: DepsOptions): Deps {
     clock,
     paths,
     log,
-    json: opts.json,
+    json: opts.json ?? false,
     config() {
       loaded ??= import("../config/file.ts").then(({ loadConfigFile }) => {
         const c = loadConfigFile(paths.configFile);

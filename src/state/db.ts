@@ -21,7 +21,7 @@ const BUSY_TIMEOUT_MS = 10_000;
 // package's own node_modules three levels up; elsewhere (tests, odd layouts) ask the resolver.
 const ADDON = "better-sqlite3/build/Release/better_sqlite3.node";
 let nativeBinding: string | undefined;
-function addonPath(): string | undefined {
+export function addonPath(): string | undefined {
   if (nativeBinding) return nativeBinding;
   const here = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
   const beside = path.resolve(path.dirname(here), "../../../node_modules", ADDON);
