@@ -19,6 +19,13 @@ const GLOBAL_FLAGS: FlagDef[] = [
   { flags: "-h, --help", description: "display help for command" },
 ];
 
+/**
+ * Values from files (state.db) reach the user's command line: a shell inserts a candidate as typed
+ * text, so anything that is not a plain word (spaces, newlines, `$(…)`, quotes, a leading dash) is
+ * never offered.
+ */
+const PLAIN_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.@%+=:,/-]*$/;
+
 const names = (f: FlagDef) => f.flags.split(/[ ,]+/).filter((w) => w.startsWith("-"));
 const takesValue = (f: FlagDef) => /[<[]/.test(f.flags);
 
@@ -61,9 +68,11 @@ export async function complete(
     else args.push(word);
   }
   const matching = (cs: Candidate[]) => cs.filter((c) => c.value.startsWith(current));
+  const fromSource = async (kind: Completion) =>
+    matching((await values(kind, args)).filter((c) => PLAIN_WORD.test(c.value)));
   if (pending) {
     if (pending.choices) return matching(pending.choices.map((value) => ({ value })));
-    return pending.complete ? matching(await values(pending.complete, args)) : [];
+    return pending.complete ? fromSource(pending.complete) : [];
   }
   if (current.startsWith("-")) {
     return matching(
@@ -75,7 +84,7 @@ export async function complete(
   const subs = node.subcommands && args.length === 0 ? visible(node.subcommands) : [];
   if (subs.length > 0) return matching(subs.map((d) => ({ value: d.name, description: d.description })));
   const arg = node.args?.[args.length];
-  return arg?.complete ? matching(await values(arg.complete, args)) : [];
+  return arg?.complete ? fromSource(arg.complete) : [];
 }
 
 /** One candidate per line, `value<TAB>description` (fish and zsh show it; bash keeps the value). */

@@ -75,7 +75,9 @@ function testDeps() {
 async function helpOf(words: string[]): Promise<string> {
   const { deps, io } = testDeps();
   const argv = [...words, "--help"];
-  await expect(buildProgram(deps, argv).parseAsync(argv, { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+  await expect(buildProgram(deps, argv).parseAsync(argv, { from: "user" })).rejects.toBeInstanceOf(
+    CommanderError,
+  );
   return io.stdout();
 }
 
@@ -84,29 +86,39 @@ describe("the command table", () => {
     const paths = ALL.map((e) => e.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const { path: p } of LEAVES) expect(DATA.includes(p) !== NOT_DATA.includes(p), p).toBe(true);
-    for (const p of [...DATA, ...NOT_DATA]) expect(LEAVES.map((e) => e.path), p).toContain(p);
+    for (const p of [...DATA, ...NOT_DATA])
+      expect(
+        LEAVES.map((e) => e.path),
+        p,
+      ).toContain(p);
   });
 
-  it.each(ALL)("$path: description, help on every flag and argument, examples that use it", ({ path: p, def }) => {
-    expect(def.description.trim().length, p).toBeGreaterThan(5);
-    expect(def.examples.length, p).toBeGreaterThan(0);
-    const spelled = [def.name, ...(def.aliases ?? [])].map((n) => `spuff ${p.replace(/[^ ]+$/, n)}`);
-    expect(
-      def.examples.some((e) => spelled.some((s) => e.includes(s))),
-      `${p}: one example runs it`,
-    ).toBe(true);
-    for (const f of def.flags ?? []) expect(f.description.trim(), `${p} ${f.flags}`).not.toBe("");
-    for (const a of def.args ?? []) expect(a.description.trim(), `${p} <${a.name}>`).not.toBe("");
-    if (!def.subcommands?.length) expect(def.run, `${p} runs something`).toBeTypeOf("function");
-  });
+  it.each(ALL)(
+    "$path: description, help on every flag and argument, examples that use it",
+    ({ path: p, def }) => {
+      expect(def.description.trim().length, p).toBeGreaterThan(5);
+      expect(def.examples.length, p).toBeGreaterThan(0);
+      const spelled = [def.name, ...(def.aliases ?? [])].map((n) => `spuff ${p.replace(/[^ ]+$/, n)}`);
+      expect(
+        def.examples.some((e) => spelled.some((s) => e.includes(s))),
+        `${p}: one example runs it`,
+      ).toBe(true);
+      for (const f of def.flags ?? []) expect(f.description.trim(), `${p} ${f.flags}`).not.toBe("");
+      for (const a of def.args ?? []) expect(a.description.trim(), `${p} <${a.name}>`).not.toBe("");
+      if (!def.subcommands?.length) expect(def.run, `${p} runs something`).toBeTypeOf("function");
+    },
+  );
 
-  it.each(ALL)("$path --help shows the description, the examples, and --json exactly for data commands", async (e) => {
-    const help = await helpOf(e.path.split(" "));
-    expect(help).toContain(e.def.description.slice(0, 30));
-    expect(help).toContain("Examples:");
-    for (const ex of e.def.examples) expect(help).toContain(`$ ${ex}`);
-    expect(/^\s+--json\b/m.test(help), `${e.path} --json`).toBe(DATA.includes(e.path));
-  });
+  it.each(ALL)(
+    "$path --help shows the description, the examples, and --json exactly for data commands",
+    async (e) => {
+      const help = await helpOf(e.path.split(" "));
+      expect(help).toContain(e.def.description.slice(0, 30));
+      expect(help).toContain("Examples:");
+      for (const ex of e.def.examples) expect(help).toContain(`$ ${ex}`);
+      expect(/^\s+--json\b/m.test(help), `${e.path} --json`).toBe(DATA.includes(e.path));
+    },
+  );
 
   it("reads --json from the parsed options into deps.json, only for the command that declares it", async () => {
     const run = async (argv: string[]) => {
