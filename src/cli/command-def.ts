@@ -11,7 +11,15 @@ import type { Deps } from "./deps.ts";
 export const PROVIDERS = ["local", "digitalocean", "hetzner", "aws"] as const;
 
 /** Where completion finds the values of an argument or flag (all local: no network). */
-export type Completion = "instances" | "providers" | "config-keys" | "config-values" | "bundles" | "shells";
+export type Completion =
+  | "instances"
+  | "providers"
+  | "config-keys"
+  | "config-values"
+  | "bundles"
+  | "shells"
+  | "images"
+  | "machines";
 
 export interface ArgDef {
   /** Shown in usage; `required` → <name>, else [name]; `variadic` → name... */

@@ -87,6 +87,24 @@ describe("completion", () => {
     expect(await words("up", "")).toEqual([]);
   });
 
+  it("offers local images and machine ids from the data dir (image rm, local destroy)", async () => {
+    const data = path.join(dir, "data");
+    const images = { "debian-12": "base", "box-snap": "snapshot" };
+    for (const [name, kind] of Object.entries(images)) {
+      fs.mkdirSync(path.join(data, "images", name), { recursive: true });
+      fs.writeFileSync(path.join(data, "images", name, "image.json"), JSON.stringify({ name, kind }));
+    }
+    for (const id of ["m-0123456789", "m-abcdefabcd"])
+      fs.mkdirSync(path.join(data, "machines", id), { recursive: true });
+    fs.mkdirSync(path.join(data, "machines", "not-a-machine"));
+    const env = { SPUFF_CONFIG_DIR: dir, HOME: dir, SPUFF_DATA_DIR: data };
+    const deps = createDeps({ io: createTestIO(), env, logLevel: "error" });
+    const values = async (...typed: string[]) =>
+      (await complete(COMMANDS, typed, localValues(deps))).map((c) => c.value);
+    expect(await values("image", "rm", "")).toEqual(["box-snap", "debian-12"]);
+    expect(await values("local", "destroy", "m-a")).toEqual(["m-abcdefabcd"]);
+  });
+
   it("never creates, migrates or changes state.db, and works while a writer holds it", async () => {
     expect(await words("status", "")).toEqual([]);
     expect(fs.existsSync(stateDb)).toBe(false);

@@ -1,8 +1,9 @@
 /**
  * `spuff completion bash|zsh|fish` prints a script that asks `spuff __complete WORDS…` (see
  * cli/complete.ts) for the candidates, so completion always matches the installed spuff's command
- * table. Values come from local files only: instance names from state.db opened read-only, config
- * keys and bundle names from the code; nothing calls a provider.
+ * table. Values come from local files only: instance names from state.db opened read-only, images
+ * and machine ids from their folders, config keys and bundle names from the code; nothing calls a
+ * provider.
  */
 import { PROVIDERS } from "../cli/command-def.ts";
 import { COMMANDS } from "../cli/commands.ts";
@@ -100,6 +101,26 @@ export function localValues(deps: Deps): ValueSource {
         return plain(SHELLS);
       case "config-keys":
         return plain((await import("../config/schema.ts")).allKeys());
+      case "images": {
+        const [{ listImages }, { machineLayout }] = await Promise.all([
+          import("../machines/image.ts"),
+          import("../machines/layout.ts"),
+        ]);
+        return listImages(machineLayout(deps.paths.dataDir)).map((i) => ({
+          value: i.name,
+          description: i.kind,
+        }));
+      }
+      case "machines": {
+        const [{ listMachineDirs }, { machineLayout }] = await Promise.all([
+          import("../machines/records.ts"),
+          import("../machines/layout.ts"),
+        ]);
+        return listMachineDirs(machineLayout(deps.paths.dataDir)).map((d) => ({
+          value: d.id,
+          description: d.record ? `${d.record.name}, ${d.record.state}` : "no record",
+        }));
+      }
       case "config-values": {
         const { configValueChoices } = await import("../cli/config-values.ts");
         return plain(configValueChoices(args[0] ?? ""));

@@ -39,7 +39,14 @@ export const imageCommand: CommandDef = {
     {
       name: "rm",
       description: "remove an image (refused while machines or snapshots use it)",
-      args: [{ name: "name", required: true, description: "image name, from `spuff image list`" }],
+      args: [
+        {
+          name: "name",
+          required: true,
+          description: "image name, from `spuff image list`",
+          complete: "images",
+        },
+      ],
       json: "print the result as JSON",
       examples: ["spuff image rm debian-12"],
       async run(deps, { args: [name] }) {

@@ -21,10 +21,16 @@ export const localCommand: CommandDef = {
       name: "destroy",
       description: "stop machines and remove everything they had",
       args: [
-        { name: "id", required: true, variadic: true, description: "machine ids, from `spuff local list`" },
+        {
+          name: "id",
+          required: true,
+          variadic: true,
+          description: "machine ids, from `spuff local list`",
+          complete: "machines",
+        },
       ],
       json: "print the result as JSON",
-      examples: ["spuff local destroy m-1a2b3c4d"],
+      examples: ["spuff local destroy m-1a2b3c4d5e"],
       async run(deps, { args: [ids] }) {
         const { runLocalDestroy } = await import("./local.ts");
         await runLocalDestroy(deps, ids as string[]);
