@@ -12,7 +12,7 @@ import { localValues } from "../commands/completion.ts";
 import { createTestIO } from "../core/io.ts";
 import { openInstanceStore } from "../state/open.ts";
 import { COMMANDS } from "./commands.ts";
-import { complete } from "./complete.ts";
+import { complete, formatCandidates } from "./complete.ts";
 import { createDeps } from "./deps.ts";
 
 let dir: string;
@@ -131,5 +131,14 @@ describe("completion", () => {
     for (const [i, name] of evil.entries()) rename.run(name, `evil-${i}`);
     db.close();
     expect(await words("status", "")).toEqual(["fine-1"]);
+  });
+
+  it("prints one line per candidate: descriptions cannot add lines or escape sequences", () => {
+    const out = formatCandidates([
+      { value: "box", description: "hetzner,\nready\tnow" },
+      { value: "web", description: "\u001b]0;pwned\u0007\u001b[2J" },
+      { value: "plain" },
+    ]);
+    expect(out.split("\n")).toEqual(["box\thetzner, ready now", "web\t?]0;pwned??[2J", "plain"]);
   });
 });

@@ -87,9 +87,12 @@ export async function complete(
   return arg?.complete ? fromSource(arg.complete) : [];
 }
 
-/** One candidate per line, `value<TAB>description` (fish and zsh show it; bash keeps the value). */
+/**
+ * One candidate per line, `value<TAB>description` (fish and zsh show it; bash keeps the value).
+ * Descriptions may come from state.db: whitespace becomes one space and control characters `?`,
+ * so a description can neither add a line nor send escape sequences to the terminal.
+ */
 export function formatCandidates(cs: readonly Candidate[]): string {
-  return cs
-    .map((c) => (c.description ? `${c.value}\t${c.description.replace(/\s+/g, " ")}` : c.value))
-    .join("\n");
+  const clean = (d: string) => d.replace(/\s+/g, " ").replace(/[\p{Cc}\p{Cf}]/gu, "?");
+  return cs.map((c) => (c.description ? `${c.value}\t${clean(c.description)}` : c.value)).join("\n");
 }
