@@ -66,8 +66,6 @@ export interface CommandDef {
   examples: string[];
   /** The default subcommand of its parent (`spuff ssh-config` = `spuff ssh-config show`). */
   isDefault?: boolean;
-  /** Left out of help and completion. */
-  hidden?: boolean;
   /** Pass unknown flags through as arguments (`exec`, whose remote command has its own flags). */
   allowUnknownOption?: boolean;
   run?: (deps: Deps, input: RunInput) => Promise<void>;

@@ -39,7 +39,7 @@ function withInstances(...names: string[]): void {
 }
 
 describe("completion", () => {
-  it("offers commands, then subcommands (aliases descend too), never hidden ones", async () => {
+  it("offers commands, then subcommands (aliases descend too), never the internal __complete", async () => {
     expect(await words("")).toEqual(COMMANDS.map((c) => c.name));
     expect(await words("st")).toEqual(["status"]);
     expect(await words("s")).toEqual(["status", "snapshot", "ssh-config", "ssh"]);

@@ -33,10 +33,6 @@ function findFlag(flags: FlagDef[], word: string): FlagDef | undefined {
   return flags.find((f) => names(f).includes(word));
 }
 
-function visible(defs: readonly CommandDef[]): CommandDef[] {
-  return defs.filter((d) => !d.hidden);
-}
-
 export async function complete(
   table: readonly CommandDef[],
   words: readonly string[],
@@ -81,7 +77,7 @@ export async function complete(
       ),
     );
   }
-  const subs = node.subcommands && args.length === 0 ? visible(node.subcommands) : [];
+  const subs = args.length === 0 ? (node.subcommands ?? []) : [];
   if (subs.length > 0) return matching(subs.map((d) => ({ value: d.name, description: d.description })));
   const arg = node.args?.[args.length];
   return arg?.complete ? fromSource(arg.complete) : [];

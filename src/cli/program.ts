@@ -54,9 +54,7 @@ export function buildProgram(deps: Deps, argv: readonly string[] = []): Command 
 }
 
 function addCommand(parent: Command, def: CommandDef, deps: Deps, argv: readonly string[]): void {
-  const cmd = parent
-    .command(def.name, { isDefault: def.isDefault, hidden: def.hidden })
-    .description(def.description);
+  const cmd = parent.command(def.name, { isDefault: def.isDefault }).description(def.description);
   for (const alias of def.aliases ?? []) cmd.alias(alias);
   if (def.usage) cmd.usage(def.usage);
   for (const a of def.args ?? []) {
