@@ -48,6 +48,17 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+describe("spuff completion", () => {
+  it("refuses a shell it has no script for (usage, exit 2), and `__complete` never fails", () => {
+    const r = run("spuff", ["completion", "tcsh"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Use one of: bash, zsh, fish");
+    expect(r.stdout).toBe("");
+    const odd = run("spuff", ["__complete", "--help", "-V", "--", "x"]);
+    expect(odd).toMatchObject({ code: 0, stdout: "", stderr: "" });
+  });
+});
+
 describe("bash", () => {
   /** Load the script, then call the function `complete -p spuff` names, as readline would. */
   function bashComplete(line: string): string[] {
