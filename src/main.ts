@@ -21,18 +21,18 @@ async function main(argv: string[]): Promise<number> {
   const verbose = own.includes("-v") || own.includes("--verbose");
   const logLevel = verbose ? "debug" : (parseLogLevel(env.SPUFF_LOG) ?? "warn");
   const deps = createDeps({ io, env, logLevel });
+  if (argv[0] === "__complete") {
+    // Shell completion (commands/completion.ts): answers before commander sees words like --help.
+    const { runComplete } = await import("./commands/completion.ts");
+    await runComplete(deps, argv.slice(1));
+    return ExitCode.ok; // it opens nothing that needs closing (state.db is read and closed)
+  }
 
   const onSignal = () => {
     // Commands that own resources install their own handlers; a bare Ctrl-C here just exits.
     if (process.listenerCount("SIGINT") <= 1) process.exit(ExitCode.cancelled);
   };
   process.on("SIGINT", onSignal);
-  if (argv[0] === "__complete") {
-    // Shell completion (commands/completion.ts): answers before commander sees words like --help.
-    const { runComplete } = await import("./commands/completion.ts");
-    await runComplete(deps, argv.slice(1));
-    return ExitCode.ok;
-  }
   const program = buildProgram(deps, argv);
   try {
     await program.parseAsync(argv, { from: "user" });
