@@ -1,10 +1,10 @@
 /**
- * Tail of a log file, confined to the log root: the requested path must be absolute, must not
- * contain "..", and its real path (symlinks resolved) must be a regular file inside the root's
- * real path. The file is opened O_NOFOLLOW|O_NONBLOCK and checked again with fstat, so a FIFO or a
- * swapped-in symlink cannot block or escape.
+ * Tail of a log file, confined to the log root: the requested path must be absolute and must not
+ * contain "..". The file is opened, then the open descriptor is checked (its /proc/self/fd link
+ * inside the root's real path, fstat a regular file), so no swap between check and use can escape.
  */
 import { constants, promises as fsp } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { HttpError } from "./http.ts";
 
@@ -19,54 +19,76 @@ export function parseLines(raw: string | null): number {
   return Math.min(Math.max(Number(raw), 1), MAX_LINES);
 }
 
-/** Resolves `file` to a real path inside `root`, or throws 403/404. */
-export async function resolveLogFile(root: string, file: string): Promise<string> {
+/**
+ * Opens `file` for reading if it is a regular file inside `root`, or throws 403/404. The file is
+ * opened first and the opened descriptor is what gets checked (/proc/self/fd/N names the file it
+ * really is): a directory swapped for a symlink between a path check and the open cannot make the
+ * agent serve a file outside the root.
+ */
+export async function openLogFile(root: string, file: string): Promise<FileHandle> {
   if (file.includes("\0") || !path.isAbsolute(file) || file.split(/[\\/]/).includes("..")) {
     throw new HttpError(403, "file must be an absolute path under the log directory");
   }
-  const realRoot = await fsp.realpath(root);
   const lexical = path.resolve(file);
   if (lexical !== root && !lexical.startsWith(root.endsWith("/") ? root : `${root}/`)) {
     throw new HttpError(403, "file must be under the log directory");
   }
-  let real: string;
-  try {
-    real = await fsp.realpath(lexical);
-  } catch {
+  const realRoot = await fsp.realpath(root);
+  // Resolving first lets symlinks that stay inside the root work; the real check comes after open.
+  const real = await fsp.realpath(lexical).catch(() => {
     throw new HttpError(404, "log file not found");
-  }
+  });
   if (!real.startsWith(`${realRoot}/`)) throw new HttpError(403, "file resolves outside the log directory");
-  const st = await fsp.stat(real);
-  if (!st.isFile()) throw new HttpError(403, "not a regular file");
-  return real;
+  // O_NOFOLLOW: a last component swapped for a symlink fails (ELOOP); O_NONBLOCK: a FIFO cannot block.
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+  const fh = await fsp.open(real, flags).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === "ELOOP"
+      ? new HttpError(403, "file resolves outside the log directory")
+      : new HttpError(404, "log file not found");
+  });
+  try {
+    const where = await fsp.readlink(`/proc/self/fd/${fh.fd}`);
+    if (!where.startsWith(`${realRoot}/`))
+      throw new HttpError(403, "file resolves outside the log directory");
+    if (!(await fh.stat()).isFile()) throw new HttpError(403, "not a regular file");
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
 }
 
-export async function tailFile(file: string, lines: number): Promise<string[]> {
-  const fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+/** Tail of `file`, confined to `root` (403/404 otherwise). */
+export async function readLogTail(root: string, file: string, lines: number): Promise<string[]> {
+  const fh = await openLogFile(root, file);
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new HttpError(403, "not a regular file");
-    const chunks: Buffer[] = [];
-    let pos = st.size;
-    let newlines = 0;
-    let read = 0;
-    // Read backwards in 64 KiB chunks until we have enough lines or hit the byte cap.
-    while (pos > 0 && newlines <= lines && read < MAX_TAIL_BYTES) {
-      const size = Math.min(64 * 1024, pos);
-      pos -= size;
-      const buf = Buffer.alloc(size);
-      await fh.read(buf, 0, size, pos);
-      chunks.unshift(buf);
-      read += size;
-      for (const b of buf) if (b === 10) newlines++;
-    }
-    const text = Buffer.concat(chunks).toString("utf8");
-    const all = text.split("\n");
-    if (all[all.length - 1] === "") all.pop();
-    // The first line may be partial if we stopped mid-file; drop it unless we read from offset 0.
-    if (pos > 0 && all.length > lines) all.shift();
-    return all.slice(-lines);
+    return await tailFile(fh, lines);
   } finally {
     await fh.close();
   }
+}
+
+/** The last `lines` lines of an open regular file, reading at most MAX_TAIL_BYTES from its end. */
+export async function tailFile(fh: FileHandle, lines: number): Promise<string[]> {
+  const st = await fh.stat();
+  const chunks: Buffer[] = [];
+  let pos = st.size;
+  let newlines = 0;
+  let read = 0;
+  // Read backwards in 64 KiB chunks until we have enough lines or hit the byte cap.
+  while (pos > 0 && newlines <= lines && read < MAX_TAIL_BYTES) {
+    const size = Math.min(64 * 1024, pos);
+    pos -= size;
+    const buf = Buffer.alloc(size);
+    await fh.read(buf, 0, size, pos);
+    chunks.unshift(buf);
+    read += size;
+    for (const b of buf) if (b === 10) newlines++;
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  const all = text.split("\n");
+  if (all[all.length - 1] === "") all.pop();
+  // The first line may be partial if we stopped mid-file; drop it unless we read from offset 0.
+  if (pos > 0 && all.length > lines) all.shift();
+  return all.slice(-lines);
 }

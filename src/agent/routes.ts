@@ -3,7 +3,7 @@ import type { Handler } from "./agent.ts";
 import { readCloudInit } from "./boot-status.ts";
 import { json } from "./http.ts";
 import { idleReport } from "./idle-report.ts";
-import { parseLines, resolveLogFile, tailFile } from "./logs.ts";
+import { parseLines, readLogTail } from "./logs.ts";
 import { postExec } from "./post-exec.ts";
 import { readEnvironment } from "./steps-status.ts";
 
@@ -39,8 +39,7 @@ const heartbeat: Handler = async (req, _url, d) => {
 const logs: Handler = async (_req, url, d) => {
   const lines = parseLines(url.searchParams.get("lines"));
   const file = url.searchParams.get("file") ?? `${d.paths.logRoot}/cloud-init-output.log`;
-  const real = await resolveLogFile(d.paths.logRoot, file);
-  return json({ lines: await tailFile(real, lines) });
+  return json({ lines: await readLogTail(d.paths.logRoot, file, lines) });
 };
 
 export const routes: Record<string, Record<string, Handler>> = {
