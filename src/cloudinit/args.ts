@@ -4,6 +4,7 @@
  */
 import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
+import { parsePublicKeyLine } from "../ssh/public-key.ts";
 import { type HostKeyPair, hostKeyPairMatches } from "./host-key.ts";
 
 /** What the agent does when the idle timeout or max lifetime is reached. */
@@ -34,8 +35,6 @@ export interface CloudConfigArgs {
 
 const LOGIN_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const PUBLIC_KEY =
-  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) ([A-Za-z0-9+/]+={0,2})(?: [^\r\n]*)?$/;
 export const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+:~-]+)?$/;
 // git clone accepts more, but these are the forms that work unattended on a fresh VM.
 export const GIT_URL = /^(?:https:\/\/|ssh:\/\/|git@)[^\s'"`\\]+$/;
@@ -47,12 +46,7 @@ function invalid(field: string, message: string, hint?: string): UserError {
 
 /** True when the line is an OpenSSH public key whose blob names the same key type. */
 export function looksLikePublicKey(line: string): boolean {
-  const m = PUBLIC_KEY.exec(line.trim());
-  if (!m) return false;
-  const blob = Buffer.from(m[2]!, "base64");
-  if (blob.length < 4) return false;
-  const len = blob.readUInt32BE(0);
-  return blob.subarray(4, 4 + len).toString("latin1") === m[1];
+  return typeof parsePublicKeyLine(line.trim()) !== "string";
 }
 
 function singleLine(field: string, value: string): void {
@@ -77,10 +71,11 @@ export function validateCloudConfigArgs(a: CloudConfigArgs): void {
   if (!LOGIN_NAME.test(a.user)) throw invalid("user", `${JSON.stringify(a.user)} is not a valid login name`);
   if (!HOSTNAME.test(a.hostname))
     throw invalid("hostname", `${JSON.stringify(a.hostname)} is not a DNS label`);
-  if (!looksLikePublicKey(a.userPublicKey)) {
+  const userKey = parsePublicKeyLine(a.userPublicKey.trim());
+  if (typeof userKey === "string") {
     throw invalid(
       "public key",
-      "not an OpenSSH public key line",
+      `not an OpenSSH public key line: ${userKey}`,
       "Point ssh_key_path at a key whose .pub exists.",
     );
   }

@@ -113,6 +113,11 @@ describe("buildCloudConfig validation", () => {
     ["public key type mismatch", { userPublicKey: `ssh-rsa ${other.publicKey.split(" ")[1]}` }, /public key/],
     ["public key with CR", { userPublicKey: `${other.publicKey}\rssh-rsa AAAA` }, /single line/],
     [
+      "public key comment with U+2028",
+      { userPublicKey: `${other.publicKey}\u2028bootcmd: [[touch, /pwned]]` },
+      /public key.*printable ASCII/,
+    ],
+    [
       "host private without END line",
       { hostKey: { ...testArgs().hostKey, privateKey: testArgs().hostKey.privateKey.trimEnd() } },
       /host key/,

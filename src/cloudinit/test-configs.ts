@@ -26,7 +26,7 @@ export function testConfigs(): Record<string, CloudConfig> {
   const longPackages = Array.from({ length: 120 }, (_, i) => `pkg-${i}`);
   const special = buildCloudConfig(
     testArgs({
-      userPublicKey: `${testArgs().userPublicKey.split(" ").slice(0, 2).join(" ")} yes: on 'q' "d" ünï ✓`,
+      userPublicKey: `${testArgs().userPublicKey.split(" ").slice(0, 2).join(" ")} yes: on 'q' "d" #c \\x`,
     }),
   );
   special.final_message = `yes: on "it's" ünïcödé ✓ # not a comment`;

@@ -9,6 +9,7 @@ import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { type Project, projectFor, projectSecrets } from "../project/load.ts";
+import { parsePublicKeyFile } from "../ssh/public-key.ts";
 import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
 import { phasesFor } from "../up/phases.ts";
 import { generateName, planUp } from "../up/plan.ts";
@@ -57,15 +58,18 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
 
 export type CommandPlan = Awaited<ReturnType<typeof planFromCommand>>;
 
+/** The user's .pub, parsed strictly (ssh/public-key.ts): a bad one is refused, naming the file. */
 function readPublicKey(privateKeyPath: string): string {
   const pub = `${privateKeyPath}.pub`;
+  let text: string;
   try {
-    return fs.readFileSync(pub, "utf8").trim();
+    text = fs.readFileSync(pub, "utf8");
   } catch {
     throw new UserError("ssh_key_missing", `SSH public key not found: ${pub}`, {
       hint: `Create a key with \`ssh-keygen -t ed25519 -f ${privateKeyPath}\`, or point ssh_key_path at yours: spuff config set ssh_key_path PATH`,
     });
   }
+  return parsePublicKeyFile(text, pub).line;
 }
 
 /** The plan and the exact user-data, without calling any provider. */
