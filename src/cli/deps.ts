@@ -71,7 +71,7 @@ export function createDeps(opts: DepsOptions): Deps {
         import("../config/resolve.ts"),
       ]);
       const s = resolveSettings(config, opts.env, overrides);
-      for (const t of Object.values(s.tokens)) log.addSecret(t?.value);
+      for (const t of [...Object.values(s.tokens), s.reaperToken]) log.addSecret(t?.value);
       return s;
     },
     async state() {

@@ -17,6 +17,7 @@ export async function withAgent<T>(
   work: (agent: AgentClient, conn: Connection) => Promise<T>,
 ): Promise<T> {
   const token = readAgentToken(deps.paths.instanceDir(rec.name));
+  deps.log.addSecret(token);
   if (!token)
     throw new UserError("no_agent_token", `No agent token is stored for ${rec.name}.`, {
       hint: "The instance was not brought up by this spuff (or its files were removed); `spuff exec` still works.",

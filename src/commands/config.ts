@@ -8,7 +8,7 @@ import { parseConfigText, saveConfigDoc } from "../config/file.ts";
 import { assertKnownKey, coerceValue, getKey, setKey, unsetKey } from "../config/keys.ts";
 import { SECRET_KEYS } from "../config/schema.ts";
 import { maskSecrets, settingsView } from "../config/view.ts";
-import { ConfigError, UserError } from "../core/errors.ts";
+import { ConfigError, UsageError, UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { readStdinText } from "../core/stdin.ts";
 
@@ -34,13 +34,19 @@ export async function runConfigGet(deps: Deps, key: string, opts: { reveal?: boo
   if (deps.json) return printJson(deps.io, { key, value: value ?? null });
   if (value === undefined || value === null) {
     throw new UserError("config_unset", `${key} is not set`, {
-      hint: `Set it with: spuff config set ${key} VALUE`,
+      hint: `Set it with: spuff config set ${key} ${(SECRET_KEYS as readonly string[]).includes(key) ? "- < FILE" : "VALUE"}`,
     });
   }
   deps.io.out.write(`${typeof value === "object" ? JSON.stringify(value) : String(value)}\n`);
 }
 
 export async function runConfigSet(deps: Deps, key: string, text: string): Promise<void> {
+  // A token in argv lands in shell history and in every process listing: take it from stdin only.
+  if ((SECRET_KEYS as readonly string[]).includes(key) && text !== "-") {
+    throw new UsageError(`${key} is a secret: it is not taken from the command line (shell history, ps)`, {
+      hint: `Pipe it in: spuff config set ${key} - < token.txt (or paste it after \`spuff config set ${key} -\`, then Ctrl-D), or set it in the environment instead of the config file.`,
+    });
+  }
   const value = coerceValue(key, text === "-" ? await readStdinText() : text);
   const { doc } = await deps.config();
   const before = doc.clone();

@@ -36,6 +36,7 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
   const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
   const userPublicKey = readPublicKey(settings.sshKeyPath);
   const project: Project | undefined = projectFor(process.cwd(), deps.env);
+  for (const key of project?.secretKeys ?? []) deps.log.addSecret(project?.env[key]);
   const plan = planUp(
     settings,
     {

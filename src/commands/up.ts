@@ -50,6 +50,7 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
       ssh: sshOps(settings, deps.clock, deps.env.SSH_AUTH_SOCK),
       onEvent: (e) => progress.onEvent(e),
       signal: trap.signal,
+      onSecret: (v) => deps.log.addSecret(v),
     },
   )
     .finally(() => progress.end())

@@ -24,6 +24,17 @@ describe("logger", () => {
     expect(io.stderr()).not.toContain("sk-unregistered-value");
   });
 
+  it("masks a secret also as it appears JSON-escaped in logged fields", () => {
+    const io = createTestIO();
+    const log = createLogger(io.err, "debug");
+    const secret = 'pa"ss\\wörd\n42';
+    log.addSecret(secret);
+    log.debug("env", { value: secret, text: `x ${secret} y` });
+    expect(io.stderr()).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(io.stderr()).not.toContain("ss\\\\w");
+    expect(io.stderr()).toContain("x *** y");
+  });
+
   it("redacts x-spuff-token headers", () => {
     expect(redact('{"x-spuff-token":"t0ps3cret"}', [])).not.toContain("t0ps3cret");
   });

@@ -12,7 +12,11 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
-  /** Register a secret value so it never appears in any later log line. */
+  /**
+   * Register a secret value so it never appears in any later log line. Every secret spuff holds is
+   * registered where it enters the process: API and reaper tokens (Deps.settings), spuff.secrets
+   * values (up), the agent token (up, and commands that talk to the agent), AWS credentials.
+   */
   addSecret(value: string | undefined): void;
   readonly level: LogLevel;
 }
@@ -23,9 +27,18 @@ const SECRET_PATTERNS: RegExp[] = [
   /((?:x-spuff-token|token|secret|password|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)[^\s"',&]+/gi,
 ];
 
+/**
+ * Values shorter than this are not masked: masking "1" or "dev" would garble every line and
+ * protects nothing. Fields are logged as JSON, so a secret is masked as written and as escaped.
+ */
+const MIN_SECRET_LENGTH = 4;
+
 export function redact(text: string, secrets: Iterable<string>): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
+  for (const s of secrets) {
+    if (s.length < MIN_SECRET_LENGTH) continue;
+    for (const form of new Set([s, JSON.stringify(s).slice(1, -1)])) out = out.split(form).join("***");
+  }
   for (const re of SECRET_PATTERNS) out = out.replace(re, "$1***");
   return out;
 }

@@ -41,6 +41,8 @@ export interface UpDeps<C extends UpConnection> {
   onEvent(e: PhaseEvent): void;
   /** Aborted by Ctrl-C/SIGTERM (up/interrupt.ts): the phase stops, applyUp rejects with the reason. */
   signal?: AbortSignal;
+  /** Told every secret made here (the agent token), so the logger masks it. */
+  onSecret?(value: string): void;
 }
 
 export interface UpResult<C> {
@@ -86,6 +88,7 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
     // The agent and its token over the pinned connection (never in user-data); it starts once
     // cloud-init is done (Node may come from it), whose log's last line is the live detail.
     const token = newAgentToken();
+    d.onSecret?.(token);
     saveAgentToken(d.paths.instanceDir(plan.name), token);
     await run.phase("upload_agent", () => ssh.uploadAgent(conn, up.agentBundle, token));
     await run.phase(

@@ -76,9 +76,19 @@ describe("spuff binary", () => {
     expect(JSON.parse(show.stdout).settings.digitalocean.token).toMatch(/from config file/);
     const reveal = await spuff(["config", "get", "digitalocean.token", "--reveal"]);
     expect(reveal.stdout.trim()).toBe(secret);
-    // The reaper token is a secret the same way, even given on the command line.
+    // A secret on the command line (shell history, ps) is refused with how to pass it instead,
+    // and the file is not touched.
     const reaper = "dop_v1_reaper_fedcba9876543210fedcba98";
-    const setReaper = await spuff(["config", "set", "digitalocean.reaper_token", reaper]);
+    const before = fs.readFileSync(configFile());
+    for (const key of ["digitalocean.reaper_token", "hetzner.token"]) {
+      const argv = await spuff(["config", "set", key, reaper]);
+      expect(argv.code, argv.stderr).toBe(2);
+      expect(argv.stderr).toContain(`spuff config set ${key} - < token.txt`);
+      expect(argv.stdout + argv.stderr).not.toContain(reaper);
+    }
+    expect(fs.readFileSync(configFile()).equals(before)).toBe(true);
+    // The reaper token is a secret the same way.
+    const setReaper = await spuff(["config", "set", "digitalocean.reaper_token", "-"], { input: reaper });
     expect(setReaper.code, setReaper.stderr).toBe(0);
     const shown = await spuff(["config", "show", "--json"]);
     expect(setReaper.stdout + setReaper.stderr + shown.stdout).not.toContain(reaper);
