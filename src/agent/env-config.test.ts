@@ -16,4 +16,9 @@ describe("agent environment knobs", () => {
       cpuThreshold: 30,
     });
   });
+  it("caps concurrent execs at 8 by default, SPUFF_AGENT_MAX_EXECS otherwise", () => {
+    expect(readEnvConfig({}).maxExecs).toBe(8);
+    expect(readEnvConfig({ SPUFF_AGENT_MAX_EXECS: "2" }).maxExecs).toBe(2);
+    expect(readEnvConfig({ SPUFF_AGENT_MAX_EXECS: "0" }).maxExecs).toBe(8);
+  });
 });

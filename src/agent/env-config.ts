@@ -3,6 +3,7 @@
  * and the benchmark point them at temp files.
  */
 import { DEFAULT_ENV_FILE, DEFAULT_SETTINGS_FILE } from "./config.ts";
+import { DEFAULT_MAX_EXECS } from "./exec-limit.ts";
 
 export interface AgentEnvConfig {
   port: number;
@@ -22,12 +23,15 @@ export interface AgentEnvConfig {
    * host's CPU, so a busy host would keep an idle container alive: ≥ 100 turns the signal off.
    */
   cpuThreshold: number;
+  /** Concurrent /exec commands at most (SPUFF_AGENT_MAX_EXECS, default 8); more get 429. */
+  maxExecs: number;
 }
 
 export function readEnvConfig(env: Record<string, string | undefined>): AgentEnvConfig {
   const port = Number(env["SPUFF_AGENT_PORT"] ?? 7575);
   const tick = Number(env["SPUFF_AGENT_TICK_SECONDS"] ?? 30);
   const cpu = Number(env["SPUFF_AGENT_CPU_THRESHOLD"] ?? 30);
+  const maxExecs = Number(env["SPUFF_AGENT_MAX_EXECS"] ?? DEFAULT_MAX_EXECS);
   return {
     port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 7575,
     envFile: env["SPUFF_AGENT_ENV_FILE"] || DEFAULT_ENV_FILE,
@@ -42,5 +46,6 @@ export function readEnvConfig(env: Record<string, string | undefined>): AgentEnv
     devUser: env["SPUFF_DEV_USER"] || undefined,
     tickSeconds: Number.isFinite(tick) && tick >= 1 ? tick : 30,
     cpuThreshold: Number.isFinite(cpu) && cpu > 0 ? cpu : 30,
+    maxExecs: Number.isInteger(maxExecs) && maxExecs >= 1 ? maxExecs : DEFAULT_MAX_EXECS,
   };
 }

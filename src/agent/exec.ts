@@ -1,12 +1,15 @@
 /**
  * Runs one shell command for POST /exec. The command is ONE argv element of `bash -lc`, never
  * spliced into a command line. When the agent runs as root the child drops to the dev user
- * (uid/gid from passwd). The child leads its own process group so a timeout kills everything it
- * started, and each output stream is capped so a chatty command cannot exhaust memory.
+ * (uid/gid from passwd). With systemd (exec-scope.ts) each command runs in its own transient
+ * scope and a timeout kills the scope's whole cgroup; without, the child leads its own process
+ * group and a timeout kills that group (a `setsid` descendant escapes it). Each output stream is
+ * capped so a chatty command cannot exhaust memory.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
+import type { ExecScopes } from "./exec-scope.ts";
 
 export interface ExecResult {
   exit_code: number;
@@ -42,6 +45,10 @@ export interface ExecOptions {
   /** Required when the agent runs as root: commands never run as root. */
   user?: DevUser;
   now?: () => number;
+  /** Run each command in its own systemd scope (cgroup); absent: process group only. */
+  scopes?: ExecScopes;
+  /** Where a failure to kill a timed-out scope is reported. */
+  logError?: (err: unknown) => void;
 }
 
 export function createExec(opts: ExecOptions): ExecFn {
@@ -50,11 +57,16 @@ export function createExec(opts: ExecOptions): ExecFn {
     new Promise((resolve, reject) => {
       const start = now();
       const u = opts.user;
-      const child = spawn("bash", ["-lc", command], {
+      const unit = opts.scopes?.newUnit();
+      // In a scope, systemd-run (still root) creates the scope, then drops to the user itself.
+      const argv =
+        unit && opts.scopes ? opts.scopes.wrap(unit, ["bash", "-lc", command], u) : ["bash", "-lc", command];
+      const child = spawn(argv[0]!, argv.slice(1), {
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
         // Users like `nobody` have a home that does not exist; spawn would fail with ENOENT on cwd.
-        ...(u ? { uid: u.uid, gid: u.gid, cwd: existsSync(u.home) ? u.home : "/" } : {}),
+        ...(u ? { cwd: existsSync(u.home) ? u.home : "/" } : {}),
+        ...(u && !unit ? { uid: u.uid, gid: u.gid } : {}),
         env: u
           ? {
               HOME: u.home,
@@ -78,12 +90,13 @@ export function createExec(opts: ExecOptions): ExecFn {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
+        if (unit) opts.scopes?.kill(unit).catch((err) => opts.logError?.(err));
         try {
           if (child.pid) process.kill(-child.pid, "SIGKILL");
         } catch {
           // already gone
         }
-        // A daemonised grandchild (own session) may still hold the pipes open; stop waiting for it.
+        // Without a scope, a daemonised grandchild (own session) may still hold the pipes open.
         setTimeout(() => {
           child.stdout.destroy();
           child.stderr.destroy();

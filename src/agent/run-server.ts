@@ -7,6 +7,8 @@ import { createAgent } from "./agent.ts";
 import { loadSettings, loadToken } from "./config.ts";
 import type { AgentEnvConfig } from "./env-config.ts";
 import { createExec, type ExecFn, lookupUser } from "./exec.ts";
+import { limitConcurrency } from "./exec-limit.ts";
+import { detectScopes } from "./exec-scope.ts";
 import { HttpError } from "./http.ts";
 import { IdleTracker } from "./idle.ts";
 import { createMetrics } from "./metrics.ts";
@@ -18,12 +20,25 @@ import { createSystemExecutor } from "./teardown-executor.ts";
 const logError = (err: unknown) =>
   process.stderr.write(`spuff-agent: ${(err as Error)?.stack ?? String(err)}\n`);
 
-/** As root, commands run as the dev user only; with no usable dev user, exec is disabled rather than run as root. */
-function execFor(devUser: string | undefined): ExecFn {
+/**
+ * As root, commands run as the dev user only; with no usable dev user, exec is disabled rather
+ * than run as root. Each command gets its own systemd scope where systemd runs; where it does not,
+ * the log says so once, since a timeout then cannot reach a `setsid` descendant.
+ */
+function execFor(cfg: AgentEnvConfig): ExecFn {
   const isRoot = process.getuid?.() === 0;
-  if (!isRoot) return createExec({});
+  const scopes = detectScopes(isRoot);
+  if (typeof scopes === "string") {
+    process.stderr.write(
+      `spuff-agent: /exec without systemd scopes (${scopes}): a timeout kills the command's process group only; a setsid descendant can outlive it\n`,
+    );
+  }
+  const withScopes = typeof scopes === "string" ? {} : { scopes, logError };
+  const limited = (exec: ExecFn) => limitConcurrency(exec, cfg.maxExecs);
+  if (!isRoot) return limited(createExec(withScopes));
+  const devUser = cfg.devUser;
   const user = devUser && devUser !== "root" ? lookupUser(devUser) : undefined;
-  if (user && user.uid !== 0) return createExec({ user });
+  if (user && user.uid !== 0) return limited(createExec({ user, ...withScopes }));
   return async () => {
     throw new HttpError(503, "exec disabled: no non-root dev user configured (SPUFF_DEV_USER)");
   };
@@ -61,7 +76,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
       logRoot: cfg.logRoot,
       stepsRoot: cfg.stepsRoot,
     },
-    exec: execFor(cfg.devUser),
+    exec: execFor(cfg),
     metrics,
     processes: createProcessLister(),
     tracker,
