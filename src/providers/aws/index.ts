@@ -10,7 +10,7 @@
 import type { _InstanceType } from "@aws-sdk/client-ec2";
 import { encodeUserData } from "../../cloudinit/user-data.ts";
 import { systemClock } from "../../core/clock.ts";
-import { PROVIDER_DEFAULTS } from "../defaults.ts";
+import { PROVIDER_DEFAULTS } from "../catalog.ts";
 import { ProviderError } from "../errors.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
