@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { providerEntry } from "../providers/catalog.ts";
 import type { AgentSettings } from "./config.ts";
 
 export interface TeardownRecord {
@@ -24,28 +25,6 @@ export interface TeardownExecutor {
   deleteViaApi(settings: AgentSettings): Promise<void>;
 }
 
-/**
- * Metadata service paths (instance id as plain text) and API endpoints per provider; both bases
- * overridable. `api` is the same base URL the CLI's client takes (DIGITALOCEAN_API_URL,
- * HCLOUD_ENDPOINT), so the CLI can hand its own endpoint to the agent unchanged.
- */
-const PROVIDER_API: Record<string, { metadata: string; idPath: string; api: string; deletePath: string }> = {
-  // https://docs.digitalocean.com/reference/api/metadata-api/ and /reference/api/api-reference/#operation/droplets_destroy
-  digitalocean: {
-    metadata: "http://169.254.169.254",
-    idPath: "/metadata/v1/id",
-    api: "https://api.digitalocean.com",
-    deletePath: "/v2/droplets/",
-  },
-  // https://docs.hetzner.cloud/#server-metadata and https://docs.hetzner.cloud/#servers-delete-a-server
-  hetzner: {
-    metadata: "http://169.254.169.254",
-    idPath: "/hetzner/v1/metadata/instance-id",
-    api: "https://api.hetzner.cloud/v1",
-    deletePath: "/servers/",
-  },
-};
-
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: "ignore" });
@@ -63,7 +42,9 @@ export function createSystemExecutor(stateFile = "/var/lib/spuff/teardown.json")
     },
     poweroff: () => run("systemctl", ["poweroff"]),
     async deleteViaApi(settings) {
-      const p = PROVIDER_API[settings.provider];
+      // Metadata path (instance id as plain text) and API endpoint from the catalog; both bases
+      // overridable (the CLI hands its own endpoint, e.g. a simulator's, to the agent unchanged).
+      const p = providerEntry(settings.provider)?.agentDelete;
       if (!p) throw new Error(`no API delete for provider ${settings.provider}`);
       const token = (await fsp.readFile(settings.reaper_token_file, "utf8")).trim();
       const signal = AbortSignal.timeout(15_000);

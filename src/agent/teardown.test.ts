@@ -58,4 +58,10 @@ describe("chooseAction", () => {
       "poweroff",
     );
   });
+
+  it("a provider name that is not in the catalog (inherited property names too) never deletes via the API", () => {
+    for (const provider of ["__proto__", "constructor", "toString", "DigitalOcean", ""]) {
+      expect(chooseAction(settings({ provider, teardown: "destroy" }), true).action).toBe("poweroff");
+    }
+  });
 });

@@ -4,6 +4,7 @@
  * still billed; here a "destroy" teardown on those providers deletes the server through the API
  * when a reaper token was provisioned, and otherwise powers off and records why.
  */
+import { providerEntry } from "../providers/catalog.ts";
 import type { AgentSettings } from "./config.ts";
 
 export type TeardownReason = "idle_timeout" | "max_lifetime";
@@ -24,12 +25,10 @@ export interface DecisionInput {
   warnedDeadline: number | null;
 }
 
-/** Providers whose API can delete the server from inside it (token + metadata service). */
-const API_DELETE_PROVIDERS = new Set(["digitalocean", "hetzner"]);
-
 export function chooseAction(settings: AgentSettings, reaperTokenAvailable: boolean) {
   if (settings.teardown === "poweroff") return { action: "poweroff" as const, note: "teardown=poweroff" };
-  if (API_DELETE_PROVIDERS.has(settings.provider)) {
+  // Providers whose API can delete the server from inside it (token + metadata service).
+  if (providerEntry(settings.provider)?.agentDelete) {
     if (reaperTokenAvailable)
       return { action: "delete-via-api" as const, note: `delete ${settings.provider} server` };
     return {

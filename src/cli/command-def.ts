@@ -7,8 +7,8 @@
  */
 import type { Deps } from "./deps.ts";
 
-/** Providers a `--provider` flag accepts (kept light: the config schema's copy pulls in zod). */
-export const PROVIDERS = ["local", "digitalocean", "hetzner", "aws"] as const;
+/** Providers a `--provider` flag accepts: the catalog's list (plain data, so start-up stays light). */
+export { PROVIDERS } from "../providers/catalog.ts";
 
 /** Where completion finds the values of an argument or flag (all local: no network). */
 export type Completion =

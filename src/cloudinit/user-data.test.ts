@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { PROVIDER_NAMES } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
+import { PROVIDERS as PROVIDER_NAMES } from "../providers/catalog.ts";
 import { buildCloudConfig } from "./build.ts";
 import { serializeCloudConfig } from "./serialize.ts";
 import { testArgs } from "./test-args.ts";

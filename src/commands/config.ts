@@ -11,6 +11,7 @@ import { maskSecrets, settingsView } from "../config/view.ts";
 import { ConfigError, UsageError, UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { readStdinText } from "../core/stdin.ts";
+import { isTokenProvider } from "../providers/catalog.ts";
 
 export async function runConfigShow(deps: Deps): Promise<void> {
   const settings = await deps.settings();
@@ -27,8 +28,8 @@ export async function runConfigGet(deps: Deps, key: string, opts: { reveal?: boo
   const raw = getKey(opts.reveal ? settings.file : maskSecrets(settings.file), key);
   // Prefer what the file says; fall back to the effective value (defaults, env tokens).
   let value = raw ?? getKey(effective, key);
-  if (opts.reveal && key.endsWith(".token")) {
-    const provider = key.split(".")[0] as "digitalocean" | "hetzner";
+  const provider = key.split(".")[0];
+  if (opts.reveal && key.endsWith(".token") && isTokenProvider(provider)) {
     value = settings.tokens[provider]?.value ?? value;
   }
   if (deps.json) return printJson(deps.io, { key, value: value ?? null });

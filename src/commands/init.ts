@@ -4,11 +4,19 @@ import YAML from "yaml";
 import type { Deps } from "../cli/deps.ts";
 import { saveConfigDoc } from "../config/file.ts";
 import { DEFAULTS } from "../config/resolve.ts";
-import { type ConfigFile, PROVIDER_NAMES, type ProviderName } from "../config/schema.ts";
+import type { ConfigFile } from "../config/schema.ts";
 import { maskSecrets } from "../config/view.ts";
 import { CancelledError, ConfigError, UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { readStdinText } from "../core/stdin.ts";
+import {
+  CATALOG,
+  FALLBACK_PROVIDER,
+  isTokenProvider,
+  PROVIDERS,
+  type ProviderName,
+  TOKEN_PROVIDERS,
+} from "../providers/catalog.ts";
 
 export interface InitOptions {
   defaults?: boolean;
@@ -32,15 +40,12 @@ async function ask(opts: InitOptions): Promise<InitOptions & { token?: string }>
   const provider = bail(
     await p.select({
       message: "Provider",
-      initialValue: opts.provider ?? "local",
-      options: PROVIDER_NAMES.map((n) => ({
-        value: n,
-        label: n === "local" ? "local (free, no account)" : n,
-      })),
+      initialValue: opts.provider ?? FALLBACK_PROVIDER,
+      options: PROVIDERS.map((n) => ({ value: n, label: CATALOG[n].label })),
     }),
   ) as ProviderName;
   let token: string | undefined;
-  if (provider === "digitalocean" || provider === "hetzner") {
+  if (isTokenProvider(provider)) {
     const t = bail(
       await p.password({ message: `${provider} API token (leave empty to use the environment variable)` }),
     );
@@ -70,14 +75,16 @@ export async function runInit(deps: Deps, opts: InitOptions): Promise<void> {
   }
   const answers = opts.defaults ? { ...opts } : await ask(opts);
   const token = opts.tokenStdin ? await readStdinText() : (answers as { token?: string }).token;
-  const config: ConfigFile = { provider: answers.provider ?? "local" };
+  const config: ConfigFile = { provider: answers.provider ?? FALLBACK_PROVIDER };
   if (answers.region) config.region = answers.region;
   if (answers.size) config.size = answers.size;
   if (answers.idleTimeout) config.idle_timeout = answers.idleTimeout;
   if (answers.sshKey) config.ssh_key_path = answers.sshKey;
   if (token) {
-    if (config.provider !== "digitalocean" && config.provider !== "hetzner") {
-      throw new UsageError(`--token-stdin needs --provider digitalocean or hetzner (got ${config.provider})`);
+    if (!isTokenProvider(config.provider)) {
+      throw new UsageError(
+        `--token-stdin needs --provider ${TOKEN_PROVIDERS.join(" or ")} (got ${config.provider})`,
+      );
     }
     config[config.provider] = { token };
   }

@@ -4,7 +4,17 @@
  */
 import { parseDuration } from "../core/duration.ts";
 import { expandHome } from "../core/paths.ts";
-import type { ConfigFile, ProviderName } from "./schema.ts";
+import {
+  CATALOG,
+  ENTRIES,
+  FALLBACK_PROVIDER,
+  isTokenProvider,
+  PROVIDERS,
+  type ProviderName,
+  TOKEN_PROVIDERS,
+  type TokenProvider,
+} from "../providers/catalog.ts";
+import type { ConfigFile } from "./schema.ts";
 
 /** Seed "Timeout Handling" table. */
 export const DEFAULT_TIMEOUTS = {
@@ -55,9 +65,9 @@ export interface Settings {
   environment: NonNullable<ConfigFile["environment"]>;
   aiTools: NonNullable<ConfigFile["ai_tools"]>;
   timeouts: Timeouts;
-  tokens: Partial<Record<"digitalocean" | "hetzner", TokenSource>>;
+  tokens: Partial<Record<TokenProvider, TokenSource>>;
   /**
-   * The agent's token for deleting its own server (digitalocean/hetzner only): from
+   * The agent's token for deleting its own server (providers with an API token only): from
    * $SPUFF_REAPER_TOKEN or `<provider>.reaper_token`. Absent = the agent powers off instead.
    */
   reaperToken?: TokenSource;
@@ -72,7 +82,7 @@ export interface Settings {
 const ms = (v: string | number | undefined, fallback: string): number =>
   parseDuration(v ?? fallback) ?? (parseDuration(fallback) as number);
 
-function envToken(env: NodeJS.ProcessEnv, names: string[]): TokenSource | undefined {
+function envToken(env: NodeJS.ProcessEnv, names: readonly string[]): TokenSource | undefined {
   for (const name of names) {
     const value = env[name]?.trim();
     if (value) return { value, from: "env", name };
@@ -80,24 +90,22 @@ function envToken(env: NodeJS.ProcessEnv, names: string[]): TokenSource | undefi
   return undefined;
 }
 
+/** Each token provider's token: its environment variables first (catalog order), then the file. */
 export function resolveTokens(file: ConfigFile, env: NodeJS.ProcessEnv): Settings["tokens"] {
   const tokens: Settings["tokens"] = {};
-  const doToken =
-    envToken(env, ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"]) ??
-    (file.digitalocean?.token
-      ? { value: file.digitalocean.token, from: "file", name: "digitalocean.token" }
-      : undefined);
-  if (doToken) tokens.digitalocean = doToken;
-  const hzToken =
-    envToken(env, ["HCLOUD_TOKEN", "HETZNER_TOKEN"]) ??
-    (file.hetzner?.token ? { value: file.hetzner.token, from: "file", name: "hetzner.token" } : undefined);
-  if (hzToken) tokens.hetzner = hzToken;
+  for (const p of TOKEN_PROVIDERS) {
+    const fromFile = file[p]?.token;
+    const found =
+      envToken(env, CATALOG[p].token.env) ??
+      (fromFile ? { value: fromFile, from: "file" as const, name: `${p}.token` } : undefined);
+    if (found) tokens[p] = found;
+  }
   return tokens;
 }
 
 /** Only providers whose agent deletes its server through the API take a reaper token. */
 function resolveReaperToken(file: ConfigFile, env: NodeJS.ProcessEnv, provider: ProviderName) {
-  if (provider !== "digitalocean" && provider !== "hetzner") return undefined;
+  if (!isTokenProvider(provider)) return undefined;
   const fromFile = file[provider]?.reaper_token;
   return (
     envToken(env, ["SPUFF_REAPER_TOKEN"]) ??
@@ -111,12 +119,16 @@ function agentEndpoints(env: NodeJS.ProcessEnv): Settings["agentEndpoints"] {
   return api || metadata ? { ...(api ? { api } : {}), ...(metadata ? { metadata } : {}) } : undefined;
 }
 
-/** With no provider configured: the first cloud with credentials, else the free `local` provider. */
+/**
+ * With no provider configured: the first provider in catalog order with credentials (a token,
+ * or its credential variables), else the free fallback.
+ */
 function defaultProvider(tokens: Settings["tokens"], env: NodeJS.ProcessEnv): ProviderName {
-  if (tokens.digitalocean) return "digitalocean";
-  if (tokens.hetzner) return "hetzner";
-  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE) return "aws";
-  return "local";
+  const found = PROVIDERS.find(
+    (p) =>
+      (isTokenProvider(p) && tokens[p] !== undefined) || ENTRIES[p].credentialEnv?.some((name) => env[name]),
+  );
+  return found ?? FALLBACK_PROVIDER;
 }
 
 export function resolveSettings(

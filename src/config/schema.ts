@@ -5,9 +5,15 @@
 import { z } from "zod";
 import { AI_TOOLS, ENVIRONMENTS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { DURATION_HELP, parseDuration } from "../core/duration.ts";
+import {
+  CATALOG,
+  PROVIDERS,
+  type ProviderEntry,
+  type ProviderName,
+  TOKEN_PROVIDERS,
+} from "../providers/catalog.ts";
 
-export const PROVIDER_NAMES = ["local", "digitalocean", "hetzner", "aws"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export type { ProviderName } from "../providers/catalog.ts";
 
 const duration = z
   .union([z.string(), z.number()])
@@ -37,8 +43,38 @@ const placement = {
   image: nonEmpty.optional(),
 };
 
+/**
+ * A provider's own section, from its catalog entry: placement overrides, its token and reaper
+ * token if it takes one (the reaper token is a dedicated one, e.g. DigitalOcean's custom scope
+ * droplet:delete, that the agent uses to delete its own server at teardown; opt-in, delivered
+ * over SSH, never the main token), and its specific keys.
+ */
+function providerSection(entry: ProviderEntry) {
+  const shape: Record<string, z.ZodType> = { ...placement };
+  if (entry.token) {
+    shape.token = nonEmpty.optional();
+    shape.reaper_token = nonEmpty.optional();
+  }
+  for (const [key, kind] of Object.entries(entry.configKeys ?? {})) {
+    shape[key] = (kind === "string" ? nonEmpty : z.enum(kind as [string, ...string[]])).optional();
+  }
+  return z.strictObject(shape).optional();
+}
+
+/** The static type of a provider's section, derived from the same catalog entry. */
+type Section<E> = { region?: string; size?: string; image?: string } & (E extends { token: object }
+  ? { token?: string; reaper_token?: string }
+  : unknown) &
+  (E extends { configKeys: infer K }
+    ? { [P in keyof K]?: K[P] extends readonly (infer V)[] ? V : string }
+    : unknown);
+
+const sections = Object.fromEntries(PROVIDERS.map((p) => [p, providerSection(CATALOG[p])])) as unknown as {
+  [P in ProviderName]: z.ZodOptional<z.ZodType<Section<(typeof CATALOG)[P]>>>;
+};
+
 export const configFileSchema = z.strictObject({
-  provider: z.enum(PROVIDER_NAMES).optional(),
+  provider: z.enum(PROVIDERS).optional(),
   ...placement,
   idle_timeout: duration.optional(),
   max_lifetime: duration.optional(),
@@ -51,27 +87,16 @@ export const configFileSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS).optional(),
   ai_tools: z.array(z.enum(AI_TOOLS)).optional(),
   timeouts: timeoutsSchema.optional(),
-  // reaper_token: a dedicated token (DigitalOcean: custom scope droplet:delete) that the agent
-  // uses to delete its own server at teardown; opt-in, delivered over SSH, never the main token.
-  digitalocean: z
-    .strictObject({ token: nonEmpty.optional(), reaper_token: nonEmpty.optional(), ...placement })
-    .optional(),
-  hetzner: z
-    .strictObject({ token: nonEmpty.optional(), reaper_token: nonEmpty.optional(), ...placement })
-    .optional(),
-  aws: z.strictObject({ profile: nonEmpty.optional(), ...placement }).optional(),
-  local: z.strictObject({ backend: z.enum(["nspawn", "qemu"]).optional(), ...placement }).optional(),
+  ...sections,
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Keys whose values are secrets: masked by `config show`, and they make 0600 mandatory. */
-export const SECRET_KEYS = [
-  "digitalocean.token",
-  "hetzner.token",
-  "digitalocean.reaper_token",
-  "hetzner.reaper_token",
-] as const;
+export const SECRET_KEYS: readonly string[] = TOKEN_PROVIDERS.flatMap((p) => [
+  `${p}.token`,
+  `${p}.reaper_token`,
+]);
 
 /** Walk the schema to the object at `path` and return its keys (for "allowed keys" messages). */
 export function keysAt(path: readonly (string | number)[]): string[] | undefined {

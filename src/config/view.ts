@@ -1,5 +1,6 @@
 /** The user-facing view of settings: durations as text, secrets masked, token sources named. */
 import { formatDuration } from "../core/duration.ts";
+import { isTokenProvider, PROVIDERS } from "../providers/catalog.ts";
 import type { Settings, TokenSource } from "./resolve.ts";
 import { type ConfigFile, SECRET_KEYS } from "./schema.ts";
 
@@ -19,8 +20,14 @@ export function maskSecrets(file: ConfigFile): ConfigFile {
 export function settingsView(s: Settings, file: string) {
   const named = (t: TokenSource | undefined) =>
     t ? `${MASK} (from ${t.from === "env" ? `$${t.name}` : "config file"})` : undefined;
-  const token = (p: "digitalocean" | "hetzner") => named(s.tokens[p]);
   const masked = maskSecrets(s.file);
+  // Each provider's section as in the file (secrets masked); a token provider's token names its source.
+  const sections = Object.fromEntries(
+    PROVIDERS.map((p) => [
+      p,
+      isTokenProvider(p) ? { ...masked[p], token: named(s.tokens[p]) ?? null } : { ...masked[p] },
+    ]),
+  );
   return {
     file,
     settings: {
@@ -42,10 +49,7 @@ export function settingsView(s: Settings, file: string) {
         cloud_init: formatDuration(s.timeouts.cloudInitMs),
         exec: formatDuration(s.timeouts.execMs),
       },
-      digitalocean: { ...masked.digitalocean, token: token("digitalocean") ?? null },
-      hetzner: { ...masked.hetzner, token: token("hetzner") ?? null },
-      aws: { ...s.file.aws },
-      local: { ...s.file.local },
+      ...sections,
     },
   };
 }

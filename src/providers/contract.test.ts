@@ -3,6 +3,7 @@
  * with traffic checked against the vendor spec. Adding a provider = one more SUBJECTS entry.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { generateHostKey } from "../cloudinit/host-key.ts";
 import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import type { FaultOptions } from "../sim/faults.ts";
@@ -13,6 +14,11 @@ import type { Provider } from "./types.ts";
 
 interface Subject {
   provider: Provider;
+  /** A fresh provider on the same simulator, as another `spuff` process would have (no shared cache). */
+  another(): Promise<Provider>;
+  /** SSH keys the account holds, and the status of each key registration request. */
+  keys(): number;
+  keyRegistrations(): number[];
   /** Spec violations seen by the simulator, both directions. */
   violations(): unknown[];
   /** Instances the simulator still holds. */
@@ -27,6 +33,8 @@ const SUBJECTS: {
   name: string;
   region: string;
   size: string;
+  /** The status the vendor answers a duplicate key registration with (EC2: 400 InvalidKeyPair.Duplicate). */
+  duplicateKey: number;
   /** `activeAfterMs` overrides how long instances take to turn active. */
   start(faults?: FaultOptions, activeAfterMs?: number): Promise<Subject>;
 }[] = [
@@ -34,6 +42,7 @@ const SUBJECTS: {
     name: "digitalocean",
     region: "fra1",
     size: "s-2vcpu-4gb",
+    duplicateKey: 422,
     async start(faults, activeAfterMs) {
       const sim = await startDigitalOceanSim({
         activeAfterMs: activeAfterMs ?? 150,
@@ -41,9 +50,15 @@ const SUBJECTS: {
         faults,
       });
       const env = { DIGITALOCEAN_API_URL: sim.url };
-      const provider = await createProvider("digitalocean", { token: sim.token, env, retry: RETRY });
+      const another = () => createProvider("digitalocean", { token: sim.token, env, retry: RETRY });
       return {
-        provider,
+        provider: await another(),
+        another,
+        keys: () => sim.state.keys.size,
+        keyRegistrations: () =>
+          sim.requests
+            .filter((r) => r.method === "POST" && r.path === "/v2/account/keys")
+            .map((r) => r.status),
         violations: () => sim.validator?.violations ?? ["validator disabled"],
         instanceCount: () => sim.state.droplets.size,
         faultsInjected: () => sim.faults.injected.length,
@@ -55,12 +70,17 @@ const SUBJECTS: {
     name: "hetzner",
     region: "nbg1",
     size: "cx22",
+    duplicateKey: 409,
     async start(faults, activeAfterMs) {
       const sim = await startHetznerSim({ activeAfterMs: activeAfterMs ?? 150, actionAfterMs: 100, faults });
       const env = { HCLOUD_ENDPOINT: sim.endpoint };
-      const provider = await createProvider("hetzner", { token: sim.token, env, retry: RETRY });
+      const another = () => createProvider("hetzner", { token: sim.token, env, retry: RETRY });
       return {
-        provider,
+        provider: await another(),
+        another,
+        keys: () => sim.state.sshKeys.size,
+        keyRegistrations: () =>
+          sim.requests.filter((r) => r.method === "POST" && r.path === "/v1/ssh_keys").map((r) => r.status),
         violations: () => sim.validator?.violations ?? ["validator disabled"],
         instanceCount: () => sim.state.servers.size,
         faultsInjected: () => sim.faults.injected.length,
@@ -72,6 +92,7 @@ const SUBJECTS: {
     name: "aws",
     region: "eu-central-1",
     size: "t3.medium",
+    duplicateKey: 400,
     async start(faults, activeAfterMs) {
       // RunInstances re-sent with its client token returns the instance in its *current* state;
       // pending for 1 s outlasts RETRY's whole backoff budget (≤ 0.9 s), so a create that took
@@ -82,14 +103,13 @@ const SUBJECTS: {
         AWS_ACCESS_KEY_ID: sim.accessKeyId,
         AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
       };
-      const provider = await createProvider("aws", {
-        token: undefined,
-        env,
-        region: "eu-central-1",
-        retry: RETRY,
-      });
+      const another = () =>
+        createProvider("aws", { token: undefined, env, region: "eu-central-1", retry: RETRY });
       return {
-        provider,
+        provider: await another(),
+        another,
+        keys: () => sim.state.keyPairs.size,
+        keyRegistrations: () => sim.requests.filter((r) => r.path === "ImportKeyPair").map((r) => r.status),
         violations: () => sim.validator?.violations ?? ["validator disabled"],
         // Terminated instances stay listed for a while on EC2: count the ones still running.
         instanceCount: () => sim.state.liveInstances().length,
@@ -153,6 +173,29 @@ describe.each(SUBJECTS)("provider contract: $name", (subject) => {
     // A duplicate from a re-sent create would survive the destroy of the one we got back.
     expect(open.instanceCount()).toBe(0);
     expect(open.violations()).toEqual([]);
+  });
+
+  // Issue 19.6: concurrent first `spuff up`s with a key the account does not know yet all see it
+  // missing and all register it; the vendor refuses all but one as a duplicate (checked against
+  // the spec), and each loser must find the winner's key by fingerprint and go on.
+  it("five concurrent first creates with a new key all succeed and register exactly one key", async () => {
+    open = await subject.start(undefined, 0);
+    const race = open;
+    const key = generateHostKey("me@laptop").publicKey;
+    const providers = await Promise.all([0, 1, 2, 3, 4].map(() => race.another()));
+    const made = await Promise.all(
+      providers.map((p, i) =>
+        p.createInstance(testRequest(`spuff-race${i}`, subject, { sshPublicKey: key })),
+      ),
+    );
+    expect(new Set(made.map((m) => m.id)).size).toBe(5);
+    expect(race.keys()).toBe(1);
+    // The race really happened: more than one registration, one accepted, the rest refused as duplicates.
+    const statuses = race.keyRegistrations();
+    expect(statuses.length).toBeGreaterThan(1);
+    expect(statuses.filter((s) => s < 300)).toHaveLength(1);
+    expect(statuses.filter((s) => s >= 300).every((s) => s === subject.duplicateKey)).toBe(true);
+    expect(race.violations()).toEqual([]);
   });
 
   it("waitReady times out with TimeoutError and honours an abort signal", async () => {

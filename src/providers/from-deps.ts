@@ -1,13 +1,14 @@
 /** Build the provider a command needs from Deps: token and timeouts come from the settings. */
 import type { Deps } from "../cli/deps.ts";
-import type { ProviderName } from "../config/schema.ts";
+import { isProviderName, isTokenProvider } from "./catalog.ts";
 import { createProvider } from "./registry.ts";
 import type { Provider } from "./types.ts";
 
 export async function providerFromDeps(deps: Deps, name?: string): Promise<Provider> {
-  const s = await deps.settings(name ? { provider: name as ProviderName } : {});
+  // A name from state that is not a provider (a tampered record) reaches createProvider's refusal.
+  const s = await deps.settings(isProviderName(name) ? { provider: name } : {});
   const provider = name ?? s.provider;
-  const token = (s.tokens as Record<string, { value: string } | undefined>)[provider]?.value;
+  const token = isTokenProvider(provider) ? s.tokens[provider]?.value : undefined;
   return createProvider(provider, {
     token,
     env: deps.env,

@@ -1,10 +1,11 @@
 /**
- * Providers by name. Adding a provider = one folder under src/providers/ + one line here.
- * Factories are lazy imports so a command only loads the client it uses.
+ * Provider clients by name: one lazy factory per catalog entry (catalog.ts holds the data), so a
+ * command only loads the client it uses. The type makes a catalog entry without a factory an error.
  */
 import type { Clock } from "../core/clock.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
+import { PROVIDERS, type ProviderName } from "./catalog.ts";
 import type { RetryPolicy } from "./retry-timing.ts";
 import type { Provider } from "./types.ts";
 
@@ -27,7 +28,7 @@ export interface ProviderFactoryOptions {
 
 export type ProviderFactory = (opts: ProviderFactoryOptions) => Promise<Provider>;
 
-const FACTORIES: Record<string, ProviderFactory> = {
+const FACTORIES: Record<ProviderName, ProviderFactory> = {
   local: async (o) => (await import("./local/index.ts")).createLocalProvider(o),
   digitalocean: async (o) => (await import("./digitalocean/index.ts")).createDigitalOceanProvider(o),
   hetzner: async (o) => (await import("./hetzner/index.ts")).createHetznerProvider(o),
@@ -35,11 +36,11 @@ const FACTORIES: Record<string, ProviderFactory> = {
 };
 
 export function providerNames(): string[] {
-  return Object.keys(FACTORIES);
+  return [...PROVIDERS];
 }
 
 export async function createProvider(name: string, opts: ProviderFactoryOptions): Promise<Provider> {
-  const factory = FACTORIES[name];
+  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name as ProviderName] : undefined;
   if (!factory) {
     throw new ConfigError("unknown_provider", `Provider not available: ${JSON.stringify(name)}`, {
       hint: `Available providers: ${providerNames().join(", ")}.`,

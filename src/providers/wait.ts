@@ -15,6 +15,12 @@ export interface Backoff {
 // reaching the 2 s cap after ~8 s so long boots cost few extra API calls (see BENCHMARKS.md).
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 100, factor: 1.3, maxMs: 2_000 };
 
+/** For provider actions that take minutes (snapshots, deletes): fewer calls, a 5 s cap. */
+export const ACTION_BACKOFF: Backoff = { initialMs: 500, factor: 1.5, maxMs: 5_000 };
+
+/** How long a snapshot may take before we stop waiting (large disks take many minutes). */
+export const SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
+
 export interface WaitForOptions<T> {
   /** Fetch the current value (one API call). */
   poll: () => Promise<T>;

@@ -9,7 +9,7 @@ import { secretScan } from "../cloudinit/secret-scan.ts";
 import { serializeCloudConfig } from "../cloudinit/serialize.ts";
 import { type EncodedUserData, encodeUserData } from "../cloudinit/user-data.ts";
 import type { Settings } from "../config/resolve.ts";
-import { PROVIDER_DEFAULTS } from "../providers/defaults.ts";
+import { PROVIDER_DEFAULTS } from "../providers/catalog.ts";
 import type { ImageSpec } from "../providers/types.ts";
 import { toImageSpec } from "./image-spec.ts";
 

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { ProviderError } from "../errors.ts";
+import { ensureSshKey } from "../ssh-key.ts";
 import type { ImageSpec } from "../types.ts";
 import type { AwsClient } from "./client.ts";
 import { awsCode, PROVIDER } from "./errors.ts";
@@ -48,29 +49,33 @@ export class AwsAccount {
         (await this.api.call(region, "DescribeKeyPairs", { Filters: [{ Name: name, Values: values }] }))
           .KeyPairs?.[0]?.KeyName;
       // OpenSSH prints SHA-256 fingerprints unpadded; accept either spelling.
-      const existing = await byFilter("fingerprint", [...new Set([fp, fp.replace(/=+$/, "")])]);
-      if (existing) return existing;
+      const find = () => byFilter("fingerprint", [...new Set([fp, fp.replace(/=+$/, "")])]);
       // Named after the key itself, so a second import of the same key collides instead of duplicating.
       const name = `spuff-${createHash("sha256").update(key.blob).digest("hex").slice(0, 16)}`;
-      try {
-        await this.api.call(
-          region,
-          "ImportKeyPair",
-          {
-            KeyName: name,
-            PublicKeyMaterial: new TextEncoder().encode(publicKey.trim().split(/\s+/).slice(0, 2).join(" ")),
-            TagSpecifications: [{ ResourceType: "key-pair", Tags: [{ ...SPUFF_TAG }] }],
-          },
-          {
-            idempotent: false,
-            recover: async () =>
-              (await byFilter("key-name", [name])) ? { KeyName: name, $metadata: {} } : undefined,
-          },
-        );
-      } catch (err) {
-        if (awsCode(err) !== "InvalidKeyPair.Duplicate") throw err;
-      }
-      return name;
+      return ensureSshKey({
+        find,
+        register: async () => {
+          await this.api.call(
+            region,
+            "ImportKeyPair",
+            {
+              KeyName: name,
+              PublicKeyMaterial: new TextEncoder().encode(
+                publicKey.trim().split(/\s+/).slice(0, 2).join(" "),
+              ),
+              TagSpecifications: [{ ResourceType: "key-pair", Tags: [{ ...SPUFF_TAG }] }],
+            },
+            {
+              idempotent: false,
+              recover: async () =>
+                (await byFilter("key-name", [name])) ? { KeyName: name, $metadata: {} } : undefined,
+            },
+          );
+          return name;
+        },
+        // A concurrent `spuff up` imported it first (under the same name: it is the same key).
+        isDuplicate: (err) => awsCode(err) === "InvalidKeyPair.Duplicate",
+      });
     });
   }
 

@@ -10,11 +10,11 @@
 import type { _InstanceType } from "@aws-sdk/client-ec2";
 import { encodeUserData } from "../../cloudinit/user-data.ts";
 import { systemClock } from "../../core/clock.ts";
-import { PROVIDER_DEFAULTS } from "../defaults.ts";
+import { PROVIDER_DEFAULTS } from "../catalog.ts";
 import { ProviderError } from "../errors.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
-import { waitFor } from "../wait.ts";
+import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { AwsAccount } from "./account.ts";
 import { AwsClient } from "./client.ts";
@@ -31,8 +31,6 @@ import {
   unqualify,
 } from "./map.ts";
 
-/** How long an image may take to become available (large volumes take many minutes). */
-const SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 /** DescribeInstances/DescribeImages page size (EC2 allows 5…1000). */
 const PAGE = 200;
 
@@ -210,7 +208,7 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
         clock,
         timeoutMs: SNAPSHOT_TIMEOUT_MS,
         what: `image ${JSON.stringify(name)} of ${instanceId} to become available`,
-        backoff: { initialMs: 500, factor: 1.5, maxMs: 5_000 },
+        backoff: ACTION_BACKOFF,
         poll: () => describeImage(ref.region, imageId),
         isDone: (i) => i === undefined || i.State !== "pending",
       });

@@ -5,6 +5,7 @@
 
 import { ProviderError } from "../errors.ts";
 import type { HttpClient, Query } from "../http.ts";
+import { ensureSshKey, keyName } from "../ssh-key.ts";
 import {
   type DoAction,
   type DoDroplet,
@@ -136,19 +137,24 @@ export class DigitalOceanClient {
     const fp = sshFingerprint(publicKey);
     const find = async () => {
       const keys = await this.paginate<{ id: number; fingerprint: string }>("/v2/account/keys", "ssh_keys");
-      return keys.find((k) => k.fingerprint === fp);
+      return keys.find((k) => k.fingerprint === fp)?.id;
     };
-    const existing = await find();
-    if (existing) return existing.id;
-    const res = await this.http.request<{ ssh_key: { id: number } }>("POST", "/v2/account/keys", {
-      body: { name: `spuff-${fp.replace(/:/g, "").slice(0, 12)}`, public_key: publicKey.trim() },
-      idempotent: false,
-      recover: async () => {
-        const k = await find();
-        return k ? { ssh_key: k } : undefined;
+    return ensureSshKey({
+      find,
+      register: async () => {
+        const res = await this.http.request<{ ssh_key: { id: number } }>("POST", "/v2/account/keys", {
+          body: { name: keyName(fp), public_key: publicKey.trim() },
+          idempotent: false,
+          recover: async () => {
+            const id = await find();
+            return id === undefined ? undefined : { ssh_key: { id } };
+          },
+        });
+        return res.body.ssh_key.id;
       },
+      // "SSH Key is already in use on your account": a concurrent `spuff up` registered it first.
+      isDuplicate: (err) => err instanceof ProviderError && err.status === 422,
     });
-    return res.body.ssh_key.id;
   }
 
   private async deleteIgnoringMissing(path: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { ProviderError } from "../errors.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
-import { waitFor } from "../wait.ts";
+import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { DigitalOceanClient } from "./client.ts";
 import { imageRef, instanceTag, labelsToTags, SPUFF_TAG, toInstance, toSnapshot } from "./map.ts";
@@ -15,9 +15,6 @@ export const DEFAULT_API_URL = "https://api.digitalocean.com";
 const NAME = "digitalocean";
 const TOKEN_HINT =
   "check DIGITALOCEAN_TOKEN (or digitalocean.token in the config): `spuff config set digitalocean.token -`";
-
-/** How long a snapshot may take before we stop waiting (large disks take many minutes). */
-const SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 
 export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider {
   const { http, clock } = providerHttp(o, {
@@ -74,14 +71,13 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
     async createSnapshot(instanceId, name): Promise<Snapshot> {
       const action = await api.snapshotAction(instanceId, name);
       const what = `snapshot ${JSON.stringify(name)} of droplet ${instanceId}`;
-      const backoff = { initialMs: 500, factor: 1.5, maxMs: 5_000 };
       if (action === "unknown") {
         // Our first request probably started it: wait for the snapshot itself to appear.
         const snap = await waitFor({
           clock,
           timeoutMs: SNAPSHOT_TIMEOUT_MS,
           what,
-          backoff,
+          backoff: ACTION_BACKOFF,
           poll: () => api.dropletSnapshot(instanceId, name),
           isDone: (s) => s !== undefined,
         });
@@ -91,7 +87,7 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
           clock,
           timeoutMs: SNAPSHOT_TIMEOUT_MS,
           what,
-          backoff,
+          backoff: ACTION_BACKOFF,
           poll: () => api.getAction(action.id),
           isDone: (a) => a.status !== "in-progress",
         });

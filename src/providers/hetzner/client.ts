@@ -6,6 +6,7 @@
 import { ProviderError } from "../errors.ts";
 import type { HttpClient, Query } from "../http.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
+import { ensureSshKey, keyName } from "../ssh-key.ts";
 import { type HzAction, type HzImage, type HzServer, SPUFF_LABEL } from "./map.ts";
 
 /** The API's maximum page size. */
@@ -138,29 +139,27 @@ export class HetznerClient {
   async ensureSshKey(publicKey: string): Promise<number> {
     const fingerprint = md5Fingerprint(publicKey);
     const find = async () =>
-      (await this.paginate<{ id: number }>("/ssh_keys", "ssh_keys", { fingerprint }))[0];
-    const existing = await find();
-    if (existing) return existing.id;
-    try {
-      const res = await this.http.request<{ ssh_key: { id: number } }>("POST", "/ssh_keys", {
-        body: {
-          name: `spuff-${fingerprint.replace(/:/g, "").slice(0, 12)}`,
-          public_key: publicKey.trim(),
-          labels: { [SPUFF_LABEL]: "true" },
-        },
-        idempotent: false,
-        recover: async () => {
-          const k = await find();
-          return k ? { ssh_key: k } : undefined;
-        },
-      });
-      return res.body.ssh_key.id;
-    } catch (err) {
-      // uniqueness_error: a concurrent `spuff up` registered the same key first; use that one.
-      const raced = err instanceof ProviderError && err.status === 409 ? await find() : undefined;
-      if (raced) return raced.id;
-      throw err;
-    }
+      (await this.paginate<{ id: number }>("/ssh_keys", "ssh_keys", { fingerprint }))[0]?.id;
+    return ensureSshKey({
+      find,
+      register: async () => {
+        const res = await this.http.request<{ ssh_key: { id: number } }>("POST", "/ssh_keys", {
+          body: {
+            name: keyName(fingerprint),
+            public_key: publicKey.trim(),
+            labels: { [SPUFF_LABEL]: "true" },
+          },
+          idempotent: false,
+          recover: async () => {
+            const id = await find();
+            return id === undefined ? undefined : { ssh_key: { id } };
+          },
+        });
+        return res.body.ssh_key.id;
+      },
+      // uniqueness_error (same fingerprint or name): a concurrent `spuff up` registered it first.
+      isDuplicate: (err) => err instanceof ProviderError && err.status === 409,
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import { ProviderError } from "../errors.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
-import { waitFor } from "../wait.ts";
+import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { HetznerClient } from "./client.ts";
 import { hetznerErrorFromResponse, TOKEN_HINT } from "./errors.ts";
@@ -16,11 +16,8 @@ import { type HzAction, imageRef, serverLabels, toInstance, toSnapshot } from ".
 export const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
 const NAME = "hetzner";
 
-/** How long a snapshot may take before we stop waiting (large disks take many minutes). */
-const SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 /** Deleting a server takes seconds; this bounds a stuck delete action. */
 const DELETE_TIMEOUT_MS = 5 * 60_000;
-const SLOW = { initialMs: 500, factor: 1.5, maxMs: 5_000 };
 
 export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
   const { http, clock } = providerHttp(o, {
@@ -54,7 +51,7 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
             clock,
             timeoutMs,
             what,
-            backoff: SLOW,
+            backoff: ACTION_BACKOFF,
             poll: () => api.getAction(action.id),
             isDone: (a) => a.status !== "running",
           })
@@ -96,7 +93,7 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
           clock,
           timeoutMs: DELETE_TIMEOUT_MS,
           what: `server ${id} to be deleted`,
-          backoff: SLOW,
+          backoff: ACTION_BACKOFF,
           poll: () => api.getServer(id),
           isDone: (s) => s === undefined,
         });
@@ -127,7 +124,7 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
         clock,
         timeoutMs: SNAPSHOT_TIMEOUT_MS,
         what,
-        backoff: SLOW,
+        backoff: ACTION_BACKOFF,
         poll: () => api.getImage(image.id),
         isDone: (i) => i === undefined || i.status !== "creating",
       });

@@ -2,6 +2,7 @@
  * Hetzner Cloud wire shapes ↔ spuff's provider types. Pure functions, no I/O.
  * Shapes follow /work/shared/specs/hetzner-cloud-openapi.spuff.json (only the fields we read).
  */
+import { CATALOG } from "../catalog.ts";
 import type { ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
 
 interface Money {
@@ -45,7 +46,7 @@ export const INSTANCE_LABEL = "spuff-instance";
 const INTERNAL = new Set([SPUFF_LABEL, INSTANCE_LABEL]);
 
 /** Hetzner prices are in euros (the /pricing endpoint says so; server_type.prices carry no currency). */
-const CURRENCY = "EUR";
+const CURRENCY = CATALOG.hetzner.price.currency;
 
 // Label rules from the spec's "Labels" section: name ≤ 63, alphanumeric ends, - _ . inside.
 const LABEL_PART = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;

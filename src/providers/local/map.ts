@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import type { ImageManifest } from "../../machines/image.ts";
 import type { MachineLayout } from "../../machines/layout.ts";
 import type { MachineRecord } from "../../machines/types.ts";
+import { CATALOG } from "../catalog.ts";
 import type { InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
 
 export function toInstance(m: MachineRecord, running: boolean): ProviderInstance {
@@ -16,7 +17,7 @@ export function toInstance(m: MachineRecord, running: boolean): ProviderInstance
     size: m.driver,
     createdAt: m.createdAt,
     labels: m.labels,
-    priceHourly: { amount: 0, currency: "USD" },
+    priceHourly: { amount: 0, currency: CATALOG.local.price.currency },
   };
 }
 

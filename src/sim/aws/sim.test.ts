@@ -11,12 +11,14 @@ import {
   DescribeInstancesCommand,
   EC2Client,
   type EC2ServiceException,
+  ImportKeyPairCommand,
   RunInstancesCommand,
   type RunInstancesCommandInput,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { generateHostKey } from "../../cloudinit/host-key.ts";
 import { FakeClock } from "../../core/clock.ts";
 import type { MachineBackend } from "../backend.ts";
 import { runSim } from "../run-sim.ts";
@@ -184,6 +186,22 @@ describe("EC2 simulator", () => {
       code: "IdempotentParameterMismatch",
       status: 400,
     });
+  });
+
+  it("a second import under the same key name is EC2's InvalidKeyPair.Duplicate (400), within the model", async () => {
+    const s = await start();
+    const c = ec2(s);
+    const material = new TextEncoder().encode(generateHostKey("me@laptop").publicKey);
+    await c.send(new ImportKeyPairCommand({ KeyName: "spuff-k", PublicKeyMaterial: material }));
+    expect(
+      await failure(c.send(new ImportKeyPairCommand({ KeyName: "spuff-k", PublicKeyMaterial: material }))),
+    ).toMatchObject({
+      code: "InvalidKeyPair.Duplicate",
+      status: 400,
+      message: "The keypair 'spuff-k' already exists.",
+    });
+    expect(s.state.keyPairs.size).toBe(1);
+    expect(s.validator?.violations).toEqual([]);
   });
 
   it("decodes user data (base64, gzip) for the machine backend and keeps the shutdown behaviour", async () => {

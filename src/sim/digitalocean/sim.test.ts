@@ -1,5 +1,6 @@
 /** The DigitalOcean simulator's wire behaviour, by raw fetch (no spuff client involved). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateHostKey } from "../../cloudinit/host-key.ts";
 import { FakeClock } from "../../core/clock.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "./index.ts";
 
@@ -88,5 +89,19 @@ describe("DigitalOcean simulator", () => {
     expect(body.droplets).toHaveLength(2);
     expect(body.meta.total).toBe(5);
     expect(body.links.pages.next).toBe(`${sim.url}/v2/droplets?per_page=2&page=2`);
+  });
+
+  it("answers a second registration of the same key as DigitalOcean does: 422, already in use", async () => {
+    const before = sim.validator?.violations.length;
+    const public_key = generateHostKey("me@laptop").publicKey;
+    const first = await call("POST", "/v2/account/keys", { name: "a", public_key });
+    expect(first.status).toBe(201);
+    const again = await call("POST", "/v2/account/keys", { name: "b", public_key });
+    expect(again.status).toBe(422);
+    expect(await again.json()).toMatchObject({
+      id: "unprocessable_entity",
+      message: "SSH Key is already in use on your account",
+    });
+    expect(sim.validator?.violations.length).toBe(before);
   });
 });

@@ -8,8 +8,9 @@ import { noneBackend } from "../backend.ts";
 import { FaultInjector } from "../faults.ts";
 import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
-import { SpecValidator } from "../spec-validator.ts";
+import type { SpecValidator } from "../spec-validator.ts";
 import { Timeline } from "../timeline.ts";
+import { HetznerSpecValidator } from "./error-codes.ts";
 import { createHetznerHandler } from "./handler.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { seedSystemImages } from "./servers.ts";
@@ -58,7 +59,7 @@ export async function startHetznerSim(o: HetznerSimOptions = {}): Promise<Hetzne
     if (s) s.poweredOff = true;
   });
   const validator =
-    o.validate === false ? undefined : new SpecValidator({ spec: HETZNER_SPEC, specsDir: o.specsDir });
+    o.validate === false ? undefined : new HetznerSpecValidator({ spec: HETZNER_SPEC, specsDir: o.specsDir });
   const faults = new FaultInjector(o.faults);
   const limiter = new RateLimiter(clock, o.rateLimit);
   const server = await startSimServer({
