@@ -9,10 +9,12 @@ import path from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { afterAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { defaultSpecsDir } from "../sim/spec-validator.ts";
 import { serializeCloudConfig } from "./serialize.ts";
 import { testConfigs } from "./test-configs.ts";
 
-const SPECS = "/work/shared/specs";
+// The shared specs folder beside the checkout (as the simulators find it), wherever it is cloned.
+const SPECS = defaultSpecsDir(import.meta.dirname);
 const SCHEMAS = ["cloud-config.schema.json", "cloud-config-22.4.2-debian-bookworm.schema.json"];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-schema-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

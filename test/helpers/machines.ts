@@ -1,8 +1,9 @@
 /**
  * Real local machines in tests. The Debian image is built once (test/machines-setup.ts) into
  * .cache/spuff-data and shared; each test file gets its own data dir whose images/ links to it,
- * so machines, namespaces and gc of parallel files never meet. On CI these suites always run
- * (and fail if the host cannot run machines); elsewhere they are skipped when it cannot.
+ * so machines, namespaces and gc of parallel files never meet. With CI=true (`.ci/run` sets it)
+ * these suites are mandatory: a host that cannot run them fails the run with the reason. Elsewhere
+ * they are skipped when it cannot, and the summary line counts them as skipped.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -19,14 +20,27 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const SHARED_DATA_DIR = process.env.SPUFF_TEST_DATA_DIR || path.join(repo, ".cache", "spuff-data");
 export const TEST_IMAGE = "debian-12";
 
-export function hostCanRunMachines(): boolean {
+/** Why this host cannot run local machines; empty when it can. */
+export function machineHostProblems(): string[] {
   const h = realHost();
-  return h.platform === "linux" && h.uid === 0 && !!h.which("systemd-nspawn") && !!h.which("slirp4netns");
+  const problems: string[] = [];
+  if (h.platform !== "linux") problems.push(`platform is ${h.platform}, not linux`);
+  if (h.uid !== 0) problems.push(`not root (uid ${h.uid})`);
+  for (const tool of ["systemd-nspawn", "slirp4netns"])
+    if (!h.which(tool)) problems.push(`${tool} not on PATH (scripts/setup-system.sh installs it)`);
+  return problems;
 }
+
+export function hostCanRunMachines(): boolean {
+  return machineHostProblems().length === 0;
+}
+
+/** CI runs every machine suite or fails; nothing there may skip them quietly. */
+export const machinesRequired = process.env.CI === "true";
 
 /** Run machine suites on CI always; locally only where they can work. */
 export const runMachineSuites =
-  process.env.CI === "true" ||
+  machinesRequired ||
   (hostCanRunMachines() && fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json")));
 
 /** For afterAll: destroys every machine left in these data dirs, then removes the dirs. */
