@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-require("../dist/agent/spuff-agent.cjs");
+try {
+  require("../dist/agent/spuff-agent.cjs");
+} catch (e) {
+  require("./not-built.cjs")(e, "dist/agent/spuff-agent.cjs");
+}

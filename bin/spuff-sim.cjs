@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 // Cloud API simulators checked against the vendors' specs: spuff-sim digitalocean --port P
-require("../dist/sim/main.cjs");
+try {
+  require("../dist/sim/main.cjs");
+} catch (e) {
+  require("./not-built.cjs")(e, "dist/sim/main.cjs");
+}

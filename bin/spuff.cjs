@@ -5,5 +5,9 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Answer the most common scripted probe without loading the command table.
   process.stdout.write(`${require("../package.json").version}\n`);
 } else {
-  require("../dist/cli/main.cjs");
+  try {
+    require("../dist/cli/main.cjs");
+  } catch (e) {
+    require("./not-built.cjs")(e, "dist/cli/main.cjs");
+  }
 }
