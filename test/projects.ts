@@ -41,6 +41,7 @@ export const E2E = [
   "test/e2e/cli.test.ts",
   "test/e2e/down-confirm.test.ts",
   "test/e2e/gc-reaper.test.ts",
+  "test/e2e/install.test.ts",
   "test/e2e/kill-point.test.ts",
   "test/e2e/project-plan.test.ts",
   "test/e2e/state-concurrency.test.ts",

@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 const repo = path.resolve(import.meta.dirname, "..");
 const fixture = path.join(repo, "test/fixtures/summary");
 
-it("prints passed, failed and skipped, with the skipped per project", () => {
+it("prints passed, failed (a file failing in set-up counts) and skipped, per project", () => {
   const r = spawnSync(
     process.execPath,
     [
@@ -20,5 +20,5 @@ it("prints passed, failed and skipped, with the skipped per project", () => {
     { cwd: fixture, encoding: "utf8", timeout: 60_000, env: { ...process.env, CI: "", NO_COLOR: "1" } },
   );
   expect(r.status, r.stderr).toBe(1);
-  expect(r.stdout.trim().split("\n").at(-1)).toBe("1 passed, 1 failed, 3 skipped (fixture 3)");
+  expect(r.stdout.trim().split("\n").at(-1)).toBe("1 passed, 2 failed, 4 skipped (fixture 4)");
 });

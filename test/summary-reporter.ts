@@ -11,7 +11,9 @@ export function summaryLine(modules: ReadonlyArray<TestModule>, errors: number):
   const skipped = new Map<string, number>();
   for (const m of modules) {
     const tests = [...m.children.allTests()];
-    if (m.state() === "failed" && tests.length === 0) failed++;
+    // A file that failed outside its tests (import, beforeAll) counts once, even when its tests
+    // show as skipped.
+    if (m.state() === "failed" && !tests.some((t) => t.result().state === "failed")) failed++;
     for (const t of tests) {
       const s = t.result().state;
       if (s === "passed") passed++;
