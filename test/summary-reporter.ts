@@ -3,9 +3,13 @@
  * when tests were skipped, how many in each project, so a suite that quietly stopped running
  * (machine suites on a host that cannot run them) shows in the summary.
  */
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, TestModule, TestRunEndReason } from "vitest/node";
 
-export function summaryLine(modules: ReadonlyArray<TestModule>, errors: number): string {
+export function summaryLine(
+  modules: ReadonlyArray<TestModule>,
+  errors: number,
+  reason: TestRunEndReason = "passed",
+): string {
   let passed = 0;
   let failed = errors;
   const skipped = new Map<string, number>();
@@ -21,13 +25,19 @@ export function summaryLine(modules: ReadonlyArray<TestModule>, errors: number):
       else skipped.set(m.project.name, (skipped.get(m.project.name) ?? 0) + 1);
     }
   }
+  // A run that failed before any test (a global setup refusing the host) is not "0 failed".
+  if (reason === "failed" && failed === 0) failed = 1;
   const total = [...skipped.values()].reduce((a, b) => a + b, 0);
   const perProject = [...skipped].map(([project, n]) => `${project || "default"} ${n}`).join(", ");
   return `${passed} passed, ${failed} failed, ${total} skipped${total > 0 ? ` (${perProject})` : ""}`;
 }
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
-    process.stdout.write(`\n${summaryLine(modules, errors.length)}\n`);
+  onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    errors: ReadonlyArray<unknown>,
+    reason: TestRunEndReason,
+  ): void {
+    process.stdout.write(`\n${summaryLine(modules, errors.length, reason)}\n`);
   }
 }

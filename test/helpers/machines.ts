@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MachineEngine } from "../../src/machines/engine.ts";
-import { realHost } from "../../src/machines/host.ts";
+import { type HostFacts, realHost } from "../../src/machines/host.ts";
 import { type MachineLayout, machineLayout } from "../../src/machines/layout.ts";
 import { isMounted, netnsExists, netnsWithPrefix } from "../../src/machines/mounts.ts";
 import { pidsMentioning } from "../../src/machines/procs.ts";
@@ -21,8 +21,7 @@ export const SHARED_DATA_DIR = process.env.SPUFF_TEST_DATA_DIR || path.join(repo
 export const TEST_IMAGE = "debian-12";
 
 /** Why this host cannot run local machines; empty when it can. */
-export function machineHostProblems(): string[] {
-  const h = realHost();
+export function machineHostProblems(h: Pick<HostFacts, "platform" | "uid" | "which"> = realHost()): string[] {
   const problems: string[] = [];
   if (h.platform !== "linux") problems.push(`platform is ${h.platform}, not linux`);
   if (h.uid !== 0) problems.push(`not root (uid ${h.uid})`);
@@ -37,6 +36,17 @@ export function hostCanRunMachines(): boolean {
 
 /** CI runs every machine suite or fails; nothing there may skip them quietly. */
 export const machinesRequired = process.env.CI === "true";
+
+/**
+ * The global set-up's verdict on a host: throws when machines are required and it cannot run
+ * them, names the reasons when they will be skipped, undefined when they can run.
+ */
+export function machineHostVerdict(problems: string[], required: boolean): string | undefined {
+  if (problems.length === 0) return undefined;
+  const why = problems.join("; ");
+  if (required) throw new Error(`CI must be able to run local machines, and this host cannot: ${why}`);
+  return `machine suites will be skipped: ${why}`;
+}
 
 /** Run machine suites on CI always; locally only where they can work. */
 export const runMachineSuites =
