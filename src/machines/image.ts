@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../core/fs-atomic.ts";
 import { readDirOrEmpty } from "../core/read-dir.ts";
 import { assertHostCanBuildImage, type HostFacts, realHost } from "./host.ts";
 import type { MachineLayout } from "./layout.ts";
+import { acquirePidLock } from "./pid-lock.ts";
 import { isProcessAlive } from "./procs.ts";
 import { listMachineDirs } from "./records.ts";
 
@@ -119,7 +120,7 @@ export async function buildImage(layout: MachineLayout, o: BuildOptions): Promis
   if (existing) assertUnused(layout, name);
 
   fs.mkdirSync(layout.imagesDir, { recursive: true, mode: 0o755 });
-  const releaseLock = takeBuildLock(layout, name);
+  const releaseLock = (await takeBuildLock(layout, name)) ?? (() => {});
   try {
     removeStalePartials(layout);
     const partial = path.join(layout.imagesDir, `.partial-${name}-${process.pid}`);
@@ -208,25 +209,19 @@ function imageChain(layout: MachineLayout, name: string): string[] {
   return chain;
 }
 
-/** One builder per image at a time; a lock left by a killed builder is taken over. */
-function takeBuildLock(layout: MachineLayout, name: string): () => void {
-  const lock = path.join(layout.imagesDir, `.lock-${name}`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number(fs.readFileSync(lock, "utf8"));
-      if (isProcessAlive(holder)) {
-        throw new UserError("image_build_running", `Image ${name} is being built by process ${holder}.`, {
+/** One builder per image at a time: a second one is refused (a killed builder's lock is taken over). */
+function takeBuildLock(layout: MachineLayout, name: string): Promise<(() => void) | undefined> {
+  return acquirePidLock(path.join(layout.imagesDir, `.lock-${name}`), {
+    busy: "throw",
+    error: (holder) =>
+      new UserError(
+        "image_build_running",
+        `Image ${name} is being built by process ${holder ?? "(starting)"}.`,
+        {
           hint: "Wait for it to finish, then run the command again.",
-        });
-      }
-      fs.rmSync(lock, { force: true });
-    }
-  }
-  throw new UserError("image_build_running", `Could not lock the build of image ${name}.`);
+        },
+      ),
+  });
 }
 
 /** Partial folders of builders that died (their PID is in the name). */

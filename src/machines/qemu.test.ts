@@ -1,13 +1,13 @@
 /**
- * The qemu driver. Pure parts (command lines, the KVM verdict and its cache) run everywhere; the
- * per-image disk is built from a tiny root filesystem where mkfs.ext4 and qemu-img exist; the VM
- * test boots the real image (TCG, or KVM where it works) and logs in with the system ssh client.
+ * The qemu driver. Its command line and teardown run everywhere (the disk and the accelerator
+ * have their own tests); the VM test boots the real image (TCG, or KVM where it works) and logs
+ * in with the system ssh client.
  */
-import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import {
   leftovers,
@@ -21,24 +21,13 @@ import { MachineEngine } from "./engine.ts";
 import { realHost } from "./host.ts";
 import { type MachineLayout, machineLayout } from "./layout.ts";
 import { isProcessAlive, pidsMentioning } from "./procs.ts";
-import {
-  type AccelVerdict,
-  accelCacheFile,
-  baseDiskOf,
-  bootFile,
-  ensureBaseDisk,
-  judgeProbe,
-  machineFiles,
-  probeArgs,
-  qemuArgs,
-  qemuDriver,
-  resolveAccel,
-} from "./qemu.ts";
+import { machineFiles, qemuArgs, qemuDriver } from "./qemu.ts";
+import { type AccelVerdict, accelCacheFile, resolveAccel } from "./qemu-accel.ts";
+import { baseDiskOf, ensureBaseDisk } from "./qemu-disk.ts";
 import { seedFiles } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
 
 const host = realHost();
-const haveDiskTools = !!host.which("mkfs.ext4") && !!host.which("qemu-img") && !!host.which("debugfs");
 const qemuHost =
   host.platform === "linux" &&
   host.uid === 0 &&
@@ -127,193 +116,6 @@ describe("qemu command line", () => {
     expect(values(qemuArgs(vm), "-m")).toEqual(["1024"]);
     expect(values(qemuArgs({ ...vm, memoryMb: 2048 }), "-m")).toEqual(["2048"]);
   });
-
-  it("probes KVM with a kernel-only boot that ends in a panic and exits", () => {
-    const args = probeArgs("/k/vmlinuz", "/p/console.log");
-    expect(values(args, "-accel")).toEqual(["kvm"]);
-    expect(values(args, "-append")).toEqual(["console=ttyS0 panic=-1"]);
-    expect(args).toContain("-no-reboot");
-    expect(args).not.toContain("-initrd");
-    expect(args).not.toContain("-netdev");
-    expect(args).not.toContain("-daemonize");
-  });
-});
-
-describe("KVM verdict", () => {
-  const booted =
-    "[    0.000000] Linux version 6.1.0\n...\n[    1.2] Kernel panic - not syncing: VFS: Unable to mount root fs\n";
-
-  it("is kvm only when the kernel ran its boot to the end and qemu exited", () => {
-    expect(judgeProbe(booted, 0, "").accel).toBe("kvm");
-    // Printed its first line, then stalled or crashed (as PVM does with a stock kernel).
-    expect(judgeProbe("[    0.000000] Linux version 6.1.0\n", "timeout", "")).toMatchObject({
-      accel: "tcg",
-      reason: expect.stringContaining("did not finish booting"),
-    });
-    expect(judgeProbe("", "timeout", "").reason).toContain("no output at all");
-    const abort = judgeProbe(
-      "",
-      134,
-      "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\nAssertion…\n",
-    );
-    expect(abort).toMatchObject({ accel: "tcg", reason: expect.stringContaining("failed to set MSR 0x10a") });
-    expect(judgeProbe("[    0.000000] Linux version 6.1.0\n", 0, "").accel).toBe("tcg");
-  });
-
-  describe("resolveAccel", () => {
-    const dir = tmpDir("accel");
-    const kernel = path.join(dir, "vmlinuz");
-    const device = path.join(dir, "kvm");
-    fs.writeFileSync(device, "");
-    const cache = path.join(dir, "images", ".qemu-accel.json");
-    let probes = 0;
-    const probe = async (): Promise<AccelVerdict> => {
-      probes++;
-      return { accel: "kvm", reason: "test", checkedAt: "now" };
-    };
-    const noProbe = async (): Promise<AccelVerdict> => {
-      throw new Error("must not probe");
-    };
-    afterEach(() => {
-      fs.rmSync(cache, { force: true });
-      probes = 0;
-    });
-
-    it("obeys SPUFF_QEMU_ACCEL without probing, and rejects other values", async () => {
-      fs.writeFileSync(kernel, "kernel-1");
-      const deps = { kvmDevice: device, probe: noProbe };
-      expect(await resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "kvm" } })).toBe("kvm");
-      expect(await resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "tcg" } })).toBe("tcg");
-      await expect(
-        resolveAccel(cache, kernel, { ...deps, env: { SPUFF_QEMU_ACCEL: "hvf" } }),
-      ).rejects.toMatchObject({ code: "qemu_bad_accel" });
-      expect(fs.existsSync(cache)).toBe(false);
-    });
-
-    it("is tcg without a KVM device, and caches nothing then", async () => {
-      fs.writeFileSync(kernel, "kernel-1");
-      const r = await resolveAccel(cache, kernel, {
-        env: {},
-        kvmDevice: path.join(dir, "none"),
-        probe: noProbe,
-      });
-      expect(r).toBe("tcg");
-      expect(fs.existsSync(cache)).toBe(false);
-    });
-
-    it("probes once per kernel content and host kernel release, then answers from the cache", async () => {
-      fs.writeFileSync(kernel, "kernel-1");
-      const deps = { env: {}, kvmDevice: device, probe, release: "6.1.0-a" };
-      expect(await resolveAccel(cache, kernel, deps)).toBe("kvm");
-      expect(await resolveAccel(cache, kernel, deps)).toBe("kvm");
-      expect(probes).toBe(1);
-      const stored = JSON.parse(fs.readFileSync(cache, "utf8")) as Record<string, AccelVerdict>;
-      expect(Object.keys(stored)).toEqual([expect.stringMatching(/^[0-9a-f]{16}@6\.1\.0-a$/)]);
-
-      await resolveAccel(cache, kernel, { ...deps, release: "6.2.0-b" });
-      expect(probes).toBe(2);
-      fs.writeFileSync(kernel, "kernel-2");
-      await resolveAccel(cache, kernel, deps);
-      expect(probes).toBe(3);
-      expect(Object.keys(JSON.parse(fs.readFileSync(cache, "utf8")))).toHaveLength(3);
-      // A verdict read back from disk decides without a probe.
-      expect(await resolveAccel(cache, kernel, { ...deps, probe: noProbe })).toBe("kvm");
-    });
-  });
-});
-
-describe("kernel and initrd of a root filesystem", () => {
-  it("follows Debian's /vmlinuz link, else takes the highest version in /boot", () => {
-    const rootfs = tmpDir("boot");
-    fs.mkdirSync(path.join(rootfs, "boot"));
-    for (const v of ["6.1.0-9-amd64", "6.1.0-10-amd64", "6.10.0-1-amd64"]) {
-      fs.writeFileSync(path.join(rootfs, "boot", `vmlinuz-${v}`), v);
-    }
-    expect(bootFile(rootfs, "vmlinuz")).toBe(path.join(rootfs, "boot/vmlinuz-6.10.0-1-amd64"));
-    fs.symlinkSync("boot/vmlinuz-6.1.0-10-amd64", path.join(rootfs, "vmlinuz"));
-    expect(bootFile(rootfs, "vmlinuz")).toBe(path.join(rootfs, "boot/vmlinuz-6.1.0-10-amd64"));
-    expect(() => bootFile(rootfs, "initrd.img")).toThrow(/has no initrd.img/);
-  });
-});
-
-describe.runIf(haveDiskTools)("per-image disk", () => {
-  /** A data dir with image `tiny`: a root filesystem of a few files. */
-  function tinyImage() {
-    const layout = machineLayout(tmpDir("disk"));
-    const imageDir = layout.imageDir("tiny");
-    const rootfs = path.join(imageDir, "rootfs");
-    fs.mkdirSync(path.join(rootfs, "boot"), { recursive: true });
-    fs.mkdirSync(path.join(rootfs, "etc"));
-    fs.writeFileSync(path.join(rootfs, "etc/hostname"), "tiny-root\n");
-    fs.writeFileSync(path.join(rootfs, "boot/vmlinuz-6.1.0-10-amd64"), "kernel-10");
-    fs.writeFileSync(path.join(rootfs, "boot/initrd.img-6.1.0-10-amd64"), "initrd-10");
-    const manifest = { name: "tiny", kind: "base", distro: "debian-12", createdAt: "now" };
-    fs.writeFileSync(path.join(imageDir, "image.json"), JSON.stringify(manifest));
-    return { layout, imageDir };
-  }
-
-  const deadPid = () => spawnSync("true").pid as number;
-
-  it("is built once from the root filesystem, complete, for concurrent starters", async () => {
-    const { layout, imageDir } = tinyImage();
-    const all = await Promise.all([1, 2, 3].map(() => ensureBaseDisk(layout, "tiny")));
-    const base = all[0]!;
-    expect(all.every((b) => b.disk === base.disk)).toBe(true);
-    expect(fs.readdirSync(imageDir).sort()).toEqual(["disk", "image.json", "rootfs"]);
-    expect(fs.readdirSync(base.dir).sort()).toEqual(["base.qcow2", "initrd.img", "vmlinuz"]);
-    expect(fs.readFileSync(base.kernel, "utf8")).toBe("kernel-10");
-    expect(fs.readFileSync(base.initrd, "utf8")).toBe("initrd-10");
-
-    const info = JSON.parse(
-      execFileSync("qemu-img", ["info", "--output=json", base.disk], { encoding: "utf8" }),
-    );
-    expect(info).toMatchObject({ format: "qcow2", "virtual-size": 4 * 1024 ** 3 });
-    const raw = path.join(path.dirname(imageDir), "check.raw");
-    execFileSync("qemu-img", ["convert", "-O", "raw", base.disk, raw]);
-    const hostname = execFileSync("debugfs", ["-R", "cat /etc/hostname", raw], {
-      encoding: "utf8",
-      stdio: "pipe",
-    });
-    expect(hostname).toBe("tiny-root\n");
-    expect(execFileSync("e2label", [raw], { encoding: "utf8" }).trim()).toBe("rootfs");
-
-    // Once in place, it is used as it is.
-    const mtime = fs.statSync(base.disk).mtimeMs;
-    await ensureBaseDisk(layout, "tiny");
-    expect(fs.statSync(base.disk).mtimeMs).toBe(mtime);
-  });
-
-  it("takes over a lock and scratch folder left by a builder that died", async () => {
-    const { layout, imageDir } = tinyImage();
-    const dead = deadPid();
-    fs.writeFileSync(path.join(imageDir, ".disk.lock"), String(dead));
-    fs.mkdirSync(path.join(imageDir, `.disk-partial-${dead}`));
-    fs.writeFileSync(path.join(imageDir, `.disk-partial-${dead}`, "base.raw"), "half");
-    const base = await ensureBaseDisk(layout, "tiny");
-    expect(fs.existsSync(base.disk)).toBe(true);
-    expect(fs.readdirSync(imageDir).sort()).toEqual(["disk", "image.json", "rootfs"]);
-  });
-
-  it("waits while a live builder holds the lock", async () => {
-    const { layout, imageDir } = tinyImage();
-    const holder = spawn("sleep", ["60"], { stdio: "ignore" });
-    try {
-      fs.writeFileSync(path.join(imageDir, ".disk.lock"), String(holder.pid));
-      let done = false;
-      const pending = ensureBaseDisk(layout, "tiny").then((b) => {
-        done = true;
-        return b;
-      });
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(done).toBe(false);
-      expect(fs.existsSync(path.join(imageDir, "disk"))).toBe(false);
-      holder.kill("SIGKILL");
-      const base = await pending;
-      expect(fs.existsSync(base.disk)).toBe(true);
-    } finally {
-      holder.kill("SIGKILL");
-    }
-  }, 30_000);
 });
 
 describe("qemu driver without a VM", () => {
