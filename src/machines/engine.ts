@@ -11,6 +11,7 @@ import { NotFoundError, UserError } from "../core/errors.ts";
 import { waitForPort } from "../ssh/wait.ts";
 import { claimAddress, releaseAddress, releaseStaleClaim, staleClaims } from "./addresses.ts";
 import type { MachineDriver } from "./driver.ts";
+import { removeTree } from "./guest-fs.ts";
 import { assertHostCanRun, type HostFacts, realHost } from "./host.ts";
 import { type ImageManifest, installDir, readImage, requireImage } from "./image.ts";
 import type { MachineLayout } from "./layout.ts";
@@ -152,7 +153,8 @@ export class MachineEngine {
     const driver = await this.driver(record?.driver ?? "nspawn");
     await driver.teardown(this.layout, id, record);
     if (record?.address) releaseAddress(this.layout, record.address, id);
-    fs.rmSync(dir, { recursive: true, force: true });
+    // The guest owns most of the folder (its upper layer): no links followed, no mount crossed.
+    removeTree(dir);
   }
 
   /** Saves a machine's current files as a new image usable with `create({ image })`. */
@@ -170,8 +172,10 @@ export class MachineEngine {
     }
     const driver = await this.driver(m.driver);
     const partial = path.join(this.layout.imagesDir, `.partial-${name}-${process.pid}`);
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.mkdirSync(partial, { recursive: true, mode: 0o755 });
+    removeTree(partial);
+    fs.mkdirSync(this.layout.imagesDir, { recursive: true, mode: 0o755 });
+    // 0700: a snapshot holds whatever the machine had (keys, tokens in files).
+    fs.mkdirSync(partial, { mode: 0o700 });
     try {
       await driver.saveLayer(this.layout, m, path.join(partial, "layer"));
       const base = requireImage(this.layout, m.image);
@@ -189,7 +193,7 @@ export class MachineEngine {
       installDir(this.layout, name, partial);
       return manifest;
     } catch (err) {
-      fs.rmSync(partial, { recursive: true, force: true });
+      removeTree(partial);
       throw err;
     }
   }
@@ -202,9 +206,7 @@ export class MachineEngine {
   async gc(): Promise<GcReport> {
     const report: GcReport = { machines: [], netns: [], mounts: [], addresses: [] };
     // Nothing was started for a staging folder yet (no claim, no process): removing it is all.
-    for (const dir of abandonedStagingDirs(this.layout, isProcessAlive)) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    for (const dir of abandonedStagingDirs(this.layout, isProcessAlive)) removeTree(dir);
     for (const { id, record } of listMachineDirs(this.layout)) {
       // A machine that powered itself off (the agent's idle teardown) is debris too: its overlay,
       // namespace and NAT helper would otherwise stay behind.

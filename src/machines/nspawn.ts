@@ -8,12 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import type { MachineDriver, StartContext } from "./driver.ts";
+import { removeBeneath, removeMatching } from "./guest-fs.ts";
 import { imageLayers } from "./image.ts";
 import type { MachineLayout } from "./layout.ts";
 import { addNetns, deleteNetns, mountOverlay, unmount } from "./mounts.ts";
 import { isProcessAlive, pidsInNetns, pidsMentioning, stopProcesses } from "./procs.ts";
 import { run } from "./run.ts";
-import { writeSeedDir } from "./seed.ts";
+import { NOCLOUD_SEED, writeSeed } from "./seed.ts";
 import { forwardSsh, startSlirp } from "./slirp.ts";
 import type { MachineRecord } from "./types.ts";
 
@@ -38,7 +39,7 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
       path.join(dir, "work"),
       merged,
     );
-    writeSeedDir(path.join(merged, "var/lib/cloud/seed/nocloud"), seed);
+    writeSeed(merged, NOCLOUD_SEED, seed);
 
     const netns = layout.netnsName(record.id);
     await addNetns(netns);
@@ -103,20 +104,12 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
     const upper = path.join(layout.machineDir(record.id), "upper");
     // cp -a keeps owners, modes, xattrs and overlay whiteouts (device 0:0 files).
     await run("cp", ["-a", upper, dest], { timeoutMs: 600_000 });
-    // A snapshot must not carry the source machine's identity or cloud-init instance state.
-    for (const p of [
-      "etc/machine-id",
-      "var/lib/cloud/instance",
-      "var/lib/cloud/instances",
-      "var/lib/cloud/seed",
-    ]) {
-      fs.rmSync(path.join(dest, p), { recursive: true, force: true });
+    // A snapshot must not carry the source machine's identity or cloud-init instance state. The
+    // copy is the guest's tree: links in it are removed as links, never followed (guest-fs.ts).
+    for (const p of ["etc/machine-id", "var/lib/cloud/instance", "var/lib/cloud/instances", NOCLOUD_SEED]) {
+      removeBeneath(dest, p);
     }
-    const sshDir = path.join(dest, "etc/ssh");
-    const hostKeys = fs.existsSync(sshDir)
-      ? fs.readdirSync(sshDir).filter((n) => n.startsWith("ssh_host_"))
-      : [];
-    for (const n of hostKeys) fs.rmSync(path.join(sshDir, n), { force: true });
+    removeMatching(dest, "etc/ssh", (n) => n.startsWith("ssh_host_"));
   },
 });
 

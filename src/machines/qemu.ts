@@ -13,7 +13,7 @@ import { isProcessAlive, pidsMentioning, stopProcesses } from "./procs.ts";
 import { type Accel, accelArgs, accelCacheFile, QEMU, resolveAccel } from "./qemu-accel.ts";
 import { type BaseDisk, ensureBaseDisk } from "./qemu-disk.ts";
 import { run, runToExit } from "./run.ts";
-import { writeSeedDir } from "./seed.ts";
+import { writeSeed } from "./seed.ts";
 
 export const DEFAULT_MEMORY_MB = 1024;
 const SMP = 2;
@@ -118,7 +118,7 @@ export const qemuDriver: MachineDriver = {
     // The real path: the overlay must not depend on how the data dir was reached (symlinks).
     const backing = fs.realpathSync(base.disk);
     await run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, files.disk]);
-    writeSeedDir(files.seedDir, seed);
+    writeSeed(layout.machineDir(record.id), path.basename(files.seedDir), seed);
     await run("genisoimage", [
       "-quiet",
       "-output",

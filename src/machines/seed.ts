@@ -1,8 +1,7 @@
 /** The NoCloud seed: the user-data bytes exactly as given, and meta-data built as data. */
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { stringify } from "yaml";
+import { type Owner, writeFileBeneath } from "./guest-fs.ts";
 
 export function newInstanceId(): string {
   return `i-${randomBytes(8).toString("hex")}`;
@@ -20,11 +19,18 @@ export function seedFiles(userData: string, instanceId: string, hostname: string
   };
 }
 
-/** Writes the seed into a folder (nspawn: <root>/var/lib/cloud/seed/nocloud; qemu: the ISO's source). */
-export function writeSeedDir(dir: string, files: SeedFiles): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+/** Where NoCloud looks for its seed inside a root filesystem. */
+export const NOCLOUD_SEED = "var/lib/cloud/seed/nocloud";
+
+/**
+ * Writes the seed below `root` (nspawn: the machine's root and NOCLOUD_SEED; qemu: its folder
+ * and the ISO's source dir) without following any link on the way: in a snapshot's layer or a
+ * machine's root, every directory on the path may be the guest's (guest-fs.ts). `owner`: the
+ * guest's root when the machine has its own user namespace, so cloud-init can read it.
+ */
+export function writeSeed(root: string, rel: string, files: SeedFiles, owner?: Owner): void {
   for (const [name, content] of Object.entries(files)) {
-    fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
+    writeFileBeneath(root, `${rel}/${name}`, content, { mode: 0o600, ...(owner ? { owner } : {}) });
   }
 }
 
