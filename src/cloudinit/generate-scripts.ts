@@ -31,6 +31,8 @@ export const SCRIPT_SOURCES = {
   "bundle-codex.sh": "../bundles/scripts/bundle-codex.sh",
   // Runs on the user's computer (`spuff image build`), embedded the same way.
   "build-rootfs.sh": "../machines/scripts/build-rootfs.sh",
+  // PID 1 of a user-namespaced nspawn machine until its NIC exists (machines/nspawn.ts).
+  "waitnic.sh": "../machines/scripts/waitnic.sh",
 } as const;
 
 export function scriptSourcePath(name: keyof typeof SCRIPT_SOURCES): string {

@@ -44,7 +44,8 @@ describe.runIf(runMachineSuites)("nspawn machines", () => {
     })}`;
 
     const t0 = Date.now();
-    const m = await engine.create({ name: "engine-test", userData, image: TEST_IMAGE });
+    const created = await engine.create({ name: "engine-test", userData, image: TEST_IMAGE });
+    const m = engine.require(created.id);
     expect(m.address).toMatch(/^127\.0\.0\.\d+$/);
     expect(engine.isRunning(m)).toBe(true);
     await engine.waitSsh(m.id, 60_000);
@@ -64,6 +65,21 @@ describe.runIf(runMachineSuites)("nspawn machines", () => {
         timeoutMs: 10_000,
       });
       expect(marker.stdout).toBe("from user-data\nengine-test\nsudo-ok\n");
+      // Its own user namespace: guest root is the machine's UID base on the host, not uid 0; no
+      // identity map, and the guest's root cannot act as host root (mknod of a disk is refused).
+      const userns = await exec(
+        conn,
+        "cat /proc/self/uid_map; sudo -n cat /proc/self/uid_map; sudo -n mknod /tmp/sda b 8 0 2>&1; echo rc=$?",
+        { timeoutMs: 10_000 },
+      );
+      const maps = userns.stdout
+        .split("\n")
+        .slice(0, 2)
+        .map((l) => l.trim().split(/\s+/).map(Number));
+      expect(maps[0]).toEqual([0, m.uidBase ?? -1, 65536]);
+      expect(maps[1]).toEqual(maps[0]);
+      expect(m.uidBase).toBeGreaterThanOrEqual(0x2000_0000);
+      expect(userns.stdout).toMatch(/rc=[1-9]/);
       console.log(`nspawn: create→banner ${bannerMs} ms, create→cloud-init done ${doneMs} ms`);
     } finally {
       await conn.close();

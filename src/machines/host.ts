@@ -12,6 +12,8 @@ const PROGRAMS: Record<DriverName, { program: string; pkg: string }[]> = {
     { program: "slirp4netns", pkg: "slirp4netns" },
     { program: "ip", pkg: "iproute2" },
     { program: "mount", pkg: "mount" },
+    // The idmapped mounts of a machine's layers (userns.ts).
+    { program: "python3", pkg: "python3" },
   ],
   qemu: [
     { program: "qemu-system-x86_64", pkg: "qemu-system-x86" },

@@ -77,3 +77,29 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The first descendant of `pid` (children, then grandchildren) in another network namespace:
+ * the PID 1 of an nspawn machine with --private-network.
+ */
+export function descendantInOtherNetns(pid: number): number | undefined {
+  const own = netnsInode(pid);
+  const all = pids().map((p) => ({ p, parent: parentOf(p) }));
+  const children = (of: number) => all.filter((x) => x.parent === of).map((x) => x.p);
+  for (const c of children(pid)) {
+    for (const d of [c, ...children(c)]) {
+      const ns = netnsInode(d);
+      if (ns !== undefined && ns !== own) return d;
+    }
+  }
+  return undefined;
+}

@@ -33,17 +33,31 @@ export function slirpNetworkArgs(o: SlirpOptions = {}): string[] {
   return [`--outbound-addr=${o.hostLoopbackFrom}`];
 }
 
+/**
+ * Starts slirp4netns for a network namespace: a /run/netns path, or a process in it (the PID 1
+ * of a user-namespaced machine, whose netns nspawn made). `configure`: slirp4netns sets up eth0
+ * itself (10.0.2.100, route via 10.0.2.2) for a namespace whose guest does not run DHCP (qemu's).
+ */
 export function startSlirp(
-  netnsPath: string,
+  target: string | number,
   apiSocket: string,
   logFile: string,
-  o: SlirpOptions = {},
+  o: SlirpOptions & { configure?: boolean } = {},
 ): number {
   const args = slirpNetworkArgs(o);
   const log = fs.openSync(logFile, "a", 0o600);
+  const where = typeof target === "number" ? [String(target)] : ["--netns-type=path", target];
   const child = spawn(
     "slirp4netns",
-    ["--mtu=65520", ...args, "--api-socket", apiSocket, "--netns-type=path", netnsPath, "eth0"],
+    [
+      "--mtu=65520",
+      ...(o.configure ? ["--configure"] : []),
+      ...args,
+      "--api-socket",
+      apiSocket,
+      ...where,
+      "eth0",
+    ],
     { detached: true, stdio: ["ignore", log, log] },
   );
   fs.closeSync(log);
@@ -53,7 +67,12 @@ export function startSlirp(
 }
 
 /** Waits (≤ timeoutMs) for the API socket, then asks slirp4netns to forward host:22 → guest:22. */
-export async function forwardSsh(apiSocket: string, hostAddress: string, timeoutMs = 5000): Promise<void> {
+export async function forwardSsh(
+  apiSocket: string,
+  hostAddress: string,
+  guest: { address: string; port: number } = { address: GUEST_ADDRESS, port: 22 },
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!fs.existsSync(apiSocket)) {
     if (Date.now() > deadline)
@@ -66,8 +85,8 @@ export async function forwardSsh(apiSocket: string, hostAddress: string, timeout
       proto: "tcp",
       host_addr: hostAddress,
       host_port: 22,
-      guest_addr: GUEST_ADDRESS,
-      guest_port: 22,
+      guest_addr: guest.address,
+      guest_port: guest.port,
     },
   };
   const reply = await new Promise<string>((resolve, reject) => {

@@ -27,7 +27,9 @@ export interface MachineRecord {
   creatorPid: number;
   /** Main process (systemd-nspawn or qemu), once spawned. */
   pid?: number;
-  /** User-mode NAT helper (nspawn only), once spawned. */
+  /** nspawn: guest uid k is host uid uidBase+k (its own user namespace). */
+  uidBase?: number;
+  /** User-mode NAT helper, once spawned. */
   slirpPid?: number;
   labels: Record<string, string>;
   /** Guest memory in MiB (qemu). */
