@@ -132,7 +132,10 @@ export function removeBeneath(root: string, rel: string): void {
     for (const [i, c] of p.entries()) {
       const st = lstatAt(fd, c);
       if (!st) return;
-      if (i === p.length - 1 || !st.isDirectory()) return removeAt(fd, c, dev);
+      if (i === p.length - 1 || !st.isDirectory()) {
+        removeAt(fd, c, dev);
+        return;
+      }
       const next = fs.openSync(at(fd, c), DIR_FLAGS);
       fs.closeSync(fd);
       fd = next;
@@ -156,7 +159,10 @@ export function removeTree(root: string): void {
   }
   const mounted = st.isDirectory() ? mountsUnder(fs.realpathSync(root)) : [];
   if (mounted.length > 0) throw new GuestPathError(root, `${mounted[0]} is a mount point (unmount it first)`);
-  if (!st.isDirectory()) return fs.unlinkSync(root);
+  if (!st.isDirectory()) {
+    fs.unlinkSync(root);
+    return;
+  }
   const fd = fs.openSync(root, DIR_FLAGS);
   try {
     for (const e of fs.readdirSync(at(fd, ""))) removeAt(fd, e, st.dev);
@@ -173,7 +179,10 @@ export function removeMatching(root: string, rel: string, match: (name: string) 
     fd = openDirBeneath(root, rel);
   } catch (err) {
     // A link or a file where the directory should be: removing it removes every match.
-    if (err instanceof GuestPathError) return removeBeneath(root, rel);
+    if (err instanceof GuestPathError) {
+      removeBeneath(root, rel);
+      return;
+    }
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
     throw err;
   }
@@ -197,7 +206,10 @@ function lstatAt(fd: number, name: string): fs.Stats | undefined {
 function removeAt(dfd: number, name: string, dev: number): void {
   const st = lstatAt(dfd, name);
   if (!st) return;
-  if (!st.isDirectory()) return fs.unlinkSync(at(dfd, name));
+  if (!st.isDirectory()) {
+    fs.unlinkSync(at(dfd, name));
+    return;
+  }
   if (st.dev !== dev) throw new GuestPathError(name, "a mount point (unmount it first)");
   const fd = fs.openSync(at(dfd, name), DIR_FLAGS);
   try {

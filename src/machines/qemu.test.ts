@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +25,7 @@ import { isProcessAlive, pidsMentioning } from "./procs.ts";
 import { machineFiles, qemuArgs, qemuDriver } from "./qemu.ts";
 import { type AccelVerdict, accelCacheFile, resolveAccel } from "./qemu-accel.ts";
 import { baseDiskOf, ensureBaseDisk } from "./qemu-disk.ts";
+import { launchPrefix, setUpQemuNetwork } from "./qemu-net.ts";
 import { seedFiles } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
 
@@ -72,18 +74,22 @@ function recordFor(id: string, patch: Partial<MachineRecord> = {}): MachineRecor
 describe("qemu command line", () => {
   const files = machineFiles("/data/machines/m-0123456789");
   const base = baseDiskOf("/data/images/debian-12");
-  const vm = { id: "m-0123456789", address: "127.0.0.9", accel: "tcg" as const, base, files };
+  const vm = { id: "m-0123456789", accel: "tcg" as const, base, files };
 
-  it("forwards only guest :22, on the machine's loopback address", () => {
+  it("forwards only guest :22, inside its own network namespace (slirp4netns brings 127.0.0.N:22 there)", async () => {
     const args = qemuArgs(vm);
-    expect(values(args, "-netdev")).toEqual(["user,id=n0,hostfwd=tcp:127.0.0.9:22-:22"]);
+    expect(values(args, "-netdev")).toEqual(["user,id=n0,hostfwd=tcp:10.0.2.100:2222-:22"]);
     expect(args.filter((a) => /hostfwd|guestfwd/.test(a))).toHaveLength(1);
     for (const exposed of ["-vnc", "-spice", "-monitor", "-qmp", "-gdb", "-s", "-incoming"]) {
       expect(args).not.toContain(exposed);
     }
     expect(args.join(" ")).not.toContain("0.0.0.0");
-    expect(() => qemuArgs({ ...vm, address: "10.0.0.9" })).toThrow(/not a loopback address/);
-    expect(() => qemuArgs({ ...vm, address: "0.0.0.0" })).toThrow(/not a loopback address/);
+    const layout = machineLayout(tmpDir("net"));
+    expect(launchPrefix(layout, vm.id)).toEqual(["ip", "netns", "exec", layout.netnsName(vm.id)]);
+    // Checked before any namespace is made.
+    for (const bad of ["10.0.0.9", "0.0.0.0"]) {
+      await expect(setUpQemuNetwork(layout, vm.id, bad)).rejects.toThrow(/not a loopback address/);
+    }
   });
 
   it("boots the image's kernel directly from the overlay, with the seed ISO, headless", () => {
@@ -270,8 +276,9 @@ describe.runIf(runVmSuite)("qemu machines", () => {
     const pid = m.pid as number;
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     const accel = values(cmdline, "-accel")[0]?.split(",")[0];
-    // slirp binds the forward at start: the only socket qemu listens on.
-    expect(listeningSockets(pid)).toEqual([`${m.address}:22`]);
+    // qemu listens on nothing on the host; slirp4netns holds the one forward, on 127.0.0.N:22.
+    expect(listeningSockets(pid)).toEqual([]);
+    expect(listeningSockets(engine.require(m.id).slirpPid as number)).toEqual([`${m.address}:22`]);
 
     await engine.waitSsh(m.id, 300_000);
     const bannerMs = Date.now() - t0;
@@ -296,6 +303,40 @@ describe.runIf(runVmSuite)("qemu machines", () => {
       20_000,
     );
     expect(check.stdout).toBe("from user-data\nqemu-test\nsudo-ok\n");
+
+    // A service on the host's loopback: qemu's user network used to take 10.0.2.2 there.
+    const reached: string[] = [];
+    const listener = net.createServer((c) => {
+      reached.push(String(c.remoteAddress));
+      c.end("host-secret\n");
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const port = (listener.address() as net.AddressInfo).port;
+    try {
+      const probe = await ssh(
+        m.address,
+        key,
+        `for h in 10.0.2.2 10.0.2.3 10.0.2.100 127.0.0.1; do timeout 5 bash -c "cat </dev/tcp/$h/${port}" && echo "REACHED $h"; done; ip route; echo probed`,
+        60_000,
+      );
+      expect(probe.stdout).toContain("probed");
+      expect(probe.stdout).not.toContain("REACHED");
+      expect(probe.stdout).not.toContain("host-secret");
+      expect(probe.stdout).toMatch(/default via 10\.0\.2\.2/); // still a way out (to the mirror)
+      expect(reached).toEqual([]);
+      if (process.env.SPUFF_TEST_MIRROR === "1") {
+        // Off by default: tests talk to loopback only. Set to check the way to Debian's mirror.
+        const mirror = await ssh(
+          m.address,
+          key,
+          "curl -sS -o /dev/null -w '%{http_code}' http://deb.debian.org/debian/dists/bookworm/Release",
+          60_000,
+        );
+        expect(mirror.stdout).toBe("200");
+      }
+    } finally {
+      listener.close();
+    }
     console.log(
       `qemu (${accel}): create→started ${startedMs} ms, create→banner ${bannerMs} ms, ` +
         `create→login ${loginMs} ms, create→cloud-init done ${doneMs} ms`,

@@ -9,9 +9,16 @@ import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import type { MachineDriver, StartContext } from "./driver.ts";
 import { requireImage } from "./image.ts";
-import { isProcessAlive, pidsMentioning, stopProcesses } from "./procs.ts";
+import { isProcessAlive, pidsInNetns, pidsMentioning, stopProcesses } from "./procs.ts";
 import { type Accel, accelArgs, accelCacheFile, QEMU, resolveAccel } from "./qemu-accel.ts";
 import { type BaseDisk, ensureBaseDisk } from "./qemu-disk.ts";
+import {
+  launchPrefix,
+  NETNS_ADDRESS,
+  NETNS_SSH_PORT,
+  setUpQemuNetwork,
+  tearDownQemuNetwork,
+} from "./qemu-net.ts";
 import { run, runToExit } from "./run.ts";
 import { writeSeed } from "./seed.ts";
 
@@ -49,8 +56,6 @@ const vmName = (id: string) => `spuff-${id}`;
 
 export interface VmSpec {
   id: string;
-  /** 127.0.0.N: the only host address qemu binds (guest :22 is forwarded there). */
-  address: string;
   memoryMb?: number;
   accel: Accel;
   base: BaseDisk;
@@ -59,12 +64,6 @@ export interface VmSpec {
 
 /** The full qemu command line of a machine (after the program name). */
 export function qemuArgs(vm: VmSpec): string[] {
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(vm.address)) {
-    throw new UserError(
-      "qemu_bad_address",
-      `Refusing to forward SSH on ${vm.address}: not a loopback address.`,
-    );
-  }
   return [
     "-name",
     vmName(vm.id),
@@ -88,7 +87,8 @@ export function qemuArgs(vm: VmSpec): string[] {
     "-drive",
     `file=${vm.files.seedIso},if=virtio,format=raw,readonly=on`,
     "-netdev",
-    `user,id=n0,hostfwd=tcp:${vm.address}:22-:22`,
+    // Forwarded from 127.0.0.N:22 by slirp4netns into the namespace qemu runs in (qemu-net.ts).
+    `user,id=n0,hostfwd=tcp:${NETNS_ADDRESS}:${NETNS_SSH_PORT}-:22`,
     "-device",
     "virtio-net-pci,netdev=n0",
     "-serial",
@@ -132,13 +132,19 @@ export const qemuDriver: MachineDriver = {
 
     const args = qemuArgs({
       id: record.id,
-      address: record.address,
       memoryMb: record.memoryMb,
       accel,
       base,
       files,
     });
-    const code = await runToExit(QEMU, args, files.log, LAUNCH_TIMEOUT_MS);
+    save({ slirpPid: await setUpQemuNetwork(layout, record.id, record.address) });
+    const [prefix, ...prefixArgs] = launchPrefix(layout, record.id);
+    const code = await runToExit(
+      prefix as string,
+      [...prefixArgs, QEMU, ...args],
+      files.log,
+      LAUNCH_TIMEOUT_MS,
+    );
     const pid = readPid(files.pidfile);
     if (pid) save({ pid });
     if (code !== 0 || !isProcessAlive(pid)) {
@@ -161,6 +167,9 @@ export const qemuDriver: MachineDriver = {
     const dir = layout.machineDir(id);
     const found = [...pidsMentioning(`${dir}/`), ...pidsMentioning(`-name ${vmName(id)} `)];
     await stopProcesses([...new Set(found)], STOP_GRACE_MS);
+    // slirp4netns names the folder (its API socket); what is left in the namespace goes too.
+    await stopProcesses([...pidsMentioning(dir), ...pidsInNetns(layout.netnsName(id))], STOP_GRACE_MS);
+    await tearDownQemuNetwork(layout, id);
   },
 
   async saveLayer() {

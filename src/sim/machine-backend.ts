@@ -6,6 +6,10 @@
  * Unlike a local machine, an nspawn guest here reaches the host's loopback (10.0.2.2 → 127.0.0.1),
  * leaving from its own 127.0.0.N: a cloud VM reaches its provider's API and metadata service, and
  * the simulators serve both on loopback and tell machines apart by that source address.
+ *
+ * Sim nspawn machines run in their own user namespace like local ones (guest root is not host
+ * root). No simulator test needs the guest to be root over a host device today, so there is no
+ * option without it; one would belong here, in the engine options below, named for its test.
  */
 import { MachineEngine } from "../machines/engine.ts";
 import { assertHostCanRun } from "../machines/host.ts";
