@@ -11,6 +11,7 @@ packages=(
   awscli                        # the official AWS CLI, pointed at our EC2 simulator
   debootstrap e2fsprogs         # `spuff image build`: the local machines' Debian image
   systemd-container slirp4netns # the nspawn machine backend (container + user-mode NAT)
+  python3                       # idmapped mounts of the nspawn machines' image layers
   qemu-system-x86 qemu-utils genisoimage # the qemu machine backend (TCG VM + NoCloud seed ISO)
   zsh fish                      # `spuff completion zsh|fish` is tested in the real shells
   hyperfine socat iproute2 git

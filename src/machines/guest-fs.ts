@@ -172,7 +172,7 @@ export function removeTree(root: string): void {
   fs.rmdirSync(root);
 }
 
-/** Names in the directory open as `fd` that match, for removal one by one (e.g. ssh host keys). */
+/** Removes the entries of ROOT/REL that match (e.g. ssh host keys); a link standing there instead goes itself. */
 export function removeMatching(root: string, rel: string, match: (name: string) => boolean): void {
   let fd: number;
   try {
