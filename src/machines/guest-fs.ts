@@ -8,6 +8,7 @@
  * like `rm --one-file-system` (local-machines-2.md §2).
  */
 import fs from "node:fs";
+import { UserError } from "../core/errors.ts";
 import { mountsUnder } from "./mounts.ts";
 
 // libuv opens every descriptor close-on-exec already.
@@ -17,12 +18,15 @@ const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 /** `name` inside the directory open as `fd`, resolved by the kernel from that directory only. */
 const at = (fd: number, name: string) => `/proc/self/fd/${fd}/${name}`;
 
-export class GuestPathError extends Error {
+/** A path in a machine's files that spuff refused to use: one of the closed set of user errors. */
+export class GuestPathError extends UserError {
   constructor(
     readonly rel: string,
     why: string,
   ) {
-    super(`Refusing ${rel} in a machine's files: ${why}`);
+    super("machine_unsafe_path", `Refusing ${rel} in a machine's files: ${why}`, {
+      hint: "A machine's own files changed that path (a link or special file); spuff never follows those.",
+    });
   }
 }
 
