@@ -1,8 +1,9 @@
 /**
  * The qemu driver: a real VM with its own kernel, booted directly (kernel + initrd) from a disk
  * made once per image from its root filesystem, with a per-machine copy-on-write overlay and a
- * NoCloud seed ISO. QEMU's user-mode network forwards 127.0.0.N:22 to the guest's sshd and
- * nothing else. The disk comes from qemu-disk.ts, the accelerator from qemu-accel.ts.
+ * NoCloud seed ISO. qemu runs in a network namespace of its own (qemu-net.ts): 127.0.0.N:22
+ * reaches the guest's sshd and nothing else, and the guest cannot reach the host's loopback.
+ * The disk comes from qemu-disk.ts, the accelerator from qemu-accel.ts.
  */
 import fs from "node:fs";
 import path from "node:path";
