@@ -16,6 +16,7 @@ export const PHASE_LABELS: Record<UpPhase, string> = {
   wait_ready: "Wait until active",
   wait_ssh: "Wait for SSH",
   login: "Log in (pinned host key)",
+  rotate_host_key: "Rotate host key",
   upload_agent: "Upload agent and token",
   wait_cloud_init: "Wait for cloud-init",
   start_agent: "Start agent",

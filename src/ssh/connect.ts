@@ -6,7 +6,7 @@ import ssh2, { type AuthenticationType, type AuthMethod, type ConnectConfig } fr
 import { TimeoutError, UserError } from "../core/errors.ts";
 import { Connection } from "./connection.ts";
 import { SshAuthError, SshError } from "./errors.ts";
-import { createHostKeyVerifier, parsePinnedHostKey } from "./host-key-verifier.ts";
+import { createHostKeyVerifier, parsePinnedHostKeys } from "./host-key-verifier.ts";
 import { loadPrivateKey, passphraseError } from "./private-key.ts";
 
 export interface ConnectOptions {
@@ -16,7 +16,7 @@ export interface ConnectOptions {
   privateKeyPath?: string;
   /** ssh-agent socket (usually $SSH_AUTH_SOCK): used for auth and, if enabled, forwarded. */
   agentSocket?: string;
-  /** The VM's host key line, "ssh-ed25519 AAAA...". */
+  /** The VM's host key line, "ssh-ed25519 AAAA..." (several lines: any of them, during a rotation). */
   pinnedHostKey: string;
   /** Forward the agent (like `ssh -A`) when an agent socket is given. Default true. */
   forwardAgent?: boolean;
@@ -54,8 +54,8 @@ function authMethods(opts: ConnectOptions): AuthMethod[] {
 export async function connect(opts: ConnectOptions): Promise<Connection> {
   const port = opts.port ?? 22;
   const target = { host: opts.host, port, user: opts.user };
-  const pinned = parsePinnedHostKey(opts.pinnedHostKey);
-  const verifier = createHostKeyVerifier(`${opts.host}:${port}`, pinned);
+  const pinnedKeys = parsePinnedHostKeys(opts.pinnedHostKey);
+  const verifier = createHostKeyVerifier(`${opts.host}:${port}`, pinnedKeys);
   const methods = authMethods(opts);
   const tried: AuthenticationType[] = [];
   const readyTimeout = opts.readyTimeoutMs ?? 20_000;
@@ -67,7 +67,9 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
     keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
     keepaliveCountMax: 3,
     // Only negotiate the pinned key's algorithm, so a server with several host keys shows the pinned one.
-    algorithms: { serverHostKey: (HOST_KEY_ALGOS[pinned.type] ?? [pinned.type]) as never },
+    algorithms: {
+      serverHostKey: [...new Set(pinnedKeys.flatMap((k) => HOST_KEY_ALGOS[k.type] ?? [k.type]))] as never,
+    },
     hostVerifier: (key: Buffer) => verifier.verify(key),
     authHandler: (_left, _partial, next) => {
       const m = methods[tried.length];

@@ -42,12 +42,30 @@ export interface HostKeyVerifier {
   readonly mismatch: HostKeyMismatchError | undefined;
 }
 
-export function createHostKeyVerifier(host: string, pinned: PinnedHostKey): HostKeyVerifier {
+/**
+ * The keys a record accepts: one line per key. Two only while a host key rotation switches keys
+ * (up/host-key-rotate.ts); every one of them is pinned, none is learnt from the server.
+ */
+export function parsePinnedHostKeys(text: string): PinnedHostKey[] {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0) throw new UserError("invalid_host_key", "No pinned host key.");
+  return lines.map(parsePinnedHostKey);
+}
+
+export function createHostKeyVerifier(
+  host: string,
+  pinned: PinnedHostKey | PinnedHostKey[],
+): HostKeyVerifier {
+  const keys = Array.isArray(pinned) ? pinned : [pinned];
   let mismatch: HostKeyMismatchError | undefined;
   return {
     verify(key) {
-      if (key.equals(pinned.blob)) return true;
-      mismatch = new HostKeyMismatchError(host, pinned.fingerprint, fingerprint(key));
+      if (keys.some((k) => key.equals(k.blob))) return true;
+      mismatch = new HostKeyMismatchError(
+        host,
+        keys.map((k) => k.fingerprint).join(" or "),
+        fingerprint(key),
+      );
       return false;
     },
     get mismatch() {

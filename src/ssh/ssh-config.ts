@@ -12,7 +12,7 @@ export interface SshHostEntry {
   port: number;
   user: string;
   identityFile: string;
-  /** `ssh-ed25519 AAAA…` */
+  /** `ssh-ed25519 AAAA…` (one per line; two only during a host key rotation) */
   hostKey: string;
   forwardAgent: boolean;
 }
@@ -58,5 +58,13 @@ export function renderSshConfig(entries: SshHostEntry[], knownHostsFile: string)
 }
 
 export function renderKnownHosts(entries: SshHostEntry[]): string {
-  return entries.map((e) => `${hostAlias(e.name)} ${checkValue("host key", e.hostKey, true)}\n`).join("");
+  // Several lines for one alias only while a host key rotation switches keys: ssh accepts any.
+  return entries
+    .flatMap((e) =>
+      e.hostKey
+        .split("\n")
+        .filter((k) => k.trim() !== "")
+        .map((k) => `${hostAlias(e.name)} ${checkValue("host key", k, true)}\n`),
+    )
+    .join("");
 }

@@ -123,6 +123,13 @@ function deps(failAt?: UpPhase, signal?: AbortSignal) {
   const ssh: UpSshOps<FakeConn> = {
     waitSsh: () => step("wait_ssh", undefined),
     login: () => step("login", w.conn),
+    rotateHostKey: async (_c, target, save) => {
+      // As the real rotation: both keys accepted during the switch, then only the new one.
+      save(`${target.accepted}\n${ROTATED}`);
+      await step("rotate_host_key", undefined);
+      save(ROTATED);
+      return ROTATED;
+    },
     uploadAgent: () => step("upload_agent", undefined),
     waitCloudInit: (_c, onLine) => {
       onLine("Cloud-init v. 24 running modules:final");
@@ -144,7 +151,15 @@ function deps(failAt?: UpPhase, signal?: AbortSignal) {
   };
 }
 
-const CONNECTED: UpPhase[] = ["upload_agent", "wait_cloud_init", "start_agent", "environment", "setup"];
+const ROTATED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJvdGF0ZWQta2V5LXJvdGF0ZWQta2V5LXJvdGF0ZWQ spuff-host";
+const CONNECTED: UpPhase[] = [
+  "rotate_host_key",
+  "upload_agent",
+  "wait_cloud_init",
+  "start_agent",
+  "environment",
+  "setup",
+];
 
 describe("applyUp", () => {
   it("runs every phase in order and ends ready, owner cleared, ssh_config written", async () => {
@@ -157,6 +172,9 @@ describe("applyUp", () => {
     expect(r.record).toMatchObject({ status: "ready", phase: null, owner: null, providerId: "p-1", ip: IP });
     expect(readAgentToken(w.paths.instanceDir("apply-test"))).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.readFileSync(w.paths.sshConfig, "utf8")).toContain(IP);
+    // The rotated key is the only one pinned, in state and in known_hosts.
+    expect(r.record.hostKey).toBe(ROTATED);
+    expect(fs.readFileSync(w.paths.knownHosts, "utf8")).toBe(`spuff-apply-test ${ROTATED}\n`);
     expect(w.events).toContainEqual({
       phase: "wait_cloud_init",
       status: "progress",

@@ -84,6 +84,14 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
     await run.phase("wait_ssh", () => ssh.waitSsh(ip, signal));
     const conn = await run.phase("login", () => ssh.login(ip, plan.sshUser, plan.hostPublicKey, signal));
     run.conn = conn;
+    const recordId = run.recordId;
+    await run.phase("rotate_host_key", () =>
+      ssh.rotateHostKey(
+        conn,
+        { host: ip, user: plan.sshUser, accepted: plan.hostPublicKey, signal },
+        (keys) => store.update(recordId, { hostKey: keys }),
+      ),
+    );
 
     // The agent and its token over the pinned connection (never in user-data); it starts once
     // cloud-init is done (Node may come from it), whose log's last line is the live detail.

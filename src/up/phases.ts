@@ -12,6 +12,8 @@ export const UP_PHASES = [
   "wait_ready",
   "wait_ssh",
   "login",
+  // The host key user-data carried is replaced by one made on the VM (up/host-key-rotate.ts).
+  "rotate_host_key",
   "upload_agent",
   "wait_cloud_init",
   "start_agent",

@@ -11,6 +11,7 @@ import { startAgent, uploadAgent } from "./agent-install.ts";
 import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
 import { waitCloudInit } from "./cloud-init-wait.ts";
 import { deliverEnvironment, type EnvironmentPlan, runSetup, type SetupReport } from "./environment.ts";
+import { rotateAfterLogin } from "./host-key-rotate-up.ts";
 
 /** The least applyUp needs of a connection: closing it when `up` fails. */
 export interface UpConnection {
@@ -22,6 +23,15 @@ export interface UpSshOps<C extends UpConnection> {
   waitSsh(host: string, signal?: AbortSignal): Promise<void>;
   /** Log in as `user`, accepting only `hostPublicKey` (the user exists once cloud-init made it). */
   login(host: string, user: string, hostPublicKey: string, signal?: AbortSignal): Promise<C>;
+  /**
+   * Replace the host key user-data carried by one made on the VM; `save` persists the accepted
+   * keys at each step (old, old + new, new). Resolves with the new key.
+   */
+  rotateHostKey(
+    conn: C,
+    target: { host: string; user: string; accepted: string; signal?: AbortSignal },
+    save: (keys: string) => void,
+  ): Promise<string>;
   /** The agent bundle, its token (and the reaper token, if configured) installed as root. */
   uploadAgent(conn: C, bundle: string, token: string): Promise<void>;
   /** Until cloud-init has finished without errors; `onLine` gets its log's last line meanwhile. */
@@ -54,6 +64,12 @@ export function sshOps(
         },
         { timeoutMs: t.sshLoginMs, clock, signal },
       ),
+    rotateHostKey: (conn, target, save) =>
+      rotateAfterLogin(conn, target, save, {
+        settings,
+        clock,
+        agentSocket,
+      }),
     uploadAgent: (conn, bundle, token) =>
       uploadAgent(conn, bundle, token, t.execMs, settings.reaperToken?.value, clock),
     waitCloudInit: async (conn, onLine) => {

@@ -40,6 +40,7 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
     "wait_ready",
     "wait_ssh",
     "login",
+    "rotate_host_key",
     "upload_agent",
     "wait_cloud_init",
     "start_agent",
