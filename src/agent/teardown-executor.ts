@@ -33,7 +33,11 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-export function createSystemExecutor(stateFile = "/var/lib/spuff/teardown.json"): TeardownExecutor {
+/** `fetchImpl` is injectable so a test can see what would be sent where, without sending it. */
+export function createSystemExecutor(
+  stateFile = "/var/lib/spuff/teardown.json",
+  fetchImpl: typeof fetch = fetch,
+): TeardownExecutor {
   return {
     wall: (message) => run("wall", [message]),
     async recordReason(record) {
@@ -48,11 +52,11 @@ export function createSystemExecutor(stateFile = "/var/lib/spuff/teardown.json")
       if (!p) throw new Error(`no API delete for provider ${settings.provider}`);
       const token = (await fsp.readFile(settings.reaper_token_file, "utf8")).trim();
       const signal = AbortSignal.timeout(15_000);
-      const idRes = await fetch(`${settings.metadata_base_url ?? p.metadata}${p.idPath}`, { signal });
+      const idRes = await fetchImpl(`${settings.metadata_base_url ?? p.metadata}${p.idPath}`, { signal });
       const id = (await idRes.text()).trim();
       if (!idRes.ok || !/^\d+$/.test(id))
         throw new Error(`metadata service gave no instance id (${idRes.status})`);
-      const res = await fetch(`${settings.api_base_url ?? p.api}${p.deletePath}${id}`, {
+      const res = await fetchImpl(`${settings.api_base_url ?? p.api}${p.deletePath}${id}`, {
         method: "DELETE",
         headers: { authorization: `Bearer ${token}` },
         signal,
