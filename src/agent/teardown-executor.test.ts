@@ -88,6 +88,40 @@ describe("Hetzner reaper (agent teardown → API delete)", () => {
     expect(sim.state.servers.get(Number(instanceId))?.deleting).toBe(false);
   });
 
+  it("never sends the reaper token over plain http to a non-loopback host", async () => {
+    const sent: { url: string; auth: string | null }[] = [];
+    // Records what would go where and answers like the metadata service / the API would.
+    const recording: typeof fetch = async (input, init) => {
+      const url = String(input);
+      sent.push({ url, auth: new Headers(init?.headers).get("authorization") });
+      return new Response(url.includes("instance-id") ? `${instanceId}\n` : "", { status: 200 });
+    };
+    for (const api of [
+      "http://api.hetzner.example/v1",
+      "http://10.0.0.7/v1",
+      "http://127.0.0.1.evil.example/v1",
+      "ftp://api.hetzner.example/v1",
+    ]) {
+      const err = await createSystemExecutor(path.join(dir, "teardown.json"), recording)
+        .deleteViaApi({ ...settings("secret-reaper-token"), api_base_url: api })
+        .catch((e: Error) => e);
+      expect(String(err)).toContain("not https");
+    }
+    expect(sent.filter((r) => r.auth !== null)).toEqual([]);
+    // https anywhere and http on loopback are used (with the token), and redirects are refused.
+    for (const api of ["https://api.hetzner.example/v1", "http://127.0.0.1:9/v1", "http://[::1]:9/v1"]) {
+      await createSystemExecutor(path.join(dir, "teardown.json"), async (input, init) => {
+        expect((init as RequestInit | undefined)?.redirect ?? "error").toBe("error");
+        return recording(input, init);
+      }).deleteViaApi({ ...settings("secret-reaper-token"), api_base_url: api });
+    }
+    expect(sent.filter((r) => r.auth !== null).map((r) => r.url)).toEqual([
+      `https://api.hetzner.example/v1/servers/${instanceId}`,
+      `http://127.0.0.1:9/v1/servers/${instanceId}`,
+      `http://[::1]:9/v1/servers/${instanceId}`,
+    ]);
+  });
+
   it("at the idle deadline the supervisor deletes the server instead of powering it off", async () => {
     const clock = new FakeClock();
     const calls: string[] = [];

@@ -8,6 +8,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { providerEntry } from "../providers/catalog.ts";
 import type { AgentSettings } from "./config.ts";
+import { tokenUrlAllowed } from "./token-url.ts";
 
 export interface TeardownRecord {
   at: string;
@@ -50,15 +51,20 @@ export function createSystemExecutor(
       // overridable (the CLI hands its own endpoint, e.g. a simulator's, to the agent unchanged).
       const p = providerEntry(settings.provider)?.agentDelete;
       if (!p) throw new Error(`no API delete for provider ${settings.provider}`);
+      const api = settings.api_base_url ?? p.api;
+      // The reaper token can delete servers: never over plain http (loopback aside, for simulators).
+      if (!tokenUrlAllowed(api)) throw new Error(`refusing to send the reaper token to ${api}: not https`);
       const token = (await fsp.readFile(settings.reaper_token_file, "utf8")).trim();
       const signal = AbortSignal.timeout(15_000);
       const idRes = await fetchImpl(`${settings.metadata_base_url ?? p.metadata}${p.idPath}`, { signal });
       const id = (await idRes.text()).trim();
       if (!idRes.ok || !/^\d+$/.test(id))
         throw new Error(`metadata service gave no instance id (${idRes.status})`);
-      const res = await fetchImpl(`${settings.api_base_url ?? p.api}${p.deletePath}${id}`, {
+      const res = await fetchImpl(`${api}${p.deletePath}${id}`, {
         method: "DELETE",
         headers: { authorization: `Bearer ${token}` },
+        // A redirect could lead the token elsewhere (or to http): the API never needs one here.
+        redirect: "error",
         signal,
       });
       if (!res.ok && res.status !== 404) throw new Error(`DELETE server ${id} failed: HTTP ${res.status}`);
