@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import { resolveSettings } from "../config/resolve.ts";
-import { InternalError } from "../core/errors.ts";
+import { ConfigError, InternalError } from "../core/errors.ts";
 import { planUp, settingsSecrets } from "./plan.ts";
 
 const userPublicKey =
@@ -85,5 +85,63 @@ describe("planUp with a reaper token", () => {
   it("refuses an agent URL that is not http(s)", () => {
     const bad = resolveSettings({ provider: "digitalocean" }, { SPUFF_AGENT_API_URL: "file:///etc/passwd" });
     expect(() => planUp(bad, { name: "reap" }, { now: 0, userPublicKey, hostKey })).toThrow(/agent API URL/);
+  });
+});
+
+describe("planUp refuses a reaper token that is not a token of its own, or would travel in the clear", () => {
+  const plan =
+    (env: Record<string, string>, file: Parameters<typeof resolveSettings>[0] = {}) =>
+    () =>
+      planUp(
+        resolveSettings({ provider: "digitalocean", ...file }, env),
+        { name: "reap" },
+        {
+          now: 0,
+          userPublicKey,
+          hostKey,
+        },
+      );
+
+  it("the API token reused as the reaper token is a config error (exit 3) naming both sources, not the value", () => {
+    for (const [env, file] of [
+      [{ DIGITALOCEAN_TOKEN: MAIN, SPUFF_REAPER_TOKEN: MAIN }, {}],
+      [{ SPUFF_REAPER_TOKEN: MAIN }, { digitalocean: { token: MAIN } }],
+      [{ DIGITALOCEAN_TOKEN: MAIN }, { digitalocean: { reaper_token: MAIN } }],
+    ] as const) {
+      let err: unknown;
+      try {
+        plan({ ...env }, file)();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(3);
+      expect((err as ConfigError).code).toBe("reaper_token_is_api_token");
+      expect(String(err)).not.toContain(MAIN);
+      expect((err as ConfigError).hint).toContain("droplet:delete");
+    }
+    // Hetzner too: its token covers the whole project.
+    const hz = resolveSettings(
+      { provider: "hetzner" },
+      { HCLOUD_TOKEN: "hz-same-0123456789", SPUFF_REAPER_TOKEN: "hz-same-0123456789" },
+    );
+    expect(() => planUp(hz, { name: "reap" }, { now: 0, userPublicKey, hostKey })).toThrow(ConfigError);
+  });
+
+  it("an agent API URL on plain http to a non-loopback host is refused when a reaper token is set", () => {
+    for (const url of [
+      "http://api.digitalocean.example",
+      "http://192.168.1.5:8080",
+      "http://127.0.0.1.nip.example",
+    ]) {
+      expect(
+        plan({ DIGITALOCEAN_TOKEN: MAIN, SPUFF_REAPER_TOKEN: REAPER, SPUFF_AGENT_API_URL: url }),
+      ).toThrow(/not https/);
+    }
+    for (const url of ["https://api.digitalocean.example", "http://127.0.0.1:8787", "http://10.0.2.2:8787"]) {
+      expect(
+        plan({ DIGITALOCEAN_TOKEN: MAIN, SPUFF_REAPER_TOKEN: REAPER, SPUFF_AGENT_API_URL: url }),
+      ).not.toThrow();
+    }
   });
 });

@@ -12,6 +12,7 @@ import type { Settings } from "../config/resolve.ts";
 import { PROVIDER_DEFAULTS } from "../providers/catalog.ts";
 import type { ImageSpec } from "../providers/types.ts";
 import { toImageSpec } from "./image-spec.ts";
+import { checkReaperToken } from "./reaper-token-check.ts";
 
 export interface UpOptions {
   name: string;
@@ -54,6 +55,7 @@ export function planUp(
     projectSecrets?: readonly string[];
   },
 ): UpPlan {
+  checkReaperToken(settings);
   const d = PROVIDER_DEFAULTS[settings.provider];
   const image = opts.image ?? settings.image ?? d.image;
   const createdAt = new Date(inputs.now).toISOString();
