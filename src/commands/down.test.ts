@@ -81,7 +81,20 @@ describe("spuff down (provider half)", () => {
     t.deps = t.makeDeps(true);
     const id = await t.dropletFor("snapme");
     (await t.deps.state()).save(sample("snapme", { providerId: id, status: "ready" }));
-    await runDown(t.deps, "snapme", { yes: true, snapshot: true });
+    const events: string[] = [];
+    await runDown(t.deps, "snapme", {
+      yes: true,
+      snapshot: true,
+      scrub: async () => {
+        events.push(`scrub (snapshots: ${t.sim.state.snapshots.size})`);
+        return {
+          restore: async () => void events.push("restore"),
+          close: async () => void events.push("close"),
+        };
+      },
+    });
+    // Scrubbed before the snapshot; nothing put back on a machine that is destroyed next.
+    expect(events).toEqual(["scrub (snapshots: 0)", "close"]);
     const out = JSON.parse(t.io.stdout());
     expect(out).toMatchObject({
       name: "snapme",

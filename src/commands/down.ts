@@ -14,7 +14,7 @@ import { ownerAlive } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
 import { resolveInstance } from "./resolve-instance.ts";
-import { snapshotInstance } from "./snapshot.ts";
+import { type ScrubFn, snapshotInstance } from "./snapshot.ts";
 
 export interface DownOptions {
   /** Forget the local record even if the provider call fails (e.g. the account was closed). Implies --yes. */
@@ -23,6 +23,8 @@ export interface DownOptions {
   yes?: boolean;
   /** Snapshot before destroying; a failed snapshot stops `down` (the disk would be lost). */
   snapshot?: boolean;
+  /** How secrets leave the machine before the snapshot (default: over SSH); tests inject it. */
+  scrub?: ScrubFn;
   /** How long the provider may take to report the instance gone (default: 2 × the API timeout, ≥ 60 s). */
   goneTimeoutMs?: number;
 }
@@ -49,7 +51,10 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
     const provider = await providerFromDeps(deps, rec.provider);
     if (opts.snapshot) {
       if (!deps.json) deps.io.err.write(`Snapshotting ${rec.name} before destroying it…\n`);
-      const s = await snapshotInstance(deps, rec, provider);
+      const s = await snapshotInstance(deps, rec, provider, undefined, {
+        destroying: true,
+        ...(opts.scrub ? { scrub: opts.scrub } : {}),
+      });
       snapshot = { id: s.id, name: s.name };
     }
     store.update(rec.id, { status: "destroying" });

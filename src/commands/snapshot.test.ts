@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
-import { defaultSnapshotName, runSnapshotCreate, runSnapshotDelete, runSnapshotList } from "./snapshot.ts";
+import {
+  defaultSnapshotName,
+  runSnapshotCreate,
+  runSnapshotDelete,
+  runSnapshotList,
+  type ScrubFn,
+} from "./snapshot.ts";
 
 const t = useDoSimDeps("snap");
 
@@ -34,7 +40,17 @@ describe("spuff snapshot", () => {
     (await t.deps.state()).save(sample("dev", { providerId: id, status: "ready" }));
     t.deps.close();
     t.deps = t.makeDeps(true);
-    await runSnapshotCreate(t.deps, undefined, { name: "before-upgrade" });
+    const events: string[] = [];
+    const scrub: ScrubFn = async (_d, rec) => {
+      events.push(`scrub ${rec.name} (snapshots: ${t.sim.state.snapshots.size})`);
+      return {
+        restore: async () => void events.push(`restore (snapshots: ${t.sim.state.snapshots.size})`),
+        close: async () => void events.push("close"),
+      };
+    };
+    await runSnapshotCreate(t.deps, undefined, { name: "before-upgrade", scrub });
+    // Secrets leave the machine before the snapshot exists and come back after (it keeps running).
+    expect(events).toEqual(["scrub dev (snapshots: 0)", "restore (snapshots: 1)", "close"]);
     const out = JSON.parse(t.io.stdout());
     expect(out).toMatchObject({
       instance: "dev",
@@ -50,6 +66,13 @@ describe("spuff snapshot", () => {
   it("snapshot create refuses an instance that never reached the provider", async () => {
     (await t.deps.state()).save(sample("early", { providerId: null }));
     await expect(runSnapshotCreate(t.deps, "early")).rejects.toMatchObject({ code: "instance_not_created" });
+  });
+
+  it("snapshot create refuses an instance it cannot reach to remove its secrets (no snapshot taken)", async () => {
+    const id = await t.dropletFor("far");
+    (await t.deps.state()).save(sample("far", { providerId: id, status: "ready", ip: null, hostKey: null }));
+    await expect(runSnapshotCreate(t.deps, "far")).rejects.toMatchObject({ code: "instance_not_ready" });
+    expect(t.sim.state.snapshots.size).toBe(0);
   });
 
   it("default names are valid on every provider (local machines are the strictest)", () => {

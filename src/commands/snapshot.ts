@@ -6,6 +6,8 @@ import { printJson, renderTable } from "../core/io.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Provider, Snapshot } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { restoreAfterSnapshot, scrubForSnapshot } from "../up/snapshot-scrub.ts";
+import { connectToInstance } from "./connect-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
 export interface SnapshotOptions {
@@ -44,6 +46,8 @@ export async function snapshotInstance(
   rec: InstanceRecord,
   provider: Provider,
   name?: string,
+  /** scrub: injectable so command tests without a machine can see the order of events. */
+  opts: { destroying?: boolean; scrub?: ScrubFn } = {},
 ): Promise<Snapshot> {
   if (!rec.providerId)
     throw new UserError(
@@ -53,19 +57,64 @@ export async function snapshotInstance(
         hint: "It never got past the create call; see `spuff status` for what happened.",
       },
     );
-  deps.log.info("creating snapshot", { name: rec.name, snapshot: name });
-  return provider.createSnapshot(rec.providerId, name ?? defaultSnapshotName(rec.name, deps.clock.now()));
+  // The machine's tokens and secret env leave its disk first (up/snapshot-scrub.ts); they come
+  // back afterwards unless the machine is about to be destroyed (`down --snapshot`).
+  const scrubbed = await (opts.scrub ?? scrubOverSsh)(deps, rec);
+  let keep = false;
+  try {
+    deps.log.info("creating snapshot", { name: rec.name, snapshot: name });
+    const snap = await provider.createSnapshot(
+      rec.providerId,
+      name ?? defaultSnapshotName(rec.name, deps.clock.now()),
+    );
+    keep = opts.destroying === true;
+    return snap;
+  } finally {
+    if (!keep)
+      await scrubbed.restore().catch((err: Error) =>
+        deps.log.warn("could not put the machine's secrets back after the snapshot", {
+          error: err.message,
+        }),
+      );
+    await scrubbed.close();
+  }
 }
+
+/** Secrets moved off a machine's disk, and the way to put them back. */
+export interface Scrubbed {
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+export type ScrubFn = (deps: Deps, rec: InstanceRecord) => Promise<Scrubbed>;
+
+const scrubOverSsh: ScrubFn = async (deps, rec) => {
+  const conn = await connectToInstance(deps, rec);
+  const timeoutMs = (await deps.settings({ provider: rec.provider as never })).timeouts.execMs;
+  try {
+    await scrubForSnapshot(conn, timeoutMs);
+  } catch (err) {
+    await restoreAfterSnapshot(conn, timeoutMs).catch(() => undefined);
+    await conn.close();
+    throw err;
+  }
+  return { restore: () => restoreAfterSnapshot(conn, timeoutMs), close: () => conn.close() };
+};
 
 export async function runSnapshotCreate(
   deps: Deps,
   instance: string | undefined,
-  opts: { name?: string } = {},
+  opts: { name?: string; scrub?: ScrubFn } = {},
 ): Promise<void> {
   const rec = await resolveInstance(deps, instance);
   const provider = await providerFromDeps(deps, rec.provider);
   if (!deps.json) deps.io.err.write(`Snapshotting ${rec.name} (this can take minutes)…\n`);
-  const snap = await snapshotInstance(deps, rec, provider, opts.name);
+  const snap = await snapshotInstance(
+    deps,
+    rec,
+    provider,
+    opts.name,
+    opts.scrub ? { scrub: opts.scrub } : {},
+  );
   if (deps.json) return printJson(deps.io, { instance: rec.name, provider: provider.name, snapshot: snap });
   deps.io.out.write(`Created snapshot ${snap.id} (${snap.name}) of ${rec.name}\n`);
 }

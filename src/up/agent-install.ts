@@ -85,7 +85,10 @@ export async function uploadAgent(
     [
       install(stagedBundle, AGENT_BUNDLE_PATH, "0755"),
       install(stagedEnv, AGENT_ENV_PATH, "0600"),
-      ...(reaperToken ? [install(stagedReaper, AGENT_REAPER_TOKEN_PATH, "0600")] : []),
+      // No reaper token this time: none from an earlier life (a snapshot made before scrubbing) stays.
+      reaperToken
+        ? install(stagedReaper, AGENT_REAPER_TOKEN_PATH, "0600")
+        : `sudo -n rm -f ${AGENT_REAPER_TOKEN_PATH}`,
       `rm -f ${shellQuote(stagedBundle)} ${shellQuote(stagedEnv)} ${shellQuote(stagedReaper)}`,
       // Enabling (a daemon-reload, ~0.3 s) now, while cloud-init still runs, keeps it out of the
       // wait after cloud-init (BENCHMARKS.md). Best effort: startAgent enables it if the unit was
@@ -95,7 +98,9 @@ export async function uploadAgent(
       // the agent's own start-up (~0.3 s of Node on a small VM) then overlaps cloud-init instead
       // of following it. --no-block: the unit waits for network-online, upload must not. Elsewhere
       // Node comes from cloud-init's packages and startAgent starts it after cloud-init.
-      "{ ! command -v node >/dev/null || sudo -n systemctl start --no-block spuff-agent.service 2>/dev/null || true; }",
+      // restart, not start: on a machine made from a snapshot an agent from that image may already
+      // run with the image's old token; it must read the token just installed.
+      "{ ! command -v node >/dev/null || sudo -n systemctl restart --no-block spuff-agent.service 2>/dev/null || true; }",
     ].join(" && "),
     timeoutMs,
     clock,
