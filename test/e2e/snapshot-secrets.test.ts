@@ -1,0 +1,116 @@
+/**
+ * Snapshots on real local machines (nspawn): `snapshot create` leaves the machine's secrets (agent
+ * token, project env) out of the image, as the layer on the host shows, and puts them back on the
+ * running machine; `up --snapshot` from that image reaches ready with the data and a fresh agent
+ * token (before, the image's old agent started with the old token and start_agent got 401).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { MachineEngine } from "../../src/machines/engine.ts";
+import { machineLayout } from "../../src/machines/layout.ts";
+import { initJourney, newJourney } from "../helpers/journey.ts";
+import { runMachineSuites } from "../helpers/machines.ts";
+
+/** Every regular file under dir whose bytes contain one of the needles (links are not followed). */
+function filesContaining(dir: string, needles: string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && fs.statSync(p).size < 64 * 1024 * 1024) {
+        const data = fs.readFileSync(p);
+        if (needles.some((n) => data.includes(n))) hits.push(path.relative(dir, p));
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+describe.runIf(runMachineSuites)("snapshots carry no secrets; up --snapshot gets fresh ones", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) {
+      const engine = new MachineEngine({ layout: machineLayout(d) });
+      for (const m of engine.list()) await engine.destroy(m.id);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it("local provider (nspawn)", async () => {
+    const j = newJourney("snap-secrets");
+    dirs.push(j.dir);
+    const run = j.run;
+    await initJourney(j, "local");
+    const up = await run(["up", "src", "--no-connect", "--json"], 300_000);
+    expect(up.code, up.stderr).toBe(0);
+
+    const cfg = j.env.SPUFF_CONFIG_DIR as string;
+    const tokenOf = (name: string) =>
+      fs.readFileSync(path.join(cfg, "instances", name, "agent.token"), "utf8").trim();
+    const oldToken = tokenOf("src");
+    const envSecret = `project-secret-${Date.now()}`;
+    const data = `data-${Date.now()}`;
+    // The project's env file as environment delivery writes it (0600 in the dev user's config dir).
+    const prep = await run([
+      "exec",
+      "src",
+      "--",
+      "sh",
+      "-c",
+      `echo ${data} > ~/data.txt && mkdir -p ~/.config/spuff && umask 077 && echo "export API_KEY=${envSecret}" > ~/.config/spuff/env.sh`,
+    ]);
+    expect(prep.code, prep.stderr).toBe(0);
+
+    const snap = await run(["snapshot", "create", "src", "--name", "src-snap", "--json"], 180_000);
+    expect(snap.code, snap.stderr).toBe(0);
+
+    // The image's layer on the host: the data is there, no secret is, nor their files.
+    const layer = path.join(machineLayout(j.dir).imageDir("src-snap"), "layer");
+    expect(fs.readFileSync(path.join(layer, "home/dev/data.txt"), "utf8")).toBe(`${data}\n`);
+    expect(filesContaining(layer, [oldToken, envSecret])).toEqual([]);
+    for (const f of ["etc/spuff/agent.env", "etc/spuff/reaper.token", "home/dev/.config/spuff/env.sh"]) {
+      expect(fs.existsSync(path.join(layer, f)), f).toBe(false);
+    }
+
+    // The running machine got its secrets back: its agent still takes the token, env.sh is there.
+    const after = await run([
+      "exec",
+      "src",
+      "--",
+      "sh",
+      "-c",
+      "cat ~/.config/spuff/env.sh; sudo -n cat /etc/spuff/agent.env",
+    ]);
+    expect(after.stdout).toContain(envSecret);
+    expect(after.stdout).toContain(oldToken);
+    expect(JSON.parse((await run(["status", "src", "--json"])).stdout).agent).toMatchObject({
+      token_accepted: true,
+    });
+
+    // A machine from the snapshot: ready, the data there, a fresh token its agent accepts.
+    const up2 = await run(["up", "copy", "--snapshot", "src-snap", "--no-connect", "--json"], 300_000);
+    expect(up2.code, up2.stderr + up2.stdout).toBe(0);
+    const newToken = tokenOf("copy");
+    expect(newToken).not.toBe(oldToken);
+    const onCopy = await run([
+      "exec",
+      "copy",
+      "--",
+      "sh",
+      "-c",
+      "cat ~/data.txt; sudo -n cat /etc/spuff/agent.env",
+    ]);
+    expect(onCopy.stdout).toContain(data);
+    expect(onCopy.stdout).toContain(newToken);
+    expect(onCopy.stdout).not.toContain(oldToken);
+    expect(JSON.parse((await run(["status", "copy", "--json"])).stdout).agent).toMatchObject({
+      token_accepted: true,
+    });
+
+    for (const name of ["copy", "src"]) expect((await run(["down", name, "--yes"], 180_000)).code).toBe(0);
+    expect((await run(["snapshot", "delete", "src-snap"])).code).toBe(0);
+  }, 900_000);
+});
