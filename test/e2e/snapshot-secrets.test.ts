@@ -31,10 +31,16 @@ function filesContaining(dir: string, needles: string[]): string[] {
 
 describe.runIf(runMachineSuites)("snapshots carry no secrets; up --snapshot gets fresh ones", () => {
   const dirs: string[] = [];
+  // Images live in the shared images dir (tempDataDir links it): unique names, always removed.
+  const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const SNAP = `sec-${tag}`;
+  const RAW = `raw-${tag}`;
   afterAll(async () => {
     for (const d of dirs) {
       const engine = new MachineEngine({ layout: machineLayout(d) });
       for (const m of engine.list()) await engine.destroy(m.id);
+      const images = fs.realpathSync(path.join(d, "images"));
+      for (const img of [SNAP, RAW]) fs.rmSync(path.join(images, img), { recursive: true, force: true });
       fs.rmSync(d, { recursive: true, force: true });
     }
   });
@@ -64,11 +70,11 @@ describe.runIf(runMachineSuites)("snapshots carry no secrets; up --snapshot gets
     ]);
     expect(prep.code, prep.stderr).toBe(0);
 
-    const snap = await run(["snapshot", "create", "src", "--name", "src-snap", "--json"], 180_000);
+    const snap = await run(["snapshot", "create", "src", "--name", SNAP, "--json"], 180_000);
     expect(snap.code, snap.stderr).toBe(0);
 
     // The image's layer on the host: the data is there, no secret is, nor their files.
-    const layer = path.join(machineLayout(j.dir).imageDir("src-snap"), "layer");
+    const layer = path.join(machineLayout(j.dir).imageDir(SNAP), "layer");
     expect(fs.readFileSync(path.join(layer, "home/dev/data.txt"), "utf8")).toBe(`${data}\n`);
     expect(filesContaining(layer, [oldToken, envSecret])).toEqual([]);
     for (const f of ["etc/spuff/agent.env", "etc/spuff/reaper.token", "home/dev/.config/spuff/env.sh"]) {
@@ -91,7 +97,7 @@ describe.runIf(runMachineSuites)("snapshots carry no secrets; up --snapshot gets
     });
 
     // A machine from the snapshot: ready, the data there, a fresh token its agent accepts.
-    const up2 = await run(["up", "copy", "--snapshot", "src-snap", "--no-connect", "--json"], 300_000);
+    const up2 = await run(["up", "copy", "--snapshot", SNAP, "--no-connect", "--json"], 300_000);
     expect(up2.code, up2.stderr + up2.stdout).toBe(0);
     const newToken = tokenOf("copy");
     expect(newToken).not.toBe(oldToken);
@@ -110,7 +116,25 @@ describe.runIf(runMachineSuites)("snapshots carry no secrets; up --snapshot gets
       token_accepted: true,
     });
 
-    for (const name of ["copy", "src"]) expect((await run(["down", name, "--yes"], 180_000)).code).toBe(0);
-    expect((await run(["snapshot", "delete", "src-snap"])).code).toBe(0);
+    // An image that still holds the old agent token (made by an older spuff, or outside spuff): its
+    // agent starts at boot with that token; up must restart it on the fresh one, not fail with 401.
+    const [srcRec] = (
+      JSON.parse((await run(["list", "--json"])).stdout) as { name: string; provider_id: string }[]
+    ).filter((r) => r.name === "src");
+    const engine = new MachineEngine({ layout: machineLayout(j.dir) });
+    await engine.snapshot(srcRec?.provider_id as string, RAW);
+    expect(fs.existsSync(path.join(machineLayout(j.dir).imageDir(RAW), "layer/etc/spuff/agent.env"))).toBe(
+      true,
+    );
+    const up3 = await run(["up", "raw", "--snapshot", RAW, "--no-connect", "--json"], 300_000);
+    expect(up3.code, up3.stderr + up3.stdout).toBe(0);
+    expect(tokenOf("raw")).not.toBe(oldToken);
+    expect(JSON.parse((await run(["status", "raw", "--json"])).stdout).agent).toMatchObject({
+      token_accepted: true,
+    });
+
+    for (const name of ["raw", "copy", "src"])
+      expect((await run(["down", name, "--yes"], 180_000)).code).toBe(0);
+    for (const snap of [SNAP, RAW]) expect((await run(["snapshot", "delete", snap])).code).toBe(0);
   }, 900_000);
 });
