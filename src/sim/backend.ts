@@ -11,7 +11,13 @@ export interface MachineBackend {
    * ready). Simulators call it from the create request and report the instance active only
    * when `isReady` says so.
    */
-  create(userData: string, instanceId: string): Promise<{ ip: string }>;
+  create(userData: string, instanceId: string, fromImage?: string): Promise<{ ip: string }>;
+  /**
+   * Optional: save the instance's disk as an image (machine backends: a snapshot layer) and
+   * return its name, for `create(…, fromImage)`; `deleteImage` removes it. `none` has no disks.
+   */
+  snapshot?(instanceId: string): Promise<string>;
+  deleteImage?(image: string): Promise<void>;
   /** True once the machine serves an SSH banner (always true for `none`). */
   isReady(instanceId: string): boolean;
   /** Stops the machine and frees everything it held; resolves when it is gone. */

@@ -11,9 +11,11 @@
  * root). No simulator test needs the guest to be root over a host device today, so there is no
  * option without it; one would belong here, in the engine options below, named for its test.
  */
+
+import { randomBytes } from "node:crypto";
 import { MachineEngine } from "../machines/engine.ts";
 import { assertHostCanRun } from "../machines/host.ts";
-import { DEFAULT_IMAGE, requireImage } from "../machines/image.ts";
+import { DEFAULT_IMAGE, removeImage, requireImage } from "../machines/image.ts";
 import { machineLayout } from "../machines/layout.ts";
 import { createNspawnDriver } from "../machines/nspawn.ts";
 import type { DriverName } from "../machines/types.ts";
@@ -43,6 +45,9 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
   requireImage(engine.layout, image);
   const machines = new Map<string, string>();
   const ready = new Set<string>();
+  // Snapshot images this backend made. The images dir may be shared by parallel simulators, so
+  // names are random, and close() removes them.
+  const images = new Set<string>();
   const stoppedListeners: ((instanceId: string) => void)[] = [];
   // A guest that powers itself off (the agent's idle teardown) must show at the cloud API, as it
   // would on the real cloud: poll the machines' main processes while any is running.
@@ -59,11 +64,11 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
 
   return {
     name: o.driver,
-    async create(userData, instanceId) {
+    async create(userData, instanceId, fromImage) {
       const m = await engine.create({
         name: `sim-${instanceId}`,
         userData,
-        image,
+        image: fromImage && images.has(fromImage) ? fromImage : image,
         driver: o.driver,
         labels: { "spuff-sim-instance": instanceId },
       });
@@ -79,6 +84,23 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       return { ip: m.address };
     },
     isReady: (instanceId) => ready.has(instanceId),
+    async snapshot(instanceId) {
+      const id = machines.get(instanceId);
+      if (!id) throw new Error(`no machine for instance ${instanceId}`);
+      const name = `sim-snap-${randomBytes(6).toString("hex")}`;
+      await engine.snapshot(id, name);
+      images.add(name);
+      return name;
+    },
+    async deleteImage(name) {
+      if (!images.has(name)) return;
+      try {
+        removeImage(engine.layout, name);
+        images.delete(name);
+      } catch {
+        // A machine still boots from it: close() removes it after the machines.
+      }
+    },
     onStopped(listener) {
       stoppedListeners.push(listener);
     },
@@ -92,6 +114,7 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       clearInterval(watch);
       const ids = [...machines.keys()];
       await Promise.all(ids.map((i) => this.destroy(i)));
+      for (const name of [...images]) await this.deleteImage?.(name).catch(() => undefined);
     },
   };
 }

@@ -77,7 +77,13 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
           region: d.region,
           done: false,
         };
-        st.actions.set(id, { ...action, snapshotName: String(body.name ?? `${d.name}-${id}`) });
+        // With a machine backend the disk is saved now (the action completes on the timeline).
+        const backendImage = st.backend.snapshot ? await st.backend.snapshot(String(d.id)) : undefined;
+        st.actions.set(id, {
+          ...action,
+          snapshotName: String(body.name ?? `${d.name}-${id}`),
+          ...(backendImage ? { backendImage } : {}),
+        });
         return { status: 201, body: { action: actionJson(action, st.timeline.now()) } };
       }
       if (c === "snapshots" && m === "GET") {
@@ -98,6 +104,7 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
       const s = st.snapshots.get(Number(b));
       if (!s) return notFound();
       st.snapshots.delete(s.id);
+      if (s.backendImage) await st.backend.deleteImage?.(s.backendImage);
       for (const d of st.droplets.values()) d.snapshotIds = d.snapshotIds.filter((x) => x !== s.id);
       return { status: 204 };
     }
@@ -121,7 +128,7 @@ async function createDroplet(st: DoState, body: Body): Promise<SimResponse> {
   if (keys.some((k) => !st.keys.has(Number(k))))
     return invalid("You specified an invalid ssh key for Droplet creation.");
   const id = st.nextId();
-  const { ip } = await st.backend.create(String(body.user_data ?? ""), String(id));
+  const { ip } = await st.backend.create(String(body.user_data ?? ""), String(id), snap?.backendImage);
   const image = base
     ? { id: base.id, slug: base.slug, name: base.name, distribution: base.distribution, type: "base" }
     : { id: snap?.id ?? 0, slug: null, name: snap?.name ?? "", distribution: "Ubuntu", type: "snapshot" };

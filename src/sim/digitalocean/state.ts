@@ -23,6 +23,8 @@ export interface SimAction {
   dropletId: number;
   region: string;
   snapshotName?: string;
+  /** The machine backend's image of the droplet's disk (machine backends only). */
+  backendImage?: string;
   done: boolean;
 }
 
@@ -34,6 +36,7 @@ export interface SimSnapshot {
   sizeGb: number;
   minDisk: number;
   dropletId: number;
+  backendImage?: string;
 }
 
 export interface SimKey {
@@ -87,6 +90,7 @@ export class DoState {
           sizeGb: 2.36,
           minDisk: 25,
           dropletId: a.dropletId,
+          ...(a.backendImage ? { backendImage: a.backendImage } : {}),
         });
         d?.snapshotIds.push(id);
       }
