@@ -63,6 +63,20 @@ describe("spuff's ssh_config and known_hosts", () => {
     expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
 
+  it("during a host key rotation accept either pinned key, and nothing else", () => {
+    const other = generateKeyPair(path.join(dir, "rotating_key")).split(" ").slice(0, 2).join(" ");
+    const paths = resolvePaths({ SPUFF_CONFIG_DIR: path.join(dir, "rot"), HOME: dir });
+    for (const hostKey of [`${other}\n${entry().hostKey}`, `${entry().hostKey}\n${other}`]) {
+      syncSshFiles(paths, [entry({ hostKey })]);
+      expect(fs.readFileSync(paths.knownHosts, "utf8").trim().split("\n")).toHaveLength(2);
+      expect(plainSsh(paths.sshConfig, "spuff-box").stdout.trim()).toBe("pinned-ok");
+    }
+    // A "key" smuggling a marker or a second pattern onto its own line is refused.
+    for (const hostKey of [`${other}\n@cert-authority * ${other}`, `${other}\n* ${other}`, `${other} x\ty`]) {
+      expect(() => syncSshFiles(paths, [entry({ hostKey })])).toThrow(/Refusing/);
+    }
+  });
+
   it("refuses values that would inject ssh_config directives", () => {
     expect(() => renderSshConfig([entry({ host: "1.2.3.4\n  ProxyCommand evil" })], "/k")).toThrow(
       /Refusing/,

@@ -32,6 +32,18 @@ function checkValue(field: string, value: string, allowSpaces = false): string {
   return value;
 }
 
+// A known_hosts line is "alias type base64 [comment]": a key line shaped otherwise (a marker such as
+// @cert-authority, extra patterns) must not get in, even split over several lines.
+function checkKeyLine(line: string): string {
+  if (!/^[a-z0-9][a-z0-9@.-]* [A-Za-z0-9+/]+={0,2}( [\x21-\x7e]+)?$/.test(line.trim())) {
+    throw new UserError(
+      "ssh_config_value",
+      `Refusing to write host key ${JSON.stringify(line)} into known_hosts`,
+    );
+  }
+  return line.trim();
+}
+
 // ssh_config splits arguments on whitespace; quote paths that contain spaces.
 const quoted = (v: string) => (/\s/.test(v) ? `"${v}"` : v);
 
@@ -64,7 +76,7 @@ export function renderKnownHosts(entries: SshHostEntry[]): string {
       e.hostKey
         .split("\n")
         .filter((k) => k.trim() !== "")
-        .map((k) => `${hostAlias(e.name)} ${checkValue("host key", k, true)}\n`),
+        .map((k) => `${hostAlias(e.name)} ${checkKeyLine(checkValue("host key", k, true))}\n`),
     )
     .join("");
 }
