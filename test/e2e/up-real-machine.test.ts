@@ -90,21 +90,7 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
     expect(onVm.stdout).not.toContain(secret as string);
   }
 
-  // Host key rotation: the key in user-data (which a metadata service hands to any process on the
-  // VM) is not what sshd offers; the offered key is the one pinned in state and known_hosts.
-  const userDataKey = onVm.stdout.match(/ed25519_public: "?(ssh-ed25519 [A-Za-z0-9+/=]+)/)?.[1];
-  expect(userDataKey, onVm.stdout).toBeDefined();
-  const [rec] = JSON.parse((await run(["list", "--json"])).stdout) as { ip: string; host_key?: string }[];
-  const scan = spawnSync("ssh-keyscan", ["-T", "10", "-t", "ed25519", rec?.ip as string], {
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  const offered = scan.stdout.match(/ssh-ed25519 [A-Za-z0-9+/=]+/)?.[0];
-  expect(offered, scan.stderr).toBeDefined();
-  expect(offered).not.toBe(userDataKey);
-  const knownHosts = fs.readFileSync(path.join(j.env.SPUFF_CONFIG_DIR as string, "known_hosts"), "utf8");
-  expect(knownHosts.trim().split("\n")).toEqual([expect.stringContaining(offered as string)]);
-  expect(knownHosts).not.toContain((userDataKey as string).split(" ")[1]);
+  await hostKeyRotated(run, j, onVm.stdout);
 
   // The agent's raw endpoints, through the same pinned tunnel with the token.
   const agentStatus = await run(["agent", "status", name, "--json"]);
@@ -163,6 +149,26 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
 }
 
 type Run = (args: string[], timeoutMs?: number) => ReturnType<typeof runSpuff>;
+
+/**
+ * Host key rotation: the key in user-data (which a metadata service hands to any process on the
+ * VM) is not what sshd offers; the offered key is the only one in spuff's known_hosts.
+ */
+async function hostKeyRotated(run: Run, j: Journey, userDataText: string): Promise<void> {
+  const userDataKey = userDataText.match(/ed25519_public: "?(ssh-ed25519 [A-Za-z0-9+/=]+)/)?.[1];
+  expect(userDataKey, userDataText).toBeDefined();
+  const [rec] = JSON.parse((await run(["list", "--json"])).stdout) as { ip: string; host_key?: string }[];
+  const scan = spawnSync("ssh-keyscan", ["-T", "10", "-t", "ed25519", rec?.ip as string], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  const offered = scan.stdout.match(/ssh-ed25519 [A-Za-z0-9+/=]+/)?.[0];
+  expect(offered, scan.stderr).toBeDefined();
+  expect(offered).not.toBe(userDataKey);
+  const knownHosts = fs.readFileSync(path.join(j.env.SPUFF_CONFIG_DIR as string, "known_hosts"), "utf8");
+  expect(knownHosts.trim().split("\n")).toEqual([expect.stringContaining(offered as string)]);
+  expect(knownHosts).not.toContain((userDataKey as string).split(" ")[1]);
+}
 
 /** A web server on the VM's loopback, reached only through `spuff tunnel`, stopped by SIGINT. */
 async function tunnelJourney(run: Run, j: Journey, name: string, token: string): Promise<void> {
