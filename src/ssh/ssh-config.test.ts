@@ -5,9 +5,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair, type SshdFixture, startSshd } from "../../test/helpers/sshd.ts";
 import { resolvePaths } from "../core/paths.ts";
+import type { InstanceRecord } from "../state/types.ts";
 import { applyInclude, planInclude } from "./include-line.ts";
-import { renderSshConfig, type SshHostEntry } from "./ssh-config.ts";
-import { syncSshFiles } from "./sync-files.ts";
+import { hostAlias, renderSshConfig, type SshHostEntry } from "./ssh-config.ts";
+import { hostEntries, syncSshFiles } from "./sync-files.ts";
 
 let sshd: SshdFixture;
 let dir: string;
@@ -75,6 +76,27 @@ describe("spuff's ssh_config and known_hosts", () => {
     for (const hostKey of [`${other}\n@cert-authority * ${other}`, `${other}\n* ${other}`, `${other} x\ty`]) {
       expect(() => syncSshFiles(paths, [entry({ hostKey })])).toThrow(/Refusing/);
     }
+  });
+
+  it("give a default name (spuff-c9aa5f84) one prefix, and plain ssh reaches it by that alias", () => {
+    expect(hostAlias("box")).toBe("spuff-box");
+    expect(hostAlias("spuff-c9aa5f84")).toBe("spuff-c9aa5f84");
+    const paths = resolvePaths({ SPUFF_CONFIG_DIR: path.join(dir, "default-name"), HOME: dir });
+    syncSshFiles(paths, [entry({ name: "spuff-c9aa5f84" })]);
+    expect(fs.readFileSync(paths.sshConfig, "utf8")).not.toContain("spuff-spuff-");
+    expect(fs.readFileSync(paths.knownHosts, "utf8")).toMatch(/^spuff-c9aa5f84 ssh-ed25519 /);
+    const r = plainSsh(paths.sshConfig, "spuff-c9aa5f84");
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("pinned-ok");
+  });
+
+  it("never give two instances one Host: `spuff-box` keeps it, `box` gets no block", () => {
+    const rec = (name: string, ip: string) =>
+      ({ name, ip, hostKey: "ssh-ed25519 AAAA", sshPort: 22, sshUser: "dev" }) as InstanceRecord;
+    const opts = { identityFile: "/k", forwardAgent: false };
+    const both = hostEntries([rec("box", "127.0.0.2"), rec("spuff-box", "127.0.0.3")], opts);
+    expect(both.map((e) => [e.name, e.host])).toEqual([["spuff-box", "127.0.0.3"]]);
+    expect(hostEntries([rec("box", "127.0.0.2")], opts).map((e) => e.name)).toEqual(["box"]);
   });
 
   it("refuses values that would inject ssh_config directives", () => {

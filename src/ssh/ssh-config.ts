@@ -18,7 +18,12 @@ export interface SshHostEntry {
 }
 
 export const HOST_PREFIX = "spuff-";
-export const hostAlias = (name: string): string => `${HOST_PREFIX}${name}`;
+/**
+ * The ssh_config Host of an instance: `spuff-box` for `box`, and a name that already carries the
+ * prefix (the default `spuff-c9aa5f84`) as it is, not `spuff-spuff-c9aa5f84`.
+ */
+export const hostAlias = (name: string): string =>
+  name.startsWith(HOST_PREFIX) ? name : `${HOST_PREFIX}${name}`;
 
 // A line break (or, in names and addresses, any whitespace) in a value would let it inject extra
 // ssh_config directives such as ProxyCommand.

@@ -2,13 +2,23 @@
 import { writeFileAtomic } from "../core/fs-atomic.ts";
 import type { Paths } from "../core/paths.ts";
 import type { InstanceRecord } from "../state/types.ts";
-import { renderKnownHosts, renderSshConfig, type SshHostEntry } from "./ssh-config.ts";
+import { hostAlias, renderKnownHosts, renderSshConfig, type SshHostEntry } from "./ssh-config.ts";
+
+/**
+ * Two instances can want one Host (`box` and `spuff-box` both map to `spuff-box`): the one whose
+ * name is the alias keeps it, the other gets no block (`spuff ssh box` still reaches it), so
+ * plain `ssh spuff-box` never lands on the wrong machine.
+ */
+function withoutAliasClashes(records: InstanceRecord[]): InstanceRecord[] {
+  const names = new Set(records.map((r) => r.name));
+  return records.filter((r) => hostAlias(r.name) === r.name || !names.has(hostAlias(r.name)));
+}
 
 export function hostEntries(
   instances: InstanceRecord[],
   opts: { identityFile: string; forwardAgent: boolean },
 ): SshHostEntry[] {
-  return instances
+  return withoutAliasClashes(instances)
     .filter((r) => r.ip && r.hostKey)
     .map((r) => ({
       name: r.name,
