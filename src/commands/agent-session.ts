@@ -24,7 +24,7 @@ export async function withAgent<T>(
     });
   const conn = await connectToInstance(deps, rec);
   try {
-    const agent = await openAgentClient(conn, token);
+    const agent = await openAgentClient(conn, token, undefined, undefined, rec.name);
     try {
       return await work(agent, conn);
     } finally {

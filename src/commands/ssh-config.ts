@@ -4,7 +4,7 @@ import type { Deps } from "../cli/deps.ts";
 import { UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { applyInclude, planInclude } from "../ssh/include-line.ts";
-import { renderSshConfig } from "../ssh/ssh-config.ts";
+import { hostAlias, renderSshConfig } from "../ssh/ssh-config.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
 
 async function currentEntries(deps: Deps) {
@@ -26,7 +26,10 @@ export async function runSshConfigShow(deps: Deps): Promise<void> {
 }
 
 export async function runSshConfigInstall(deps: Deps, opts: { yes?: boolean }): Promise<void> {
-  syncSshFiles(deps.paths, await currentEntries(deps));
+  const entries = await currentEntries(deps);
+  syncSshFiles(deps.paths, entries);
+  // A real Host to try (the first instance's), not a placeholder.
+  const entriesHint = entries[0] ? hostAlias(entries[0].name) : "spuff-<name> (after spuff up)";
   const userConfig = path.join(deps.env.HOME || "~", ".ssh", "config");
   const plan = planInclude(userConfig, deps.paths.sshConfig);
   if (plan.alreadyInstalled) {
@@ -50,5 +53,7 @@ export async function runSshConfigInstall(deps: Deps, opts: { yes?: boolean }): 
   const backup = applyInclude(plan, new Date(deps.clock.now()));
   if (deps.json) printJson(deps.io, { file: userConfig, changed: true, backup: backup ?? null });
   else
-    deps.io.err.write(`Updated ${userConfig}${backup ? ` (backup: ${backup})` : ""}. Try: ssh spuff-NAME\n`);
+    deps.io.err.write(
+      `Updated ${userConfig}${backup ? ` (backup: ${backup})` : ""}. Try: ssh ${entriesHint}\n`,
+    );
 }

@@ -29,10 +29,11 @@ export async function settleIfInterrupted(
       choose: interactive ? ask : async () => "destroy",
     });
   } catch (cause) {
+    const name = (err.recordId ? o.store.get(err.recordId)?.name : undefined) ?? "<name from spuff list>";
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new CancelledError(`spuff up interrupted; destroying the instance failed: ${why}`, {
       cause,
-      hint: `It is still in local state: retry with \`spuff gc\` or \`spuff down NAME\`.${isSpuffError(cause) && cause.hint ? `\n${cause.hint}` : ""}`,
+      hint: `It is still in local state: retry with \`spuff gc\` or \`spuff down ${name}\`.${isSpuffError(cause) && cause.hint ? `\n${cause.hint}` : ""}`,
       details: { signal, destroyed: false },
     });
   }

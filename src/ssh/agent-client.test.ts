@@ -53,11 +53,12 @@ describe("openAgentClient", () => {
   });
 
   it("nothing listening on the VM is an SSH-side error (exit 9), not an internal one", async () => {
-    const c = await openAgentClient(t.conn, "right", 5_000, closedPort);
+    const c = await openAgentClient(t.conn, "right", 5_000, closedPort, "box-7");
     try {
       await expect(c.get("/status")).rejects.toMatchObject({
         code: "agent_unreachable",
         exitCode: ExitCode.ssh,
+        hint: "Check it on the machine: spuff exec box-7 -- systemctl status spuff-agent",
       });
     } finally {
       await c.close();

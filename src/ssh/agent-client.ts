@@ -17,6 +17,8 @@ export async function openAgentClient(
   token: string,
   timeoutMs = 5000,
   remotePort = AGENT_PORT,
+  /** The instance's name, for a hint the user can paste. */
+  name?: string,
 ): Promise<AgentClient> {
   const tunnel = await openAgentTunnel(conn, remotePort);
   return {
@@ -32,7 +34,7 @@ export async function openAgentClient(
           `spuff-agent did not answer on ${path}${conn.isOpen ? "" : " (the SSH connection closed)"}.`,
           {
             cause: err,
-            hint: "Check it on the machine: spuff exec NAME -- systemctl status spuff-agent",
+            hint: `Check it on the machine: spuff exec ${name ?? "<name>"} -- systemctl status spuff-agent`,
           },
         );
       });

@@ -194,6 +194,9 @@ describe("applyUp", () => {
     w.listing = [instance({ id: "p-lost", ip: "127.0.0.78" })];
     const err = await applyUp(w.run, deps("create_instance")).catch((e) => e);
     expect(err.details).toEqual({ phase: "create_instance", instance_kept: true });
+    // The hint names the real instance, ready to paste (not a literal NAME).
+    expect(err.hint).toContain("`spuff down apply-test`");
+    expect(err.hint).not.toMatch(/\bNAME\b/);
     expect(w.store.getByName("apply-test")).toMatchObject({
       providerId: "p-lost",
       ip: "127.0.0.78",

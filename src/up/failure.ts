@@ -14,12 +14,18 @@ import type { UpConnection, UpSshOps } from "./ssh-ops.ts";
 
 /** Where `up` stopped: the phase, the cause's own hint, and the last cloud-init lines if any. */
 export class UpFailedError extends UserError {
-  constructor(phase: UpPhase, cause: unknown, o: { cloudInitTail?: string; instanceKept: boolean }) {
+  constructor(
+    phase: UpPhase,
+    cause: unknown,
+    o: { cloudInitTail?: string; instanceKept: boolean; name?: string },
+  ) {
     const why = cause instanceof Error ? cause.message : String(cause);
     const tail = o.cloudInitTail ? `\n--- last cloud-init output ---\n${o.cloudInitTail}` : "";
     const causeHint = isSpuffError(cause) ? cause.hint : undefined;
+    // The record's name whenever one is kept (it is in state); "spuff list" names it otherwise.
+    const who = o.name ?? "<name from spuff list>";
     const kept = o.instanceKept
-      ? "The instance is kept for inspection: `spuff list`, then `spuff down NAME` to remove it."
+      ? `The instance is kept for inspection: \`spuff status ${who}\`, then \`spuff down ${who}\` to remove it.`
       : undefined;
     super("up_failed", `spuff up failed during ${phase}: ${why}${tail}`, {
       cause,
@@ -39,11 +45,12 @@ export async function failUp<C extends UpConnection>(
   if (d.signal?.aborted) return stopInterrupted(run, d.store);
   run.failed(err instanceof Error ? err.message : String(err));
   const tail = run.conn ? await d.ssh.cloudInitTail(run.conn) : undefined;
+  const name = run.recordId ? d.store.get(run.recordId)?.name : undefined;
   await run.conn?.close();
   const instanceKept = run.recordId ? await settleFailedRecord(d, run.recordId, err) : false;
   return err instanceof UpFailedError
     ? err
-    : new UpFailedError(run.current, err, { cloudInitTail: tail, instanceKept });
+    : new UpFailedError(run.current, err, { cloudInitTail: tail, instanceKept, name });
 }
 
 /**
