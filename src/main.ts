@@ -2,7 +2,9 @@
  * The spuff entry point: the only place that reads process.argv, chooses the log level and exits.
  * Everything else receives a Deps value and throws typed errors.
  */
+import path from "node:path";
 import { CommanderError } from "commander";
+import { writeCrashReport } from "./cli/crash-report.ts";
 import { createDeps } from "./cli/deps.ts";
 import { buildProgram } from "./cli/program.ts";
 import { reapAfterCommand } from "./cli/reap-hook.ts";
@@ -10,6 +12,7 @@ import { renderError } from "./cli/render-error.ts";
 import { ExitCode, toSpuffError, UsageError } from "./core/errors.ts";
 import { processIO } from "./core/io.ts";
 import { parseLogLevel } from "./core/log.ts";
+import { VERSION } from "./version.ts";
 
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
@@ -52,7 +55,14 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     const e = toSpuffError(err);
-    renderError(io, e, { json: deps.json, verbose });
+    const crashReport = (bug: typeof e) =>
+      writeCrashReport(bug, {
+        dir: path.join(deps.paths.configDir, "crash"),
+        now: new Date(deps.clock.now()),
+        version: VERSION,
+        pid: process.pid,
+      });
+    renderError(io, e, { json: deps.json, verbose, crashReport });
     return e.exitCode;
   } finally {
     // The deadline reaper: free unless the command opened state and something is past due.
