@@ -3,6 +3,7 @@
  * Adding a command = one `commands/<verb>.def.ts` + one line here.
  */
 import { agentCommand } from "../commands/agent.def.ts";
+import { codeCommand } from "../commands/code.def.ts";
 import { completionCommand } from "../commands/completion.def.ts";
 import { configCommand } from "../commands/config.def.ts";
 import { downCommand } from "../commands/down.def.ts";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandDef[] = [
   sshConfigCommand,
   sshCommand,
   execCommand,
+  codeCommand,
   logsCommand,
   tunnelCommand,
   agentCommand,
