@@ -45,7 +45,7 @@ const DATA = [
   "local gc",
 ];
 /** Output is a terminal session, a script or nothing: no --json. */
-const NOT_DATA = ["config set", "config unset", "config edit", "ssh", "completion"];
+const NOT_DATA = ["config set", "config unset", "config edit", "ssh", "code", "completion"];
 
 interface Entry {
   path: string;
