@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Deps } from "../cli/deps.ts";
-import { UsageError, UserError } from "../core/errors.ts";
+import { CancelledError, UsageError, UserError } from "../core/errors.ts";
 import { applyInclude, planInclude } from "../ssh/include-line.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
 import { hostEntries, syncSshFiles } from "../ssh/sync-files.ts";
@@ -47,7 +47,8 @@ async function ensureInclude(deps: Deps, yes: boolean): Promise<void> {
     const p = await import("@clack/prompts");
     const ok = await p.confirm({ message: `${why} Add "${plan.line}" to the top of it?` });
     if (ok !== true)
-      throw new UsageError("Not opening the IDE without the ssh_config Include.", {
+      // Declined: the project's code for a declined confirmation (130), as `down` does.
+      throw new CancelledError("Not opening the IDE without the ssh_config Include.", {
         hint: "Run `spuff ssh-config install` when you are ready.",
       });
   }

@@ -3,13 +3,13 @@
  * Remote-SSH host it is given is then reached with plain OpenSSH through the ~/.ssh/config that
  * `spuff code --yes` installed, against a real sshd on loopback (pinned host key, no prompts).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInstanceStore } from "../../src/state/open.ts";
-import { runSpuff } from "../helpers/cli.ts";
+import { runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
 import { sample } from "../helpers/instances.ts";
 import { type SshdFixture, startSshd } from "../helpers/sshd.ts";
 
@@ -52,6 +52,38 @@ afterAll(async () => {
 
 const withPath = (p: string) => ({ PATH: `${p}:${process.env.PATH ?? "/usr/bin:/bin"}` });
 
+/** `spuff code NAME` on a pty (script(1)); `answer` is typed once the question is on the screen. */
+async function codeOnTty(answer: string): Promise<{ code: number | null; screen: string }> {
+  const cmd = `stty cols 200 rows 40; exec ${process.execPath} ${SPUFF_BIN} code ${NAME}`;
+  const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+    env: {
+      ...withPath(bin),
+      HOME: dir,
+      SPUFF_CONFIG_DIR: dir,
+      SPUFF_DATA_DIR: path.join(dir, "data"),
+      TERM: "xterm",
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let screen = "";
+  child.stdout.on("data", (d) => (screen += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  try {
+    for (let i = 0; i < 300 && !screen.includes("to the top of it?"); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(screen, "the question").toContain("to the top of it?");
+    child.stdin.write(answer);
+    await new Promise((r) => setTimeout(r, 200));
+    child.stdin.write("\r");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return { code, screen };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
 describe("spuff code", () => {
   it("without the IDE's CLI on PATH: a clear error with the install hint, exit 1", async () => {
     const r = await runSpuff(["code", NAME, "--ide", "cursor"], {
@@ -76,6 +108,20 @@ describe("spuff code", () => {
     expect(fs.existsSync(path.join(dir, ".ssh", "config"))).toBe(false);
     expect(fs.existsSync(path.join(dir, "code-args"))).toBe(false);
   });
+
+  it("on a terminal asks first: 'no' changes nothing and opens nothing, 'yes' installs and opens", async () => {
+    const no = await codeOnTty("n");
+    expect(no.code, no.screen).toBe(130);
+    expect(no.screen).toContain("spuff ssh-config install");
+    expect(fs.existsSync(path.join(dir, ".ssh", "config"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "code-args"))).toBe(false);
+    const yes = await codeOnTty("y");
+    expect(yes.code, yes.screen).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "code-args"), "utf8")).toContain(`ssh-remote+${NAME}`);
+    // Back to a user without the Include for the next case.
+    fs.rmSync(path.join(dir, ".ssh", "config"));
+    fs.rmSync(path.join(dir, "code-args"));
+  }, 60_000);
 
   it("--yes installs the Include and opens ~/workspace on the alias; plain ssh reaches it", async () => {
     const r = await runSpuff(["code", "--yes"], { configDir: dir, env: withPath(bin) });
