@@ -45,6 +45,11 @@ export interface Project {
   hooks: { postUp?: string; preDown?: string };
   /** Local variables its env values read (names only), shown before approval. */
   reads: string[];
+  /**
+   * known_hosts lines (from the user's own file) for the SSH hosts it clones from, filled in by
+   * `up` before anything is created; clones check host keys strictly against these alone.
+   */
+  gitKnownHosts?: string;
   /** sha256 of the exact bytes of spuff.yaml and spuff.secrets.yaml: what an approval is for. */
   digest: string;
 }

@@ -66,6 +66,13 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     agent = await startSshAgent();
     agent.add(gitd.clientKeyPath); // the only key the git server accepts lives in the agent
     repoPath = path.join(gitd.dir, "app.git");
+    // The user accepted the git server's key on this computer (HOME is `dir` for the binary):
+    // the VM's clone trusts exactly this entry, under the address the guest uses.
+    fs.mkdirSync(path.join(dir, ".ssh"), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, ".ssh", "known_hosts"),
+      `[10.0.2.2]:${gitd.port} ${gitd.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n`,
+    );
     const work = path.join(gitd.dir, "work");
     const git = (cwd: string, ...a: string[]) => execFileSync("git", ["-C", cwd, ...a], { stdio: "pipe" });
     execFileSync("git", ["init", "-q", "--bare", repoPath]);
