@@ -39,6 +39,11 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
   const project: Project | undefined = projectFor(process.cwd(), deps.env);
   // Git on the VM trusts only host keys the user accepted here: an unknown host fails now.
   if (project) project.gitKnownHosts = gitKnownHosts(project.repositories, userKnownHostsFile(deps.env));
+  if (settings.dotfiles)
+    settings.dotfilesKnownHosts = gitKnownHosts(
+      [{ url: settings.dotfiles, path: "dotfiles" }],
+      userKnownHostsFile(deps.env),
+    );
   for (const key of project?.secretKeys ?? []) deps.log.addSecret(project?.env[key]);
   const plan = planUp(
     settings,

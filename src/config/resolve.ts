@@ -60,6 +60,8 @@ export interface Settings {
   sshUser: string;
   forwardAgent: ForwardAgent;
   dotfiles: string | undefined;
+  /** The user's known_hosts lines for an SSH dotfiles host: filled in by `up` (never from config). */
+  dotfilesKnownHosts?: string;
   /** Tool bundles chosen in config (src/bundles); empty unless set. */
   tools: NonNullable<ConfigFile["tools"]>;
   environment: NonNullable<ConfigFile["environment"]>;

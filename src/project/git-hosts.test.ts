@@ -131,3 +131,15 @@ describe("the clone step over a real sshd", () => {
     expect(fs.readFileSync(path.join(home, ".ssh", "spuff_git_known_hosts"), "utf8")).toBe("");
   });
 });
+
+describe("dotfiles at boot", () => {
+  it("clone with StrictHostKeyChecking yes against the copied lines, never accept-new", async () => {
+    const { EMBEDDED_SCRIPTS } = await import("../cloudinit/scripts.generated.ts");
+    const { bootstrapEnv } = await import("../cloudinit/build.ts");
+    const script = EMBEDDED_SCRIPTS["bootstrap-async.sh"];
+    expect(script).not.toContain("accept-new");
+    expect(script).toContain("StrictHostKeyChecking=yes");
+    const env = bootstrapEnv({ user: "dev", dotfiles: url(), dotfilesKnownHosts: keyLine() } as never);
+    expect(env.SPUFF_DOTFILES_KNOWN_HOSTS).toBe(keyLine());
+  });
+});
