@@ -120,6 +120,9 @@ describe("the clone step over a real sshd", () => {
     const r = runClone(home, keyLine());
     expect(r.status, r.stderr).toBe(0);
     expect(fs.readFileSync(path.join(home, "workspace", "app", "README"), "utf8")).toBe("hi\n");
+    // Kept for later git commands (pre_down's push), once even when a second clone runs.
+    expect(runClone(home, keyLine()).status).toBe(0);
+    expect(fs.readFileSync(path.join(home, ".ssh", "known_hosts"), "utf8")).toBe(keyLine());
   });
 
   it("refuses a host key nobody accepted (no trust on first use) and remembers nothing", () => {
@@ -128,7 +131,7 @@ describe("the clone step over a real sshd", () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Host key verification failed|No .* host key is known/);
     expect(fs.existsSync(path.join(home, "workspace", "app"))).toBe(false);
-    expect(fs.readFileSync(path.join(home, ".ssh", "spuff_git_known_hosts"), "utf8")).toBe("");
+    expect(fs.readFileSync(path.join(home, ".ssh", "known_hosts"), "utf8")).toBe("");
   });
 });
 

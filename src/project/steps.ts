@@ -68,8 +68,13 @@ function cloneStep(r: Repository, knownHosts: string): Step {
       // user accepted on their own computer (copied below) are trusted.
       "export GIT_TERMINAL_PROMPT=0",
       'mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"',
-      'kh="$HOME/.ssh/spuff_git_known_hosts"',
-      `printf '%s' ${shellQuote(knownHosts)} > "$kh"`,
+      // Into the dev user's own known_hosts, so later git commands (pre_down's push, the user's)
+      // check the same keys; lines already there are not added twice.
+      'kh="$HOME/.ssh/known_hosts"',
+      'touch "$kh"',
+      `printf '%s' ${shellQuote(knownHosts)} | while IFS= read -r line; do`,
+      '  if [ -n "$line" ] && ! grep -qxF -- "$line" "$kh"; then printf \'%s\\n\' "$line" >> "$kh"; fi',
+      "done",
       // git runs this through sh, so the inner quotes keep the path one word (ssh's own ~ would
       // be the passwd home, not $HOME).
       'export GIT_SSH_COMMAND="ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\\"$kh\\" -o GlobalKnownHostsFile=/dev/null"',
