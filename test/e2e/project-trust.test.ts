@@ -125,4 +125,15 @@ describe("a hostile project file", () => {
       expect(r.stderr + r.stdout).not.toContain(t.env.DIGITALOCEAN_TOKEN);
     }
   });
+
+  it("a repository on a host the user never accepted stops up before anything is created", async () => {
+    const p = project("unknown-host", "repositories: ['git@git.unknown.example:me/app.git']\n");
+    expect((await run(["trust"], p)).code).toBe(0);
+    const before = providerCalls().length;
+    const r = await run(["up", "--no-connect"], p);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("clones from git.unknown.example, whose SSH host key is not in");
+    expect(r.stderr).toContain("ssh -p 22 -T git@git.unknown.example");
+    expect(providerCalls().length).toBe(before);
+  });
 });
