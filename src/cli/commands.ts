@@ -17,6 +17,7 @@ import { snapshotCommand } from "../commands/snapshot.def.ts";
 import { execCommand, sshCommand } from "../commands/ssh.def.ts";
 import { sshConfigCommand } from "../commands/ssh-config.def.ts";
 import { statusCommand } from "../commands/status.def.ts";
+import { trustCommand } from "../commands/trust.def.ts";
 import { tunnelCommand } from "../commands/tunnel.def.ts";
 import { upCommand } from "../commands/up.def.ts";
 import type { CommandDef } from "./command-def.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandDef[] = [
   listCommand,
   statusCommand,
   upCommand,
+  trustCommand,
   downCommand,
   snapshotCommand,
   gcCommand,

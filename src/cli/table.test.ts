@@ -23,6 +23,7 @@ const DATA = [
   "list",
   "status",
   "up",
+  "trust",
   "down",
   "snapshot create",
   "snapshot list",

@@ -26,6 +26,8 @@ export interface CloudConfigArgs {
   teardown: Teardown;
   /** Git URL of a dotfiles repository, cloned in phase 2 as the dev user. */
   dotfiles?: string;
+  /** The user's known_hosts lines for the dotfiles host (public keys), checked strictly. */
+  dotfilesKnownHosts?: string;
   /** Extra Debian/Ubuntu packages beyond the minimal set. */
   extraPackages?: readonly string[];
   /** Provider API / metadata service base URLs for the agent, when not the real ones (simulators). */
@@ -105,6 +107,10 @@ export function validateCloudConfigArgs(a: CloudConfigArgs): void {
       `${JSON.stringify(a.dotfiles)}`,
       "Use an https://, ssh:// or git@host:path URL.",
     );
+  }
+  // known_hosts lines are printable ASCII, one entry a line.
+  if (a.dotfilesKnownHosts !== undefined && !/^[\x20-\x7e\n]*$/.test(a.dotfilesKnownHosts)) {
+    throw invalid("dotfiles known_hosts", "only printable ASCII lines are allowed");
   }
   for (const [field, url] of [
     ["agent API URL", a.agentApiUrl],

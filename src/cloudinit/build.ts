@@ -32,6 +32,7 @@ export function bootstrapEnv(args: CloudConfigArgs): Record<string, string> {
     SPUFF_HOME: homeOf(args.user),
     SPUFF_DOTFILES_URL: args.dotfiles ?? "",
     SPUFF_DOTFILES_DIR: `${homeOf(args.user)}/.dotfiles`,
+    SPUFF_DOTFILES_KNOWN_HOSTS: args.dotfilesKnownHosts ?? "",
   };
 }
 

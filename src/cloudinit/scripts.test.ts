@@ -87,6 +87,7 @@ describe("bootstrap-async.sh status file", () => {
     SPUFF_HOME: tmp,
     SPUFF_DOTFILES_URL: "",
     SPUFF_DOTFILES_DIR: path.join(tmp, "unused"),
+    SPUFF_DOTFILES_KNOWN_HOSTS: "",
     ...over,
   });
 

@@ -29,7 +29,11 @@ export async function runPreDown(deps: Deps, rec: InstanceRecord): Promise<PreDo
     try {
       // The hook is the script on stdin: no quoting of the user's text, and it is not in `ps`.
       const script = `set -a\n[ -r ${envFilePath(homeOf(rec.sshUser))} ] && . ${envFilePath(homeOf(rec.sshUser))}\nset +a\ncd "$HOME/workspace" 2>/dev/null || cd\n${hook}\n`;
-      const r = await exec(conn, "bash -s", { stdin: script, timeoutMs: PRE_DOWN_TIMEOUT_MS });
+      const r = await exec(conn, "bash -s", {
+        stdin: script,
+        timeoutMs: PRE_DOWN_TIMEOUT_MS,
+        forwardAgent: true, // e.g. a git push before the machine goes
+      });
       if (!deps.json) {
         deps.io.err.write(r.stdout + r.stderr);
         if (r.exitCode !== 0)

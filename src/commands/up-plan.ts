@@ -8,6 +8,7 @@ import { generateHostKey } from "../cloudinit/host-key.ts";
 import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { gitKnownHosts, userKnownHostsFile } from "../project/git-hosts.ts";
 import { type Project, projectFor, projectSecrets } from "../project/load.ts";
 import { parsePublicKeyFile } from "../ssh/public-key.ts";
 import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
@@ -36,6 +37,13 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
   const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
   const userPublicKey = readPublicKey(settings.sshKeyPath);
   const project: Project | undefined = projectFor(process.cwd(), deps.env);
+  // Git on the VM trusts only host keys the user accepted here: an unknown host fails now.
+  if (project) project.gitKnownHosts = gitKnownHosts(project.repositories, userKnownHostsFile(deps.env));
+  if (settings.dotfiles)
+    settings.dotfilesKnownHosts = gitKnownHosts(
+      [{ url: settings.dotfiles, path: "dotfiles" }],
+      userKnownHostsFile(deps.env),
+    );
   for (const key of project?.secretKeys ?? []) deps.log.addSecret(project?.env[key]);
   const plan = planUp(
     settings,

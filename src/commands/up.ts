@@ -15,6 +15,7 @@ import { applyUp, type UpResult } from "../up/apply.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
 import { sshOps } from "../up/ssh-ops.ts";
+import { ensureProjectTrusted } from "./trust.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { planFromCommand, printDryRun, type UpCommandOptions } from "./up-plan.ts";
 import { createUpProgress } from "./up-progress.ts";
@@ -26,6 +27,8 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   const planned = await planFromCommand(deps, name, opts);
   if (opts.dryRun) return printDryRun(deps, planned);
   const { settings, plan, project, environment } = planned;
+  // The project file runs nothing unless its exact content is approved (asks on a terminal).
+  await ensureProjectTrusted(deps, project);
 
   // Pre-create checks: nothing billable happens unless every one holds.
   const store = await deps.state();

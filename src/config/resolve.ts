@@ -14,7 +14,7 @@ import {
   TOKEN_PROVIDERS,
   type TokenProvider,
 } from "../providers/catalog.ts";
-import type { ConfigFile } from "./schema.ts";
+import type { ConfigFile, ForwardAgent } from "./schema.ts";
 
 /** Seed "Timeout Handling" table. */
 export const DEFAULT_TIMEOUTS = {
@@ -30,7 +30,7 @@ export const DEFAULTS = {
   max_lifetime: "24h",
   ssh_key_path: "~/.ssh/id_ed25519",
   ssh_user: "dev",
-  forward_agent: true,
+  forward_agent: "auto",
 } as const;
 
 export interface Timeouts {
@@ -58,8 +58,10 @@ export interface Settings {
   maxLifetimeMs: number;
   sshKeyPath: string;
   sshUser: string;
-  forwardAgent: boolean;
+  forwardAgent: ForwardAgent;
   dotfiles: string | undefined;
+  /** The user's known_hosts lines for an SSH dotfiles host: filled in by `up` (never from config). */
+  dotfilesKnownHosts?: string;
   /** Tool bundles chosen in config (src/bundles); empty unless set. */
   tools: NonNullable<ConfigFile["tools"]>;
   environment: NonNullable<ConfigFile["environment"]>;
@@ -131,6 +133,13 @@ function defaultProvider(tokens: Settings["tokens"], env: NodeJS.ProcessEnv): Pr
   return found ?? FALLBACK_PROVIDER;
 }
 
+/** true (the old default) means auto, false never. */
+function forwardAgentOf(v: ConfigFile["forward_agent"]): ForwardAgent {
+  if (v === true) return "auto";
+  if (v === false) return "never";
+  return v ?? DEFAULTS.forward_agent;
+}
+
 export function resolveSettings(
   file: ConfigFile,
   env: NodeJS.ProcessEnv,
@@ -153,7 +162,7 @@ export function resolveSettings(
     maxLifetimeMs: ms(file.max_lifetime, DEFAULTS.max_lifetime),
     sshKeyPath: expandHome(file.ssh_key_path ?? DEFAULTS.ssh_key_path, env.HOME || undefined),
     sshUser: file.ssh_user ?? DEFAULTS.ssh_user,
-    forwardAgent: file.forward_agent ?? DEFAULTS.forward_agent,
+    forwardAgent: forwardAgentOf(file.forward_agent),
     dotfiles: file.dotfiles,
     tools: file.tools ?? [],
     environment: file.environment ?? "none",

@@ -73,6 +73,10 @@ const sections = Object.fromEntries(PROVIDERS.map((p) => [p, providerSection(CAT
   [P in ProviderName]: z.ZodOptional<z.ZodType<Section<(typeof CATALOG)[P]>>>;
 };
 
+/** ssh-agent forwarding policy (see ssh/connection.ts agentFor). */
+export const FORWARD_AGENT = ["auto", "always", "never"] as const;
+export type ForwardAgent = (typeof FORWARD_AGENT)[number];
+
 export const configFileSchema = z.strictObject({
   provider: z.enum(PROVIDERS).optional(),
   ...placement,
@@ -80,7 +84,8 @@ export const configFileSchema = z.strictObject({
   max_lifetime: duration.optional(),
   ssh_key_path: nonEmpty.optional(),
   ssh_user: userName.optional(),
-  forward_agent: z.boolean().optional(),
+  // auto: the agent for interactive ssh and spuff.yaml clones/hooks only; true/false: older configs.
+  forward_agent: z.union([z.enum(FORWARD_AGENT), z.boolean()]).optional(),
   dotfiles: nonEmpty.optional(),
   // Tool bundles installed after SSH-ready (src/bundles); nothing unless chosen here or in spuff.yaml.
   tools: z.array(z.enum(TOOL_BUNDLES)).optional(),

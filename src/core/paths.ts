@@ -14,6 +14,8 @@ export interface Paths {
   sshConfig: string;
   /** known_hosts that only spuff writes: one pinned host key per instance. */
   knownHosts: string;
+  /** Approved project files (path → digest of their exact bytes), see project/trust.ts. */
+  trustedProjects: string;
   instanceDir(name: string): string;
 }
 
@@ -44,6 +46,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     stateDb: path.join(configDir, "state.db"),
     sshConfig: path.join(configDir, "ssh_config"),
     knownHosts: path.join(configDir, "known_hosts"),
+    trustedProjects: path.join(configDir, "trusted-projects.json"),
     instanceDir: (name) => path.join(configDir, "instances", name),
   };
 }

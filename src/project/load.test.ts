@@ -30,9 +30,12 @@ const message = (f: () => unknown): string => {
 describe("interpolate", () => {
   it("${VAR}, ${VAR:-default}, $$ and bare $VAR", () => {
     const env = { A: "x", EMPTY: "" };
-    expect(interpolate("${A}-${B:-dflt}-$$-$HOME", env)).toEqual({ value: "x-dflt-$-$HOME", missing: [] });
-    expect(interpolate("${EMPTY:-d}${EMPTY}", env)).toEqual({ value: "d", missing: [] });
-    expect(interpolate("${NOPE}", env)).toEqual({ value: "", missing: ["NOPE"] });
+    expect(interpolate("${A}-${B:-dflt}-$$-$HOME", env)).toMatchObject({
+      value: "x-dflt-$-$HOME",
+      missing: [],
+    });
+    expect(interpolate("${EMPTY:-d}${EMPTY}", env)).toMatchObject({ value: "d", missing: [] });
+    expect(interpolate("${NOPE}", env)).toMatchObject({ value: "", missing: ["NOPE"] });
   });
 });
 

@@ -4,13 +4,15 @@
  * local environment. Everything is validated here, before `up` creates anything; errors name the
  * file, the key and what is allowed.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import type { BundleName } from "../bundles/names.ts";
 import { configIssuesError } from "../config/issues.ts";
 import { ConfigError } from "../core/errors.ts";
-import { interpolate } from "./interpolate.ts";
+import { interpolate, referencedVariables } from "./interpolate.ts";
+import { assertProjectFileSafe } from "./safety.ts";
 import { projectFileSchema, projectKeysAt, secretsFileSchema, secretsKeysAt } from "./schema.ts";
 
 export const PROJECT_FILES = ["spuff.yaml", "spuff.yml"] as const;
@@ -41,6 +43,15 @@ export interface Project {
   setup: string[];
   ports: number[];
   hooks: { postUp?: string; preDown?: string };
+  /** Local variables its env values read (names only), shown before approval. */
+  reads: string[];
+  /**
+   * known_hosts lines (from the user's own file) for the SSH hosts it clones from, filled in by
+   * `up` before anything is created; clones check host keys strictly against these alone.
+   */
+  gitKnownHosts?: string;
+  /** sha256 of the exact bytes of spuff.yaml and spuff.secrets.yaml: what an approval is for. */
+  digest: string;
 }
 
 /** The nearest spuff.yaml from `cwd` upward, or undefined. */
@@ -77,9 +88,10 @@ function parseYaml(file: string, text: string): unknown {
 }
 
 /** The secrets file must be private: a secret others can read is refused, as for config.yaml. */
-function readSecrets(file: string): Record<string, string> {
-  let text: string;
+function readSecrets(file: string, uid: number | undefined): { env: Record<string, string>; bytes?: Buffer } {
+  let bytes: Buffer;
   try {
+    assertProjectFileSafe(file, uid);
     const st = fs.statSync(file);
     if ((st.mode & 0o077) !== 0) {
       throw new ConfigError(
@@ -88,12 +100,12 @@ function readSecrets(file: string): Record<string, string> {
         { hint: `Make it private: chmod 600 ${file}` },
       );
     }
-    text = fs.readFileSync(file, "utf8");
+    bytes = fs.readFileSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { env: {} };
     throw err;
   }
-  const raw = parseYaml(file, text);
+  const raw = parseYaml(file, bytes.toString("utf8"));
   const r = secretsFileSchema.safeParse(raw);
   if (!r.success) {
     throw configIssuesError(file, r.error.issues, raw, {
@@ -101,7 +113,15 @@ function readSecrets(file: string): Record<string, string> {
       hint: "spuff.secrets.yaml holds only env: (values that win over spuff.yaml's env).",
     });
   }
-  return r.data.env ?? {};
+  return { env: r.data.env ?? {}, bytes };
+}
+
+/** One digest over both files; a secrets file appearing, vanishing or changing changes it too. */
+function digestOf(project: Buffer, secrets: Buffer | undefined): string {
+  const h = createHash("sha256");
+  h.update(`spuff.yaml ${project.length}\n`).update(project);
+  if (secrets) h.update(`\nspuff.secrets.yaml ${secrets.length}\n`).update(secrets);
+  return h.digest("hex");
 }
 
 function repositoryOf(entry: string | { url: string; path?: string; branch?: string }): Repository {
@@ -117,16 +137,22 @@ function repositoryOf(entry: string | { url: string; path?: string; branch?: str
   return { url, path: e.path ?? base, ...(e.branch ? { branch: e.branch } : {}) };
 }
 
-export function loadProject(file: string, env: NodeJS.ProcessEnv): Project {
-  let text: string;
+export interface LoadOptions {
+  /** The invoking user's uid (default: this process's), for the ownership check. */
+  uid?: number;
+}
+
+export function loadProject(file: string, env: NodeJS.ProcessEnv, o: LoadOptions = {}): Project {
+  assertProjectFileSafe(file, o.uid);
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, "utf8");
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new ConfigError("project_unreadable", `Cannot read ${file}: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const raw = parseYaml(file, text);
+  const raw = parseYaml(file, bytes.toString("utf8"));
   const r = projectFileSchema.safeParse(raw);
   if (!r.success) {
     throw configIssuesError(file, r.error.issues, raw, { keysAt: projectKeysAt, hint: PROJECT_HINT });
@@ -134,22 +160,33 @@ export function loadProject(file: string, env: NodeJS.ProcessEnv): Project {
   const p = r.data;
   const root = path.dirname(file);
   const secretsFile = path.join(root, SECRETS_FILE);
-  const secrets = readSecrets(secretsFile);
+  const { env: secrets, bytes: secretBytes } = readSecrets(secretsFile, o.uid);
 
   const merged = { ...(p.env ?? {}), ...secrets };
   const out: Record<string, string> = {};
   const problems: string[] = [];
   for (const [k, v] of Object.entries(merged)) {
     const i = interpolate(v, env);
+    for (const m of i.forbidden)
+      problems.push(
+        `  - env.${k}: \${${m}} is one of spuff's own credentials; a project file may never read it`,
+      );
     for (const m of i.missing) problems.push(`  - env.${k}: \${${m}} is not set in your environment`);
     out[k] = i.value;
   }
+  const forbidden = problems.some((x) => x.includes("spuff's own credentials"));
   if (problems.length > 0) {
-    throw new ConfigError("project_env", `Invalid configuration in ${file}:\n${problems.join("\n")}`, {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax shown to the user
-      hint: "Export the variable, give a default with ${VAR:-default}, or put the value in spuff.secrets.yaml.",
-      details: { file },
-    });
+    throw new ConfigError(
+      forbidden ? "project_env_credential" : "project_env",
+      `Invalid configuration in ${file}:\n${problems.join("\n")}`,
+      {
+        hint: forbidden
+          ? "Remove the reference: spuff's cloud, AWS, reaper and SPUFF_* credentials never reach a VM through a project file."
+          : // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax shown to the user
+            "Export the variable, give a default with ${VAR:-default}, or put the value in spuff.secrets.yaml.",
+        details: { file },
+      },
+    );
   }
   const repositories = (p.repositories ?? []).map(repositoryOf);
   const paths = repositories.map((x) => x.path);
@@ -177,13 +214,15 @@ export function loadProject(file: string, env: NodeJS.ProcessEnv): Project {
       ...(p.hooks?.post_up ? { postUp: p.hooks.post_up } : {}),
       ...(p.hooks?.pre_down ? { preDown: p.hooks.pre_down } : {}),
     },
+    reads: [...new Set(Object.values(merged).flatMap(referencedVariables))],
+    digest: digestOf(bytes, secretBytes),
   };
 }
 
 /** Find and load the project for `cwd`; undefined when there is no spuff.yaml. */
-export function projectFor(cwd: string, env: NodeJS.ProcessEnv): Project | undefined {
+export function projectFor(cwd: string, env: NodeJS.ProcessEnv, o: LoadOptions = {}): Project | undefined {
   const file = findProjectFile(cwd);
-  return file ? loadProject(file, env) : undefined;
+  return file ? loadProject(file, env, o) : undefined;
 }
 
 /** Values that must never reach user-data or a log: every env value (secrets included). */

@@ -45,7 +45,7 @@ function packagesStep(packages: readonly string[]): Step {
   };
 }
 
-function cloneStep(r: Repository): Step {
+function cloneStep(r: Repository, knownHosts: string): Step {
   const branch = r.branch ? `--branch ${shellQuote(r.branch)} ` : "";
   const needsAgent = !/^https:\/\//.test(r.url);
   return {
@@ -59,14 +59,25 @@ function cloneStep(r: Repository): Step {
       ...(needsAgent
         ? [
             'if [ -z "${SSH_AUTH_SOCK:-}" ]; then',
-            '  echo "no forwarded ssh-agent: a private repository over SSH cannot be cloned (start ssh-agent locally, keep forward_agent on)" >&2',
+            '  echo "no forwarded ssh-agent: a private repository over SSH cannot be cloned (start ssh-agent locally; forward_agent must not be never)" >&2',
             "fi",
           ]
         : []),
       'mkdir -p "$(dirname "$dest")"',
-      // No prompt can be answered here; a new git host's key is accepted once and then pinned.
+      // No prompt can be answered here, and no unknown host key is accepted: only the keys the
+      // user accepted on their own computer (copied below) are trusted.
       "export GIT_TERMINAL_PROMPT=0",
-      "export GIT_SSH_COMMAND='ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new'",
+      'mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"',
+      // Into the dev user's own known_hosts, so later git commands (pre_down's push, the user's)
+      // check the same keys; lines already there are not added twice.
+      'kh="$HOME/.ssh/known_hosts"',
+      'touch "$kh"',
+      `printf '%s' ${shellQuote(knownHosts)} | while IFS= read -r line; do`,
+      '  if [ -n "$line" ] && ! grep -qxF -- "$line" "$kh"; then printf \'%s\\n\' "$line" >> "$kh"; fi',
+      "done",
+      // git runs this through sh, so the inner quotes keep the path one word (ssh's own ~ would
+      // be the passwd home, not $HOME).
+      'export GIT_SSH_COMMAND="ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\\"$kh\\" -o GlobalKnownHostsFile=/dev/null"',
       `git clone ${branch}-- ${shellQuote(r.url)} "$dest"`,
       "",
     ].join("\n"),
@@ -87,7 +98,7 @@ export function setupSteps(p: Project, user: string): Step[] {
   return [
     ...p.bundles.map((b) => bundleStep(b, user)),
     ...(p.packages.length > 0 ? [packagesStep(p.packages)] : []),
-    ...p.repositories.map(cloneStep),
+    ...p.repositories.map((r) => cloneStep(r, p.gitKnownHosts ?? "")),
     ...p.setup.map((c, i) => commandStep(`setup ${i + 1}`, c)),
     ...(p.hooks.postUp ? [commandStep("post_up", p.hooks.postUp)] : []),
   ];

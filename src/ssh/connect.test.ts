@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentFixture,
@@ -15,6 +16,7 @@ import { connect } from "./connect.ts";
 import { HostKeyMismatchError, SshAuthError } from "./errors.ts";
 import { exec } from "./exec.ts";
 import { fingerprint, parsePinnedHostKey } from "./host-key-verifier.ts";
+import { shell } from "./shell.ts";
 
 let sshd: SshdFixture;
 let agent: AgentFixture;
@@ -93,37 +95,75 @@ describe("connect", () => {
     );
   });
 
-  it("uses the agent for a passphrase-protected key and forwards it to the remote", async () => {
+  it("uses the agent for a passphrase-protected key; under auto only sessions that need it get it", async () => {
     agent.add(lockedKey, "correct horse");
     const conn = await connect({
       ...sshdConnectOptions(sshd),
       privateKeyPath: lockedKey,
       agentSocket: agent.socket,
-      forwardAgent: true,
+      forwardAgent: "auto",
     });
+    const SOCK = 'echo "sock=$(printenv SSH_AUTH_SOCK || echo none)"';
     try {
-      const r = await exec(conn, "ssh-add -l", { timeoutMs: 10_000 });
+      // exec/status/logs/agent calls: no agent on the VM.
+      expect((await exec(conn, SOCK, { timeoutMs: 10_000 })).stdout).toBe("sock=none\n");
+      // A spuff.yaml clone/hook session asks for it and can use the user's key.
+      const r = await exec(conn, "ssh-add -l", { timeoutMs: 10_000, forwardAgent: true });
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain(keyFingerprint(`${lockedKey}.pub`));
-      // A second session on the same connection sees the agent too.
-      const again = await exec(conn, 'test -S "$SSH_AUTH_SOCK" && echo yes', { timeoutMs: 10_000 });
-      expect(again.stdout).toBe("yes\n");
+      // sshd keeps the socket (and SSH_AUTH_SOCK) for the rest of the connection, but once that
+      // session closed the agent no longer answers a later plain session.
+      const later = await exec(conn, "ssh-add -l", { timeoutMs: 10_000 });
+      expect(later.exitCode).not.toBe(0);
+      expect(later.stdout).not.toContain(keyFingerprint(`${lockedKey}.pub`));
     } finally {
       await conn.close();
     }
   });
 
-  it("does not forward the agent when forwarding is off", async () => {
-    const conn = await connect({
+  it("interactive shell forwards under auto; never forwards nothing; always forwards every session", async () => {
+    const SOCK = 'echo "sock=$(printenv SSH_AUTH_SOCK || echo none)"';
+    const interactive = async (policy: "auto" | "never") => {
+      const conn = await connect({
+        ...sshdConnectOptions(sshd),
+        agentSocket: agent.socket,
+        forwardAgent: policy,
+      });
+      try {
+        const stdin = Object.assign(new PassThrough(), { isTTY: false });
+        const stdout = new PassThrough();
+        let text = "";
+        stdout.on("data", (d: Buffer) => (text += d.toString("utf8")));
+        const done = shell(conn, { stdin, stdout, stderr: new PassThrough() });
+        stdin.end(`${SOCK.replace("sock=", "S-O-C-K=")}; exit 0\n`);
+        await done;
+        return text;
+      } finally {
+        await conn.close();
+      }
+    };
+    expect(await interactive("auto")).toMatch(/S-O-C-K=\/\S+/);
+    expect(await interactive("never")).toContain("S-O-C-K=none");
+    const never = await connect({
       ...sshdConnectOptions(sshd),
       agentSocket: agent.socket,
-      forwardAgent: false,
+      forwardAgent: "never",
     });
     try {
-      const r = await exec(conn, 'echo "sock=$(printenv SSH_AUTH_SOCK || echo none)"', { timeoutMs: 10_000 });
+      const r = await exec(never, SOCK, { timeoutMs: 10_000, forwardAgent: true });
       expect(r.stdout).toBe("sock=none\n");
     } finally {
-      await conn.close();
+      await never.close();
+    }
+    const always = await connect({
+      ...sshdConnectOptions(sshd),
+      agentSocket: agent.socket,
+      forwardAgent: "always",
+    });
+    try {
+      expect((await exec(always, SOCK, { timeoutMs: 10_000 })).stdout).toMatch(/^sock=\/\S+\n$/);
+    } finally {
+      await always.close();
     }
   });
 });

@@ -3,8 +3,9 @@
  * TOFU), keys come from a file or the agent, and every failure is a typed error.
  */
 import ssh2, { type AuthenticationType, type AuthMethod, type ConnectConfig } from "ssh2";
+import type { ForwardAgent } from "../config/schema.ts";
 import { TimeoutError, UserError } from "../core/errors.ts";
-import { Connection } from "./connection.ts";
+import { Connection, GatedAgent } from "./connection.ts";
 import { SshAuthError, SshError } from "./errors.ts";
 import { createHostKeyVerifier, parsePinnedHostKeys } from "./host-key-verifier.ts";
 import { loadPrivateKey, passphraseError } from "./private-key.ts";
@@ -18,8 +19,11 @@ export interface ConnectOptions {
   agentSocket?: string;
   /** The VM's host key line, "ssh-ed25519 AAAA..." (several lines: any of them, during a rotation). */
   pinnedHostKey: string;
-  /** Forward the agent (like `ssh -A`) when an agent socket is given. Default true. */
-  forwardAgent?: boolean;
+  /**
+   * Agent forwarding policy for this connection's sessions (default never): forwarding is asked
+   * per session (connection.agentFor), never for the whole connection.
+   */
+  forwardAgent?: ForwardAgent;
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   /** Abandon the attempt: the socket is destroyed and the promise rejects with the signal's reason. */
@@ -59,6 +63,8 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   const methods = authMethods(opts);
   const tried: AuthenticationType[] = [];
   const readyTimeout = opts.readyTimeoutMs ?? 20_000;
+  // Open while authenticating; once ready, the Connection decides.
+  let gate = () => true;
   const config: ConnectConfig = {
     host: opts.host,
     port,
@@ -77,7 +83,9 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
       tried.push(m.type);
       next(m as never);
     },
-    ...(opts.agentSocket ? { agent: opts.agentSocket, agentForward: opts.forwardAgent ?? true } : {}),
+    // The agent for auth, then gated: forwarding is requested per session (agentForward on
+    // exec/shell) and the agent answers the VM only while such a session is open.
+    ...(opts.agentSocket ? { agent: new GatedAgent(opts.agentSocket, () => gate()) } : {}),
     ...(opts.debug ? { debug: opts.debug } : {}),
   };
 
@@ -97,7 +105,9 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
       settled = true;
       opts.signal?.removeEventListener("abort", onAbort);
       client.removeAllListeners("error");
-      resolve(new Connection(client, target));
+      const conn = new Connection(client, target, opts.forwardAgent ?? "never", Boolean(opts.agentSocket));
+      gate = () => conn.agentOpen();
+      resolve(conn);
     });
     client.on("error", (err: Error & { level?: string; code?: string }) => {
       if (verifier.mismatch) return fail(verifier.mismatch);

@@ -1,10 +1,34 @@
 /** One authenticated ssh2 Client, shared by every exec/SFTP/shell/forward of a command. */
-import type { Client } from "ssh2";
+import { type Client, type ExecOptions, OpenSSHAgent, type ShellOptions } from "ssh2";
+import type { ForwardAgent } from "../config/schema.ts";
 
 export interface SshTarget {
   host: string;
   port: number;
   user: string;
+}
+
+/**
+ * Per-session agent forwarding: ssh2 reads `agentForward` from exec/shell options (its type
+ * definitions leave it out) and asks sshd for auth-agent@openssh.com on that session only.
+ */
+export function sessionOptions(agentForward: boolean): ExecOptions & ShellOptions {
+  return (agentForward ? { agentForward: true } : {}) as ExecOptions;
+}
+
+/** An ssh-agent that serves the remote side only while `allowed()` (auth always goes through). */
+export class GatedAgent extends OpenSSHAgent {
+  constructor(
+    socketPath: string,
+    private readonly allowed: () => boolean,
+  ) {
+    super(socketPath);
+  }
+
+  override getStream(cb: Parameters<OpenSSHAgent["getStream"]>[0]): void {
+    if (this.allowed()) super.getStream(cb);
+    else cb(new Error("the forwarded agent is closed for this session"));
+  }
 }
 
 export class Connection {
@@ -16,6 +40,9 @@ export class Connection {
   constructor(
     readonly client: Client,
     readonly target: SshTarget,
+    /** Forwarding policy; only sessions that ask get the agent (and only with an agent socket). */
+    private readonly forwardAgent: ForwardAgent = "never",
+    private readonly hasAgent = false,
   ) {
     // Without an 'error' listener a dropped connection would crash the process.
     client.on("error", (err) => {
@@ -27,6 +54,38 @@ export class Connection {
         resolve();
       });
     });
+  }
+
+  /**
+   * Whether a new session gets the user's agent: anything root on the VM can sign with it while
+   * that session lasts, so under `auto` only sessions that need it (interactive shell, spuff.yaml
+   * clones and hooks) ask; exec, status, logs, tunnels and agent calls never do.
+   */
+  agentFor(sessionNeedsAgent: boolean): boolean {
+    if (!this.hasAgent || this.forwardAgent === "never") return false;
+    return this.forwardAgent === "always" || sessionNeedsAgent;
+  }
+
+  private agentSessions = 0;
+
+  /**
+   * OpenSSH's sshd keeps a forwarded agent socket for the rest of the connection once any session
+   * asked for it, and sets SSH_AUTH_SOCK in later sessions too. So the local side is the gate:
+   * the agent answers the VM only while a session that asked for it is open (see connect.ts).
+   * Returns the release, to call when that session closes.
+   */
+  holdAgent(): () => void {
+    this.agentSessions++;
+    let released = false;
+    return () => {
+      if (!released) this.agentSessions--;
+      released = true;
+    };
+  }
+
+  /** May the VM reach the user's agent now? */
+  agentOpen(): boolean {
+    return this.forwardAgent === "always" || (this.forwardAgent === "auto" && this.agentSessions > 0);
   }
 
   get isOpen(): boolean {

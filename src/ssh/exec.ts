@@ -2,7 +2,7 @@
 import type { ClientChannel } from "ssh2";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { TimeoutError } from "../core/errors.ts";
-import type { Connection } from "./connection.ts";
+import { type Connection, sessionOptions } from "./connection.ts";
 import { SshError } from "./errors.ts";
 
 export interface ExecOptions {
@@ -10,6 +10,8 @@ export interface ExecOptions {
   /** Written to the command's stdin, which is then closed. */
   stdin?: string | Buffer;
   clock?: Clock;
+  /** This session needs the user's agent (spuff.yaml clones and hooks); forward_agent decides. */
+  forwardAgent?: boolean;
 }
 
 export interface ExecResult {
@@ -33,9 +35,17 @@ interface Collector {
  * emitted before an `await` after the callback would resume. Attached later, `exit` was missed
  * (about 1 run in 20 of `true` on a local machine came back with no exit code).
  */
-function openExec(conn: Connection, command: string): Promise<{ channel: ClientChannel; c: Collector }> {
+function openExec(
+  conn: Connection,
+  command: string,
+  needsAgent: boolean,
+): Promise<{ channel: ClientChannel; c: Collector }> {
   return new Promise((resolve, reject) => {
-    conn.client.exec(command, (err, channel) => {
+    const forward = conn.agentFor(needsAgent);
+    const release = forward ? conn.holdAgent() : () => {};
+    conn.client.exec(command, sessionOptions(forward), (err, channel) => {
+      if (err) release();
+      else channel.once("close", release);
       if (err)
         return reject(
           new SshError("ssh_exec_failed", `Could not start remote command: ${err.message}`, { cause: err }),
@@ -75,7 +85,7 @@ function killRemote(channel: ClientChannel): void {
 
 export async function exec(conn: Connection, command: string, opts: ExecOptions): Promise<ExecResult> {
   const clock = opts.clock ?? systemClock;
-  const { channel, c } = await openExec(conn, command);
+  const { channel, c } = await openExec(conn, command, opts.forwardAgent === true);
   channel.end(opts.stdin ?? undefined);
 
   const abort = new AbortController();

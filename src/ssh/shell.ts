@@ -4,7 +4,7 @@
  */
 import { constants } from "node:os";
 import type { ClientChannel } from "ssh2";
-import type { Connection } from "./connection.ts";
+import { type Connection, sessionOptions } from "./connection.ts";
 import { SshError } from "./errors.ts";
 
 export interface ShellInput extends NodeJS.ReadableStream {
@@ -35,7 +35,12 @@ function openShell(conn: Connection, opts: ShellOptions): Promise<ClientChannel>
     width: 0,
   };
   return new Promise((resolve, reject) => {
-    conn.client.shell(window, { env: opts.env ?? {} }, (err, channel) => {
+    // Interactive: the user's agent is forwarded unless forward_agent is never.
+    const forward = conn.agentFor(true);
+    const release = forward ? conn.holdAgent() : () => {};
+    conn.client.shell(window, { env: opts.env ?? {}, ...sessionOptions(forward) }, (err, channel) => {
+      if (err) release();
+      else channel.once("close", release);
       if (err)
         reject(new SshError("ssh_shell_failed", `Could not open a shell: ${err.message}`, { cause: err }));
       else resolve(channel);

@@ -28,7 +28,7 @@ const entry = (over: Partial<SshHostEntry> = {}): SshHostEntry => ({
   user: sshd.user,
   identityFile: sshd.clientKeyPath,
   hostKey: sshd.hostPublicKey.split(" ").slice(0, 2).join(" "),
-  forwardAgent: false,
+  forwardAgent: "never",
   ...over,
 });
 
@@ -52,6 +52,12 @@ describe("spuff's ssh_config and known_hosts", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("pinned-ok");
     expect(fs.statSync(paths.sshConfig).mode & 0o777).toBe(0o600);
+  });
+
+  it("forward_agent: ssh spuff-NAME is interactive, so auto and always forward there, never does not", () => {
+    const fwd = (forwardAgent: "auto" | "always" | "never") =>
+      renderSshConfig([entry({ forwardAgent })], "/k").match(/ForwardAgent (\w+)/)?.[1];
+    expect([fwd("auto"), fwd("always"), fwd("never")]).toEqual(["yes", "yes", "no"]);
   });
 
   it("make plain ssh refuse a server whose key differs from the pinned one", () => {

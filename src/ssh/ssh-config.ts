@@ -4,6 +4,7 @@
  * instance) and `known_hosts` (one pinned key per instance, keyed by HostKeyAlias so a reused IP
  * never matches another instance's key).
  */
+import type { ForwardAgent } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 
 export interface SshHostEntry {
@@ -14,7 +15,8 @@ export interface SshHostEntry {
   identityFile: string;
   /** `ssh-ed25519 AAAA…` (one per line; two only during a host key rotation) */
   hostKey: string;
-  forwardAgent: boolean;
+  /** `ssh spuff-NAME` is interactive, so auto and always forward there; never does not. */
+  forwardAgent: ForwardAgent;
 }
 
 export const HOST_PREFIX = "spuff-";
@@ -68,7 +70,7 @@ export function renderSshConfig(entries: SshHostEntry[], knownHostsFile: string)
       `  HostKeyAlias ${hostAlias(e.name)}`,
       `  UserKnownHostsFile ${quoted(checkValue("known_hosts path", knownHostsFile, true))}`,
       "  StrictHostKeyChecking yes",
-      `  ForwardAgent ${e.forwardAgent ? "yes" : "no"}`,
+      `  ForwardAgent ${e.forwardAgent === "never" ? "no" : "yes"}`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -1,4 +1,5 @@
 /** Rewrite spuff's ssh_config and known_hosts from local state (after up, down, gc). */
+import type { ForwardAgent } from "../config/schema.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
 import type { Paths } from "../core/paths.ts";
 import type { InstanceRecord } from "../state/types.ts";
@@ -16,7 +17,7 @@ function withoutAliasClashes(records: InstanceRecord[]): InstanceRecord[] {
 
 export function hostEntries(
   instances: InstanceRecord[],
-  opts: { identityFile: string; forwardAgent: boolean },
+  opts: { identityFile: string; forwardAgent: ForwardAgent },
 ): SshHostEntry[] {
   return withoutAliasClashes(instances)
     .filter((r) => r.ip && r.hostKey)

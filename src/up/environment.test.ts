@@ -49,6 +49,8 @@ const project: Project = {
   setup: ["npm ci", "echo two > two.txt"],
   ports: [3000],
   hooks: { postUp: "echo done" },
+  reads: [],
+  digest: "0".repeat(64),
 };
 
 describe("every bundle selected", () => {

@@ -171,11 +171,14 @@ export async function runSetup(
   o: { clock?: Clock; exec?: typeof exec } = {},
 ): Promise<SetupReport> {
   const clock = o.clock ?? systemClock;
-  const run: Run = (command, timeoutMs) => (o.exec ?? exec)(conn, command, { timeoutMs, clock });
+  const run: Run = (command, timeoutMs, forwardAgent = false) =>
+    (o.exec ?? exec)(conn, command, { timeoutMs, clock, forwardAgent });
   const env = envFilePath(homeOf(user));
   const running = run(
     `SPUFF_ENV_FILE=${shellQuote(env)} bash ${VM_RUNNER} ${stateDir("setup")} ${logDir("setup")} stop`,
     SETUP_TIMEOUT_MS,
+    // Clones and hooks may need the user's agent (private repositories); nothing else does.
+    true,
   );
   let finished = false;
   if (onProgress) {
@@ -205,7 +208,7 @@ export async function runSetup(
 }
 
 /** One remote command on the setup's connection, bounded on its clock. */
-type Run = (command: string, timeoutMs: number) => Promise<ExecResult>;
+type Run = (command: string, timeoutMs: number, forwardAgent?: boolean) => Promise<ExecResult>;
 
 /**
  * Once a second on the clock, until `finished()` or SETUP_TIMEOUT_MS: the running step as

@@ -20,7 +20,7 @@ export function rotateAfterLogin(
         privateKeyPath: o.settings.sshKeyPath,
         agentSocket: o.agentSocket,
         pinnedHostKey: key,
-        forwardAgent: false,
+        forwardAgent: "never",
       },
       { timeoutMs: 5_000, clock: o.clock, ...(target.signal ? { signal: target.signal } : {}) },
     );

@@ -71,6 +71,7 @@ export function planUp(
       createdAt,
       teardown: d.teardown,
       ...(settings.dotfiles ? { dotfiles: settings.dotfiles } : {}),
+      ...(settings.dotfilesKnownHosts ? { dotfilesKnownHosts: settings.dotfilesKnownHosts } : {}),
       ...(settings.agentEndpoints?.api ? { agentApiUrl: settings.agentEndpoints.api } : {}),
       ...(settings.agentEndpoints?.metadata ? { agentMetadataUrl: settings.agentEndpoints.metadata } : {}),
     }),

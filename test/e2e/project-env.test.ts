@@ -66,6 +66,13 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     agent = await startSshAgent();
     agent.add(gitd.clientKeyPath); // the only key the git server accepts lives in the agent
     repoPath = path.join(gitd.dir, "app.git");
+    // The user accepted the git server's key on this computer (HOME is `dir` for the binary):
+    // the VM's clone trusts exactly this entry, under the address the guest uses.
+    fs.mkdirSync(path.join(dir, ".ssh"), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, ".ssh", "known_hosts"),
+      `[10.0.2.2]:${gitd.port} ${gitd.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n`,
+    );
     const work = path.join(gitd.dir, "work");
     const git = (cwd: string, ...a: string[]) => execFileSync("git", ["-C", cwd, ...a], { stdio: "pipe" });
     execFileSync("git", ["init", "-q", "--bare", repoPath]);
@@ -126,6 +133,12 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     if (secrets) fs.writeFileSync(path.join(p, "spuff.secrets.yaml"), secrets, { mode: 0o600 });
     return p;
   }
+  /** A project file runs nothing until approved (no terminal here to ask): approve it as a user would. */
+  async function trusted(p: string): Promise<string> {
+    const r = await run(["trust", p]);
+    expect(r.code, r.stderr).toBe(0);
+    return p;
+  }
 
   it("installs a package, clones through the forwarded agent, sets env from a secret, runs two steps, forwards a port", async () => {
     const proj = projectDir(
@@ -151,6 +164,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       "env:\n  API_KEY: ${E2E_LOCAL_SECRET}\n",
     );
     // Found from a subdirectory; --json for NDJSON phases.
+    await trusted(proj);
     const up = await run(["up", "--no-connect", "--json"], 400_000, path.join(proj, "sub"));
     expect(up.code, up.stderr + up.stdout).toBe(0);
     const events = up.stdout
@@ -313,7 +327,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
         "  - echo about to fail; exit 3",
         "  - touch third.txt",
       ].join("\n");
-    const proj = projectDir("fail", yaml("e2e-fail"));
+    const proj = await trusted(projectDir("fail", yaml("e2e-fail")));
     const up = await run(["up", "--no-connect"], 400_000, proj);
     expect(up.code, up.stderr).toBe(1);
     expect(up.stderr).toMatch(/Setup step 02 failed \(exit 3\): setup 2: echo about to fail; exit 3/);
@@ -340,7 +354,7 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
     const ok = await run(
       ["up", "e2e-fail-ok", "--no-connect", "--allow-setup-failure", "--json"],
       400_000,
-      projectDir("fail-ok", yaml("e2e-fail-ok")),
+      await trusted(projectDir("fail-ok", yaml("e2e-fail-ok"))),
     );
     expect(ok.code, ok.stderr).toBe(0);
     const ready = JSON.parse(ok.stdout.trim().split("\n").at(-1) as string);

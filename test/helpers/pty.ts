@@ -20,13 +20,14 @@ export interface PtySession {
 
 export function spuffOnPty(
   args: string[],
-  o: { configDir: string; env?: Record<string, string> },
+  o: { configDir: string; env?: Record<string, string>; cwd?: string },
 ): PtySession {
   // A pty from script(1) starts at 0×0; give it a size so prompts lay out as on a terminal.
   const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${SPUFF_BIN} ${args.join(" ")}`;
   const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
     env: { ...spuffEnv(o.configDir, o.env), TERM: "xterm" },
     stdio: ["pipe", "pipe", "pipe"],
+    ...(o.cwd ? { cwd: o.cwd } : {}),
   });
   let screen = "";
   child.stdout.on("data", (d) => (screen += d));

@@ -42,10 +42,16 @@ as_user() {
 install_dotfiles() {
   local dir="$SPUFF_DOTFILES_DIR"
   if [ ! -d "$dir/.git" ]; then
+    # Only the host keys the user accepted on their own computer are trusted (never on first
+    # use): spuff up copied their known_hosts lines for the dotfiles host here.
+    local kh="$SPUFF_HOME/.ssh/spuff_git_known_hosts"
+    as_user mkdir -p "$SPUFF_HOME/.ssh"
+    chmod 700 "$SPUFF_HOME/.ssh"
+    printf '%s' "$SPUFF_DOTFILES_KNOWN_HOSTS" | as_user tee "$kh" >/dev/null
     # Nobody can answer a prompt here: fail instead of hanging with the status stuck at
     # "running". "--" keeps a URL that starts with "-" from being read as a git option.
     as_user env GIT_TERMINAL_PROMPT=0 \
-      GIT_SSH_COMMAND="ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new" \
+      GIT_SSH_COMMAND="ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\"$kh\" -o GlobalKnownHostsFile=/dev/null" \
       timeout 300 git clone --depth 1 -- "$SPUFF_DOTFILES_URL" "$dir"
   fi
   local script
