@@ -99,7 +99,7 @@ describe("spuff's ssh_config and known_hosts", () => {
   it("never give two instances one Host: `spuff-box` keeps it, `box` gets no block", () => {
     const rec = (name: string, ip: string) =>
       ({ name, ip, hostKey: "ssh-ed25519 AAAA", sshPort: 22, sshUser: "dev" }) as InstanceRecord;
-    const opts = { identityFile: "/k", forwardAgent: false };
+    const opts = { identityFile: "/k", forwardAgent: "never" as const };
     const both = hostEntries([rec("box", "127.0.0.2"), rec("spuff-box", "127.0.0.3")], opts);
     expect(both.map((e) => [e.name, e.host])).toEqual([["spuff-box", "127.0.0.3"]]);
     expect(hostEntries([rec("box", "127.0.0.2")], opts).map((e) => e.name)).toEqual(["box"]);
