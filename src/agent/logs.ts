@@ -60,9 +60,22 @@ export async function openLogFile(root: string, file: string): Promise<FileHandl
 
 /** Tail of `file`, confined to `root` (403/404 otherwise). */
 export async function readLogTail(root: string, file: string, lines: number): Promise<string[]> {
+  return (await readLogTailAt(root, file, lines)).lines;
+}
+
+export interface TailAt {
+  lines: string[];
+  /** Byte offset just after the last complete line: where `logs -f` continues. */
+  offset: number;
+  /** The last line has no newline yet (it is repeated, whole, from `offset`). */
+  partial: boolean;
+}
+
+/** readLogTail plus where it ends, from one fstat, so a follower starts exactly there. */
+export async function readLogTailAt(root: string, file: string, lines: number): Promise<TailAt> {
   const fh = await openLogFile(root, file);
   try {
-    return await tailFile(fh, lines);
+    return await tailFileAt(fh, lines);
   } finally {
     await fh.close();
   }
@@ -70,6 +83,10 @@ export async function readLogTail(root: string, file: string, lines: number): Pr
 
 /** The last `lines` lines of an open regular file, reading at most MAX_TAIL_BYTES from its end. */
 export async function tailFile(fh: FileHandle, lines: number): Promise<string[]> {
+  return (await tailFileAt(fh, lines)).lines;
+}
+
+async function tailFileAt(fh: FileHandle, lines: number): Promise<TailAt> {
   const st = await fh.stat();
   const chunks: Buffer[] = [];
   let pos = st.size;
@@ -85,10 +102,79 @@ export async function tailFile(fh: FileHandle, lines: number): Promise<string[]>
     read += size;
     for (const b of buf) if (b === 10) newlines++;
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  const all = text.split("\n");
+  const data = Buffer.concat(chunks);
+  const lastNewline = data.lastIndexOf(10);
+  const partial = data.length > 0 && lastNewline !== data.length - 1;
+  // With no newline in what was read, a follower can only restart where the read began.
+  const offset = lastNewline >= 0 ? pos + lastNewline + 1 : pos;
+  const all = data.toString("utf8").split("\n");
   if (all[all.length - 1] === "") all.pop();
   // The first line may be partial if we stopped mid-file; drop it unless we read from offset 0.
   if (pos > 0 && all.length > lines) all.shift();
-  return all.slice(-lines);
+  return { lines: all.slice(-lines), offset, partial };
+}
+
+/** Bytes returned per offset read at most; the follower asks again at once while `more` is set. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+export interface LogChunk {
+  /** Complete lines from `from` on (a partial last line is held back until its newline arrives). */
+  lines: string[];
+  /** Where the read started: 0 after a reset, else the requested offset. */
+  from: number;
+  /** The offset to ask for next. */
+  offset: number;
+  /** The file's size when read. */
+  size: number;
+  /** The requested offset was past the end (truncated or replaced file): read restarted at 0. */
+  reset: boolean;
+  /** Bytes remain after `offset`: ask again without waiting. */
+  more: boolean;
+}
+
+export function parseOffset(raw: string | null): number | undefined {
+  if (raw === null) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, "offset must be a non-negative integer");
+  return Number(raw);
+}
+
+/**
+ * Lines appended since byte `offset` of `file`, confined to `root` exactly like readLogTail (the
+ * same openLogFile). Offsets always land just after a newline, so no line is split or repeated.
+ */
+export async function readLogFrom(
+  root: string,
+  file: string,
+  offset: number,
+  maxBytes = MAX_CHUNK_BYTES,
+): Promise<LogChunk> {
+  const fh = await openLogFile(root, file);
+  try {
+    return await readFrom(fh, offset, maxBytes);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readFrom(fh: FileHandle, offset: number, maxBytes: number): Promise<LogChunk> {
+  const { size } = await fh.stat();
+  const reset = offset > size;
+  const from = reset ? 0 : offset;
+  const want = Math.min(maxBytes, size - from);
+  const buf = Buffer.alloc(want);
+  let got = 0;
+  while (got < want) {
+    const { bytesRead } = await fh.read(buf, got, want - got, from + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  const data = buf.subarray(0, got);
+  let end = data.lastIndexOf(10) + 1;
+  // A single line longer than the chunk would never end: hand it over in chunk-sized pieces.
+  if (end === 0 && got === maxBytes) end = got;
+  const text = data.subarray(0, end).toString("utf8");
+  const lines = text === "" ? [] : text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const next = from + end;
+  return { lines, from, offset: next, size, reset, more: end > 0 && next < size };
 }

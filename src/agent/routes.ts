@@ -3,7 +3,7 @@ import type { Handler } from "./agent.ts";
 import { readCloudInit } from "./boot-status.ts";
 import { json } from "./http.ts";
 import { idleReport } from "./idle-report.ts";
-import { parseLines, readLogTail } from "./logs.ts";
+import { parseLines, parseOffset, readLogFrom, readLogTailAt } from "./logs.ts";
 import { postExec } from "./post-exec.ts";
 import { readEnvironment } from "./steps-status.ts";
 
@@ -39,7 +39,10 @@ const heartbeat: Handler = async (req, _url, d) => {
 const logs: Handler = async (_req, url, d) => {
   const lines = parseLines(url.searchParams.get("lines"));
   const file = url.searchParams.get("file") ?? `${d.paths.logRoot}/cloud-init-output.log`;
-  return json({ lines: await readLogTail(d.paths.logRoot, file, lines) });
+  // With an offset: what was appended since (logs -f); without: the tail, and where it ends.
+  const offset = parseOffset(url.searchParams.get("offset"));
+  if (offset !== undefined) return json(await readLogFrom(d.paths.logRoot, file, offset));
+  return json(await readLogTailAt(d.paths.logRoot, file, lines));
 };
 
 export const routes: Record<string, Record<string, Handler>> = {
