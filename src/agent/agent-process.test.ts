@@ -119,9 +119,18 @@ describe("spuff-agent process: HTTP contract", () => {
     writeFileSync(path.join(ctx.f.dir, "cloud-init", "result.json"), '{"v1":{"errors":["boom"]}}');
     expect((await call("/cloud-init")).json).toMatchObject({ status: "error", done: true, errors: ["boom"] });
     expect((await call("/status")).json.cloud_init_done).toBe(true);
-    expect((await call("/logs?lines=2")).json).toEqual({ lines: ["ci-1", "ci-2"] });
-    expect((await call(`/logs?file=${ctx.f.logRoot}/syslog&lines=1`)).json).toEqual({ lines: ["three"] });
+    expect((await call("/logs?lines=2")).json).toEqual({
+      lines: ["ci-1", "ci-2"],
+      offset: 10,
+      partial: false,
+    });
+    expect((await call("/logs?offset=5")).json).toMatchObject({ lines: ["ci-2"], offset: 10, reset: false });
+    expect((await call("/logs?offset=-1")).status).toBe(400);
+    expect((await call(`/logs?file=${ctx.f.logRoot}/syslog&lines=1`)).json).toMatchObject({
+      lines: ["three"],
+    });
     expect((await call(`/logs?file=${ctx.f.logRoot}/escape.log`)).status).toBe(403);
+    expect((await call(`/logs?offset=0&file=${ctx.f.logRoot}/escape.log`)).status).toBe(403);
     expect((await call(`/logs?file=${ctx.f.logRoot}/nope`)).status).toBe(404);
   });
 

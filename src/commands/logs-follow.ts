@@ -1,55 +1,62 @@
 /**
- * `logs -f` on top of an agent that only answers "the last N lines": poll a window of the tail and
- * print what was appended since the previous window. The agent keeps no per-client offset, so the
- * appended part is found by overlap: the longest suffix of the previous window that is a prefix
- * of the new one. A burst larger than the window, or a truncated/rotated file, shows up as no
- * overlap, and then the whole new window is printed (nothing silently skipped within it).
+ * `logs -f` by byte offset: the first call returns the tail and the offset just after it; every
+ * poll then asks the agent for what was appended since that offset. Each line arrives once, in
+ * order, whatever the burst size (a large burst comes in chunks, fetched back to back). A file
+ * truncated below the offset is read again from 0, and the agent says so (`reset`).
  */
 import type { Clock } from "../core/clock.ts";
 
-/** Lines of `next` that come after `prev`, assuming `next` is a later tail of the same file. */
-export function appendedLines(prev: readonly string[], next: readonly string[]): string[] {
-  if (prev.length === 0) return [...next];
-  // Try the longest possible overlap first: the fewest lines count as new.
-  for (let k = Math.min(prev.length, next.length); k > 0; k--) {
-    let same = true;
-    for (let i = 0; i < k && same; i++) same = prev[prev.length - k + i] === next[i];
-    if (same) return next.slice(k);
-  }
-  return [...next];
+export interface Tail {
+  lines: string[];
+  offset: number;
+  /** The last line had no newline yet: it comes again, whole, from `offset`. */
+  partial?: boolean;
+}
+
+export interface Chunk {
+  lines: string[];
+  offset: number;
+  reset: boolean;
+  more: boolean;
 }
 
 export interface FollowOptions {
-  /** One tail of the log, at most `window` lines. */
-  fetchTail: (window: number) => Promise<string[]>;
+  /** The last `lines` lines and the offset after the last complete one. */
+  fetchTail: (lines: number) => Promise<Tail>;
+  /** What was appended from `offset` on. */
+  fetchFrom: (offset: number) => Promise<Chunk>;
   emit: (lines: string[]) => void;
+  /** The file shrank below our offset (truncated or rotated): reading restarts at its start. */
+  onReset?: () => void;
   clock: Clock;
   signal: AbortSignal;
   /** Lines shown before following (like `tail -n`). */
   initial: number;
-  /** Lines fetched per poll; a burst beyond this between two polls is reported whole, not merged. */
-  window?: number;
   intervalMs?: number;
 }
 
-export const FOLLOW_WINDOW = 1000;
 export const FOLLOW_INTERVAL_MS = 1000;
+/** Chunks fetched back to back in one poll at most (1 MiB each on the agent): bounds one round. */
+const MAX_CHUNKS_PER_POLL = 64;
 
 /** Polls until `signal` aborts; resolves then (a fetch in flight is waited for, not abandoned). */
 export async function followLogs(o: FollowOptions): Promise<void> {
-  const window = Math.max(o.window ?? FOLLOW_WINDOW, o.initial);
-  let prev = await o.fetchTail(window);
-  const first = prev.slice(-o.initial);
+  const tail = await o.fetchTail(o.initial);
+  const first = tail.partial ? tail.lines.slice(0, -1) : tail.lines;
   if (first.length > 0) o.emit(first);
+  let offset = tail.offset;
   while (!o.signal.aborted) {
     try {
       await o.clock.sleep(o.intervalMs ?? FOLLOW_INTERVAL_MS, o.signal);
     } catch {
       return; // aborted while sleeping
     }
-    const next = await o.fetchTail(window);
-    const fresh = appendedLines(prev, next);
-    if (fresh.length > 0) o.emit(fresh);
-    prev = next;
+    for (let i = 0; i < MAX_CHUNKS_PER_POLL && !o.signal.aborted; i++) {
+      const chunk = await o.fetchFrom(offset);
+      if (chunk.reset) o.onReset?.();
+      if (chunk.lines.length > 0) o.emit(chunk.lines);
+      offset = chunk.offset;
+      if (!chunk.more) break;
+    }
   }
 }

@@ -4,12 +4,12 @@
  * `-f` keeps polling and prints what is appended until Ctrl-C (then exits 0).
  */
 import type { Deps } from "../cli/deps.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError, UserError } from "../core/errors.ts";
 import { onInterrupt } from "../core/interrupt.ts";
 import { printJson } from "../core/io.ts";
 import type { AgentClient } from "../ssh/agent-client.ts";
 import { withAgent } from "./agent-session.ts";
-import { followLogs } from "./logs-follow.ts";
+import { type Chunk, followLogs, type Tail } from "./logs-follow.ts";
 import { currentSetupStep, fetchChecklist, findBundle, stepHeader } from "./logs-steps.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
@@ -39,6 +39,24 @@ export function fetchLogTail(agent: AgentClient, lines: number, file?: string): 
   const q = new URLSearchParams({ lines: String(lines) });
   if (file) q.set("file", file);
   return agent.get<{ lines: string[] }>(`/logs?${q}`).then((b) => b.lines);
+}
+
+/** The tail plus the byte offset after it, where following continues. */
+export async function fetchLogTailAt(agent: AgentClient, lines: number, file: string): Promise<Tail> {
+  const q = new URLSearchParams({ lines: String(lines), file });
+  const tail = await agent.get<Tail>(`/logs?${q}`);
+  // An agent from before offsets answers the tail alone; following it would repeat the tail.
+  if (!Number.isSafeInteger(tail.offset))
+    throw new UserError("agent_outdated", "This machine's spuff-agent cannot follow logs by offset.", {
+      hint: "Recreate the machine (spuff down, spuff up) for the current agent; `spuff logs` without -f works.",
+    });
+  return tail;
+}
+
+/** What was appended to `file` from byte `offset` on. */
+export function fetchLogFrom(agent: AgentClient, offset: number, file: string): Promise<Chunk> {
+  const q = new URLSearchParams({ offset: String(offset), file });
+  return agent.get<Chunk>(`/logs?${q}`);
 }
 
 export async function runLogs(deps: Deps, name: string | undefined, opts: LogsOptions = {}): Promise<void> {
@@ -78,7 +96,9 @@ export async function runLogs(deps: Deps, name: string | undefined, opts: LogsOp
     const interrupt = onInterrupt();
     try {
       await followLogs({
-        fetchTail: (window) => fetchLogTail(agent, window, file),
+        fetchTail: (n) => fetchLogTailAt(agent, n, file),
+        fetchFrom: (offset) => fetchLogFrom(agent, offset, file),
+        onReset: () => deps.io.err.write(`${file} was truncated or replaced: reading it from the start\n`),
         // --json while following: NDJSON, one line per log line, so a reader can stream it.
         emit: (batch) =>
           deps.io.out.write(
