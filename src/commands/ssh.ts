@@ -1,6 +1,5 @@
 /** `spuff ssh [name]` (interactive shell) and `spuff exec [name] -- cmd…` (exit code propagated). */
 import type { Deps } from "../cli/deps.ts";
-import { shellQuote } from "../cloudinit/shell-quote.ts";
 import { UsageError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
 import { readStdinText } from "../core/stdin.ts";
@@ -10,6 +9,7 @@ import { exec } from "../ssh/exec.ts";
 import { type Forward, forward } from "../ssh/forward.ts";
 import { shell } from "../ssh/shell.ts";
 import { connectToInstance } from "./connect-instance.ts";
+import { execLine } from "./exec-line.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 
 /**
@@ -69,9 +69,8 @@ export async function runExec(deps: Deps, before: string[], command: string[]): 
   const settings = await deps.settings();
   const conn = await connectToInstance(deps, rec);
   try {
-    // The remote side runs a shell command line, as OpenSSH does: quote each argument.
-    const line = command.map(shellQuote).join(" ");
-    const r = await exec(conn, line, { timeoutMs: settings.timeouts.execMs });
+    // The remote side runs a shell command line, as OpenSSH does: env file first, argv quoted.
+    const r = await exec(conn, execLine(command), { timeoutMs: settings.timeouts.execMs });
     if (deps.json) {
       printJson(deps.io, {
         name: rec.name,

@@ -197,6 +197,10 @@ describe.runIf(runMachineSuites)("spuff.yaml on real machines (DigitalOcean simu
       `${sha256(SECRET)}\n`,
     );
     expect(await onVm("e2e-proj", 'echo "$GREETING"')).toBe("hello\n");
+    // Plain `spuff exec` (no login shell) sees the project env too, and argv passes unchanged.
+    const plain = await run(["exec", "e2e-proj", "--", "printf", "%s|%s", "$GREETING", "a b"]);
+    expect(plain.stdout).toBe("$GREETING|a b");
+    expect((await run(["exec", "e2e-proj", "--", "printenv", "GREETING"])).stdout).toBe("hello\n");
     expect(await onVm("e2e-proj", "cat ~/workspace/step1.sha")).toBe(`${sha256(SECRET)}\n`);
     expect(await onVm("e2e-proj", "cat ~/workspace/step2.txt")).toBe(README);
     expect(await onVm("e2e-proj", "ls ~/workspace/post_up.done")).toBe("/home/dev/workspace/post_up.done\n");
