@@ -34,4 +34,12 @@ describe("spuff exec's remote line", () => {
       expect(() => execFileSync("test", ["-e", path.join(home, "PWNED")])).toThrow();
     });
   }
+
+  it.runIf(process.getuid?.() === 0)("does not source an env file someone else owns", () => {
+    const file = envFilePath(home);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, renderProjectEnv({ GREETING: "planted" }), { mode: 0o644 });
+    execFileSync("chown", ["65534", file]);
+    expect(run("bash", ["sh", "-c", "printenv GREETING || printf unset"])).toBe("unset");
+  });
 });
