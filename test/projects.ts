@@ -18,12 +18,18 @@ export const MACHINES = [
   "test/e2e/faults-real-machine.test.ts",
   "test/e2e/idle-teardown.test.ts",
   "test/e2e/project-env.test.ts",
+  "test/e2e/snapshot-secrets.test.ts",
   "test/e2e/up-progress.test.ts",
   "test/e2e/up-real-machine.test.ts",
 ];
 
 /** The built binaries (dist/), a real OpenSSH sshd, the official hcloud and aws clients. */
 export const E2E = [
+  "src/commands/logs-follow.test.ts",
+  "test/e2e/project-trust.test.ts",
+  "test/e2e/code.test.ts",
+  "src/up/host-key-rotate.test.ts",
+  "src/project/git-hosts.test.ts",
   "src/agent/agent-hostile.test.ts",
   "src/agent/agent-process.test.ts",
   "src/commands/tunnel.test.ts",

@@ -1,6 +1,9 @@
 /** One authenticated ssh2 Client, shared by every exec/SFTP/shell/forward of a command. */
-import { type Client, type ExecOptions, OpenSSHAgent, type ShellOptions } from "ssh2";
+import ssh2, { type Client, type ExecOptions, type ShellOptions } from "ssh2";
 import type { ForwardAgent } from "../config/schema.ts";
+
+// ssh2 is CommonJS: Node's ESM loader (tsx scripts) cannot see this class as a named export.
+const { OpenSSHAgent } = ssh2;
 
 export interface SshTarget {
   host: string;
@@ -25,7 +28,7 @@ export class GatedAgent extends OpenSSHAgent {
     super(socketPath);
   }
 
-  override getStream(cb: Parameters<OpenSSHAgent["getStream"]>[0]): void {
+  override getStream(cb: Parameters<InstanceType<typeof OpenSSHAgent>["getStream"]>[0]): void {
     if (this.allowed()) super.getStream(cb);
     else cb(new Error("the forwarded agent is closed for this session"));
   }

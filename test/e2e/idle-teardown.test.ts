@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
+import { descendantInOtherNetns } from "../../src/machines/procs.ts";
 import { HOST_FROM_GUEST } from "../../src/machines/slirp.ts";
 import type { MachineRecord } from "../../src/machines/types.ts";
 import { startAwsSim } from "../../src/sim/aws/index.ts";
@@ -149,18 +150,24 @@ async function localTestableMachine(prefix: string, name: string, dirs: string[]
 }
 
 /**
- * GET on the agent from inside the machine's network namespace (which the machine engine
- * created for this test), with the token spuff kept: no SSH, so asking is no activity.
+ * GET on the agent from inside the machine's network namespace (its PID 1's,
+ * entered with nsenter), with the token spuff kept: no SSH, so asking is no activity.
  */
 async function agentGet(dir: string, machine: MachineRecord, token: string, urlPath: string) {
-  const netns = machineLayout(dir).netnsName(machine.id);
+  // nspawn machines have a private network namespace now: enter the one of the machine's PID 1.
+  const leader = machine.pid ? descendantInOtherNetns(machine.pid) : undefined;
+  if (!leader) throw new Error(`machine ${machine.id} (dir ${dir}) has no running PID 1`);
   const script = `fetch("http://127.0.0.1:7575${urlPath}",{headers:{"x-spuff-token":process.env.T},signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t))`;
   // Asynchronous: the simulators answer the machines from this same process.
-  const { stdout } = await execFileAsync("ip", ["netns", "exec", netns, process.execPath, "-e", script], {
-    env: { ...process.env, T: token },
-    encoding: "utf8",
-    timeout: 15_000,
-  });
+  const { stdout } = await execFileAsync(
+    "nsenter",
+    ["-t", String(leader), "-n", process.execPath, "-e", script],
+    {
+      env: { ...process.env, T: token },
+      encoding: "utf8",
+      timeout: 15_000,
+    },
+  );
   return JSON.parse(stdout);
 }
 
