@@ -23,7 +23,7 @@ export interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
   security?: Record<string, string[]>[];
 }
-type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
+export type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
 
 export interface Violation {
   direction: "request" | "response";
@@ -43,6 +43,8 @@ export interface SpecValidatorOptions {
    * the operation declares itself wins.
    */
   conventions?: (template: string, method: string, op: Operation) => Param[];
+  /** Applied once to the loaded document: where the vendor's prose is wider than its schema. */
+  adjust?: (doc: OpenApi) => void;
 }
 
 export function defaultSpecsDir(from: string = process.cwd()): string {
@@ -73,6 +75,7 @@ export class SpecValidator {
     }
     this.doc = JSON.parse(fs.readFileSync(file, "utf8")) as OpenApi;
     this.conventions = opts.conventions;
+    opts.adjust?.(this.doc);
     // OpenAPI numeric formats are annotations, not string formats: accept them.
     this.ajv = new Ajv({
       strict: false,

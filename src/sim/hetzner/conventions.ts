@@ -8,14 +8,21 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Operation, Param } from "../spec-validator.ts";
+import type { OpenApi, Operation, Param } from "../spec-validator.ts";
 import { defaultSpecsDir } from "../spec-validator.ts";
 import { HETZNER_CONVENTIONS } from "./error-codes.ts";
 
 interface Conventions {
   pagination: { query_parameters: Record<string, string> };
 }
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema };
+type Schema = {
+  type?: string | string[];
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  minimum?: number;
+};
 
 /** The conventions as a validator hook; reads the file once. */
 export function hetznerListConventions(specsDir: string = defaultSpecsDir()) {
@@ -60,3 +67,28 @@ function isScalar(s: Schema): boolean {
   const types = Array.isArray(s.type) ? s.type : [s.type];
   return types.some((t) => t === "string" || t === "integer" || t === "number");
 }
+
+/**
+ * Request fields the spec types as `string` but describes as "ID or name of the …" (server
+ * create's image, server_type, location) also take the integer ID: the official client resolves
+ * a name and sends the number. Only such top-level body fields are widened; an ID must be a
+ * positive integer, and every other string field stays a string. Returns the fields widened.
+ */
+export function widenIdOrName(doc: OpenApi): string[] {
+  const widened: string[] = [];
+  for (const [template, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const body = op.requestBody?.content?.["application/json"]?.schema as Schema | undefined;
+      const props = body?.properties ?? {};
+      for (const [name, prop] of Object.entries(props)) {
+        if (prop.type !== "string" || !/^ID or name of /.test(prop.description ?? "")) continue;
+        const { type: _, ...rest } = prop;
+        props[name] = { ...rest, anyOf: [{ type: "string" }, ID] };
+        widened.push(`${method.toUpperCase()} ${template} ${name}`);
+      }
+    }
+  }
+  return widened;
+}
+
+const ID: Schema = { type: "integer", minimum: 1 };

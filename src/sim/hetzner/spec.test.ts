@@ -1,7 +1,7 @@
 /** The spec validator on the Hetzner document: /v1 base path, 4xx/5xx ranges, array query parameters. */
 import { describe, expect, it } from "vitest";
 import { SpecValidator } from "../spec-validator.ts";
-import { hetznerListConventions } from "./conventions.ts";
+import { hetznerListConventions, widenIdOrName } from "./conventions.ts";
 import { HETZNER_SPEC } from "./index.ts";
 
 const q = (s = "") => new URLSearchParams(s);
@@ -91,5 +91,25 @@ describe("SpecValidator (Hetzner spec)", () => {
       ).toEqual([]);
       expect(withConv.checkRequest("GET", "/v1/servers", q("sort=status"), undefined)).toHaveLength(1);
     });
+  });
+
+  it("takes an integer ID where the spec says 'ID or name' (as hcloud sends image), and nothing wider", () => {
+    const ok = { name: "a", server_type: "cx22", image: 114690387, location: "nbg1" };
+    // The spec alone types image as a string: the official client's request would be flagged.
+    expect(v.checkRequest("POST", "/v1/servers", q(), ok)[0]?.message).toMatch(/image must be string/);
+    let widened: string[] = [];
+    const w = new SpecValidator({ spec: HETZNER_SPEC, adjust: (doc) => (widened = widenIdOrName(doc)) });
+    expect(widened.sort()).toEqual([
+      "POST /servers image",
+      "POST /servers location",
+      "POST /servers server_type",
+    ]);
+    expect(w.checkRequest("POST", "/v1/servers", q(), ok)).toEqual([]);
+    expect(w.checkRequest("POST", "/v1/servers", q(), { ...ok, server_type: 22, location: 2 })).toEqual([]);
+    expect(w.checkRequest("POST", "/v1/servers", q(), { ...ok, image: 0 })).toHaveLength(1);
+    expect(w.checkRequest("POST", "/v1/servers", q(), { ...ok, image: 1.5 })).toHaveLength(1);
+    expect(w.checkRequest("POST", "/v1/servers", q(), { ...ok, image: true })).toHaveLength(1);
+    // `name` is described otherwise: it stays a string.
+    expect(w.checkRequest("POST", "/v1/servers", q(), { ...ok, name: 7 })).toHaveLength(1);
   });
 });
