@@ -3,7 +3,7 @@
  * own CLI at the simulator (endpoint plus token, or the AWS key pair and a region). Values are
  * single-quoted, so a `--token` with shell syntax in it stays a literal string.
  */
-import { PROVIDER_DEFAULTS } from "../providers/defaults.ts";
+import { PROVIDER_DEFAULTS } from "../providers/catalog.ts";
 
 export type SimKind = "digitalocean" | "hetzner" | "aws";
 
@@ -25,12 +25,15 @@ export function simEnv(
 
 const TRY: Record<SimKind, string[]> = {
   digitalocean: [
-    "spuff up --provider digitalocean",
+    "spuff snapshot list --provider digitalocean",
     'curl -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL/v2/account"',
   ],
-  hetzner: ["spuff up --provider hetzner", "hcloud server list"],
+  hetzner: ["spuff snapshot list --provider hetzner", "hcloud server list"],
   // aws CLI before 2.13 ignores AWS_ENDPOINT_URL, hence the explicit flag.
-  aws: ["spuff up --provider aws", 'aws --endpoint-url "$AWS_ENDPOINT_URL" ec2 describe-instances'],
+  aws: [
+    "spuff snapshot list --provider aws",
+    'aws --endpoint-url "$AWS_ENDPOINT_URL" ec2 describe-instances',
+  ],
 };
 
 export function pasteLines(kind: SimKind, env: Record<string, string>): string[] {
