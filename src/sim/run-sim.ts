@@ -9,16 +9,32 @@ import type { MachineBackend } from "./backend.ts";
 import { noneBackend } from "./backend.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
 import { type HetznerSimOptions, startHetznerSim } from "./hetzner/index.ts";
+import type { SimOptions } from "./options.ts";
+import { type SimKind, simEnv } from "./paste-lines.ts";
+
+/** A started simulator as `spuff-sim` reports it: its URL and the environment that points at it. */
+export interface RunningSim {
+  url: string;
+  kind: SimKind;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
 
 const SIMS = {
-  digitalocean: startDigitalOceanSim,
+  digitalocean: (o: SimOptions) =>
+    startDigitalOceanSim(o).then((sim) => ({ ...sim, env: simEnv("digitalocean", sim) })),
   // Clients sign with the simulator's key pair (SIM_ACCESS_KEY_ID / SIM_SECRET_ACCESS_KEY, or --token).
-  aws: startAwsSim,
+  aws: (o: SimOptions) => startAwsSim(o).then((sim) => ({ ...sim, env: simEnv("aws", sim) })),
   // Prints the /v1 endpoint: what HCLOUD_ENDPOINT (spuff and the official hcloud CLI) takes.
-  hetzner: (o: HetznerSimOptions) => startHetznerSim(o).then((sim) => ({ ...sim, url: sim.endpoint })),
+  hetzner: (o: HetznerSimOptions) =>
+    startHetznerSim(o).then((sim) => ({
+      ...sim,
+      url: sim.endpoint,
+      env: simEnv("hetzner", { url: sim.endpoint, token: sim.token }),
+    })),
 } as const;
 
-export async function runSim(argv: string[]): Promise<{ url: string; close(): Promise<void> }> {
+export async function runSim(argv: string[]): Promise<RunningSim> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -49,7 +65,7 @@ export async function runSim(argv: string[]): Promise<{ url: string; close(): Pr
     activeAfterMs: Number(values["active-after-ms"]),
     faults: { rate: Number(values["fault-rate"]), seed: Number(values.seed) },
   });
-  return sim;
+  return { url: sim.url, kind: kind as SimKind, env: sim.env, close: () => sim.close() };
 }
 
 /** `--backend none|nspawn|qemu`: real machines live under SPUFF_DATA_DIR like spuff's own. */

@@ -11,19 +11,19 @@ import formatsModule from "ajv-formats";
 const Ajv = AjvModule.default;
 const addFormats = formatsModule.default;
 
-interface Param {
+export interface Param {
   name: string;
   in: string;
   required?: boolean;
   schema?: object;
 }
-interface Operation {
+export interface Operation {
   parameters?: Param[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> };
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
   security?: Record<string, string[]>[];
 }
-type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
+export type OpenApi = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
 
 export interface Violation {
   direction: "request" | "response";
@@ -37,6 +37,14 @@ export interface SpecValidatorOptions {
   spec: string;
   /** Default: <repo>/../shared/specs, repo = nearest ancestor of cwd with a package.json. */
   specsDir?: string;
+  /**
+   * Query parameters the vendor documents once for a class of operations instead of on each one
+   * (Hetzner's pagination and sorting on list endpoints). Checked like declared ones; a parameter
+   * the operation declares itself wins.
+   */
+  conventions?: (template: string, method: string, op: Operation) => Param[];
+  /** Applied once to the loaded document: where the vendor's prose is wider than its schema. */
+  adjust?: (doc: OpenApi) => void;
 }
 
 export function defaultSpecsDir(from: string = process.cwd()): string {
@@ -58,6 +66,7 @@ export class SpecValidator {
   private readonly routes: { re: RegExp; template: string; literal: number }[];
   /** Path part of the spec's server URL (Hetzner: "/v1"); spec paths are relative to it. */
   private readonly basePath: string;
+  private readonly conventions: SpecValidatorOptions["conventions"];
 
   constructor(opts: SpecValidatorOptions) {
     const file = path.join(opts.specsDir ?? defaultSpecsDir(), opts.spec);
@@ -65,6 +74,8 @@ export class SpecValidator {
       throw new Error(`OpenAPI spec not found: ${file} (pass specsDir / --specs-dir, or disable validation)`);
     }
     this.doc = JSON.parse(fs.readFileSync(file, "utf8")) as OpenApi;
+    this.conventions = opts.conventions;
+    opts.adjust?.(this.doc);
     // OpenAPI numeric formats are annotations, not string formats: accept them.
     this.ajv = new Ajv({
       strict: false,
@@ -111,7 +122,9 @@ export class SpecValidator {
     if (!m) {
       add("no such operation in the spec");
     } else {
-      const params = (m.op.parameters ?? []).filter((p) => p.in === "query");
+      const declared = (m.op.parameters ?? []).filter((p) => p.in === "query");
+      const implied = this.conventions?.(m.template, method.toLowerCase(), m.op) ?? [];
+      const params = [...declared, ...implied.filter((p) => !declared.some((d) => d.name === p.name))];
       for (const key of new Set(query.keys())) {
         const p = params.find((x) => x.name === key);
         if (!p) add(`unknown query parameter ${key}`);

@@ -2,7 +2,8 @@
  * The official AWS CLI (Debian's awscli, botocore underneath: an independent client built from
  * the same service model) sees what spuff made in the EC2 simulator, and the simulator checks the
  * CLI's requests against the model as it does spuff's. Runs /usr/bin/aws by absolute path: a
- * pyenv shim named `aws` may shadow it on PATH.
+ * pyenv shim named `aws` may shadow it on PATH. Also the CLI's own whole lifecycle: run, describe,
+ * stop, start, terminate, with the model's violation list empty.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -107,6 +108,81 @@ describe("AWS CLI against the EC2 simulator", () => {
     // The CLI's own requests reached the simulator and passed the same model checks.
     expect(sim.requests.length - sdkRequests).toBeGreaterThanOrEqual(5);
     expect(sim.requests.slice(sdkRequests).every((r) => r.status === 200)).toBe(true);
+    expect(sim.validator?.violations).toEqual([]);
+  });
+
+  it("runs the CLI's own lifecycle: run, describe, stop, start, terminate, zero model violations", async () => {
+    const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 200 }));
+    const images = (await aws(sim, [
+      "ec2",
+      "describe-images",
+      "--owners",
+      "amazon",
+      "--filters",
+      "Name=name,Values=debian-12-amd64-*",
+    ])) as { Images: { ImageId: string }[] };
+    const imageId = images.Images[0]?.ImageId ?? "";
+    expect(imageId).toMatch(/^ami-/);
+
+    const ran = (await aws(sim, [
+      "ec2",
+      "run-instances",
+      "--image-id",
+      imageId,
+      "--instance-type",
+      "t3.micro",
+      "--count",
+      "1",
+      "--tag-specifications",
+      "ResourceType=instance,Tags=[{Key=Name,Value=cli-life}]",
+    ])) as { Instances: Instance[] };
+    const id = ran.Instances[0]?.InstanceId ?? "";
+    expect(ran.Instances[0]?.State?.Name).toBe("pending");
+
+    /** Polls describe-instances until the state is reached (bounded: 40 × 100 ms). */
+    const waitState = async (want: string): Promise<Instance | undefined> => {
+      let seen: Instance | undefined;
+      for (let i = 0; i < 40; i++) {
+        [seen] = instancesIn(await aws(sim, ["ec2", "describe-instances", "--instance-ids", id]));
+        if (seen?.State?.Name === want) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return seen;
+    };
+    const running = await waitState("running");
+    expect(running).toMatchObject({ InstanceId: id, InstanceType: "t3.micro", ImageId: imageId });
+    expect(running?.Tags).toEqual([{ Key: "Name", Value: "cli-life" }]);
+
+    const stopped = (await aws(sim, ["ec2", "stop-instances", "--instance-ids", id])) as {
+      StoppingInstances: { CurrentState: { Name: string }; PreviousState: { Name: string } }[];
+    };
+    expect(stopped.StoppingInstances[0]).toMatchObject({
+      CurrentState: { Name: "stopping" },
+      PreviousState: { Name: "running" },
+    });
+    expect((await waitState("stopped"))?.StateReason?.Code).toBe("Client.UserInitiatedShutdown");
+
+    const started = (await aws(sim, ["ec2", "start-instances", "--instance-ids", id])) as {
+      StartingInstances: { CurrentState: { Name: string }; PreviousState: { Name: string } }[];
+    };
+    expect(started.StartingInstances[0]).toMatchObject({
+      CurrentState: { Name: "pending" },
+      PreviousState: { Name: "stopped" },
+    });
+    const again = await waitState("running");
+    expect(again?.State?.Name).toBe("running");
+    expect(Date.parse(String(again?.LaunchTime))).toBeGreaterThan(Date.parse(String(running?.LaunchTime)));
+
+    const ended = (await aws(sim, ["ec2", "terminate-instances", "--instance-ids", id])) as {
+      TerminatingInstances: { CurrentState: { Name: string } }[];
+    };
+    expect(ended.TerminatingInstances[0]?.CurrentState.Name).toBe("shutting-down");
+    expect((await waitState("terminated"))?.State?.Name).toBe("terminated");
+    // A terminated instance cannot be started again: EC2's error, a non-zero exit from the CLI.
+    await expect(aws(sim, ["ec2", "start-instances", "--instance-ids", id])).rejects.toThrow(
+      /IncorrectInstanceState/,
+    );
+
     expect(sim.validator?.violations).toEqual([]);
   });
 });

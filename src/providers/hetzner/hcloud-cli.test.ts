@@ -2,6 +2,8 @@
  * The official Hetzner CLI (Debian's `hcloud`) sees what spuff made: pointed at the simulator with
  * HCLOUD_ENDPOINT, it lists and describes the server spuff created, with its labels, and no longer
  * finds it after spuff destroys it. Its own requests go through the same spec validator.
+ * Then hcloud's own whole lifecycle: create (which polls GET /actions?id=), describe, poweroff,
+ * poweron, reboot, delete, gone, with the validator's list empty.
  * It runs in a temp HOME with its own HCLOUD_CONFIG, so no real hcloud context is read or written.
  */
 import { execFile } from "node:child_process";
@@ -106,6 +108,71 @@ describe.runIf(fs.existsSync(HCLOUD))("official hcloud CLI against the simulator
     // hcloud's own requests (page/per_page/sort, name and label_selector filters) are in the spec too.
     const hcloudCalls = sim.requests.filter((r) => r.method === "GET" && r.path === "/v1/servers");
     expect(hcloudCalls.length).toBeGreaterThanOrEqual(5);
+    expect(sim.validator?.violations).toEqual([]);
+  });
+
+  it("runs hcloud's own lifecycle: create, describe, poweroff, poweron, reboot, delete, gone", async () => {
+    const describe = async () => {
+      const r = await hcloud("server", "describe", "hc-life", "-o", "json");
+      return {
+        ...r,
+        server: r.code === 0 ? (JSON.parse(r.stdout) as { id: number; status: string }) : undefined,
+      };
+    };
+    const created = await hcloud(
+      "server",
+      "create",
+      "--name",
+      "hc-life",
+      "--type",
+      "cx22",
+      "--image",
+      "debian-12",
+      "--location",
+      "nbg1",
+      "--label",
+      "team=sim",
+    );
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const id = Number(/Server (\d+) created/.exec(created.stdout)?.[1]);
+    expect(sim.state.servers.get(id)?.name).toBe("hc-life");
+
+    const shown = await describe();
+    expect(shown.server).toMatchObject({
+      id,
+      status: "running",
+      labels: { team: "sim" },
+      image: { name: "debian-12" },
+    });
+
+    for (const [verb, status] of [
+      ["poweroff", "off"],
+      ["poweron", "running"],
+      ["reboot", "running"],
+    ] as const) {
+      const r = await hcloud("server", verb, "hc-life");
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(0);
+      expect((await describe()).server?.status).toBe(status);
+    }
+
+    const deleted = await hcloud("server", "delete", "hc-life");
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toMatch(/deleted/);
+    // hcloud 1.30 does not wait for the delete action: poll until the server is gone (bounded).
+    let gone = await describe();
+    for (let i = 0; i < 50 && gone.code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = await describe();
+    }
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/not found/);
+    expect(sim.state.servers.has(id)).toBe(false);
+
+    // create, poweroff, poweron and reboot each waited on GET /v1/actions?id=… (sent with page,
+    // per_page and sort, which Hetzner's list conventions define); none of it is a violation.
+    const polls = sim.requests.filter((r) => r.method === "GET" && r.path === "/v1/actions");
+    expect(polls.length).toBeGreaterThanOrEqual(4);
     expect(sim.validator?.violations).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { accessOps } from "./ops-access.ts";
 import { Ec2Fault, type Op } from "./ops-common.ts";
 import { imageOps } from "./ops-images.ts";
 import { type InstanceLimits, instanceOps } from "./ops-instances.ts";
+import { powerOps } from "./ops-power.ts";
 import { decodeQuery } from "./query.ts";
 import { type Credentials, verifySigV4 } from "./sigv4.ts";
 import type { AwsState } from "./state.ts";
@@ -21,7 +22,7 @@ export function createAwsHandler(
   creds: Credentials | undefined,
   limits: InstanceLimits,
 ) {
-  const ops: Record<string, Op> = { ...instanceOps(limits), ...imageOps, ...accessOps };
+  const ops: Record<string, Op> = { ...instanceOps(limits), ...powerOps, ...imageOps, ...accessOps };
   return async (req: SimRequest): Promise<SimResponse> => {
     const body = req.body as Ec2Request;
     const auth = verifySigV4(req.headers, req.method, "/", req.query.toString(), body.raw, creds);

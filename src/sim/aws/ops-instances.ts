@@ -172,7 +172,7 @@ function visible(ctx: OpContext, i: SimInstance): boolean {
   return !(i.ended?.to === "terminated" && ctx.st.timeline.now() > i.ended.at + TERMINATED_VISIBLE_MS);
 }
 
-function byIds(ctx: OpContext, ids: string[]): SimInstance[] {
+export function byIds(ctx: OpContext, ids: string[]): SimInstance[] {
   return ids.map((id) => {
     if (!INSTANCE_ID.test(id)) fail("InvalidInstanceID.Malformed", `Invalid id: "${id}"`);
     const i = ctx.st.instances.get(id);

@@ -1,6 +1,7 @@
 /** DigitalOcean API v2 routes over DoState: the subset spuff uses, with DO's error shapes. */
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
+import { account, keyByIdent } from "./account.ts";
 import { authenticate, permits, type ScopedToken } from "./auth.ts";
 import { IMAGES, REGIONS, SIZES } from "./catalog.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
@@ -112,6 +113,8 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
       return { status: 200, body: page([...st.keys.values()], "ssh_keys", base, req.path, req.query) };
     }
     if (a === "account" && b === "keys" && !c && m === "POST") return createKey(st, body);
+    if (a === "account" && b === "keys" && c && !seg[4]) return keyByIdent(st, m, c, body, err);
+    if (a === "account" && !b && m === "GET") return account();
     return notFound();
   };
 }

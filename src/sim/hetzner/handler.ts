@@ -23,8 +23,8 @@ import type { HetznerState } from "./state.ts";
 type Body = Record<string, unknown>;
 const notFound = () => fail(404, "not_found", "resource not found");
 
-/** The resource's list filters: `name`, `label_selector`, `sort` (id/name/created, :asc/:desc). */
-type Listable = { id: number; name: string | null; created?: string; labels?: object };
+/** The resource's list filters: `name`, `label_selector`, `sort` (any field, :asc/:desc). */
+type Listable = { id: number; name?: string | null; created?: string; labels?: object };
 
 function filterSort<T extends Listable>(items: T[], q: URLSearchParams): T[] | SimResponse {
   let out = items;
@@ -38,11 +38,19 @@ function filterSort<T extends Listable>(items: T[], q: URLSearchParams): T[] | S
   }
   for (const s of q.getAll("sort").reverse()) {
     const [field = "id", dir = "asc"] = s.split(":");
-    const key = (i: T) => (field === "id" ? i.id : field === "name" ? (i.name ?? "") : (i.created ?? ""));
     const sign = dir === "desc" ? -1 : 1;
-    out = [...out].sort((a, b) => (key(a) < key(b) ? -sign : key(a) > key(b) ? sign : 0));
+    out = [...out].sort((a, b) => sign * compareField(a, b, field));
   }
   return out;
+}
+
+/** Numbers compare as numbers (ids), the rest as strings (names, ISO times, statuses). */
+function compareField(a: object, b: object, field: string): number {
+  const x = (a as Record<string, unknown>)[field];
+  const y = (b as Record<string, unknown>)[field];
+  if (typeof x === "number" && typeof y === "number") return x - y;
+  const [sx, sy] = [String(x ?? ""), String(y ?? "")];
+  return sx < sy ? -1 : sx > sy ? 1 : 0;
 }
 
 function listed<T extends Listable>(items: T[], key: string, url: URL): SimResponse {
@@ -89,6 +97,9 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
       if (c === "actions" && m === "POST" && d === "create_image") return createImage(st, s, body);
       if (c === "actions" && m === "POST" && d === "shutdown") return powerAction(st, s, "shutdown_server");
       if (c === "actions" && m === "POST" && d === "poweroff") return powerAction(st, s, "stop_server");
+      if (c === "actions" && m === "POST" && d === "poweron") return powerAction(st, s, "start_server");
+      if (c === "actions" && m === "POST" && d === "reboot") return powerAction(st, s, "reboot_server");
+      if (c === "actions" && m === "GET" && !d) return listed(actionsOf(st, [s.id]), "actions", url);
       if (c === "actions" && m === "GET" && d) {
         const act = st.actions.get(Number(d));
         const mine = act?.resources.some((r) => r.type === "server" && r.id === s.id);
@@ -96,6 +107,7 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
       }
       return notFound();
     }
+    if (a === "actions" && !b && m === "GET") return actionList(st, url);
     if (a === "actions" && b && !c && m === "GET") {
       const act = st.actions.get(Number(b));
       return act ? { status: 200, body: { action: actionJson(act) } } : notFound();
@@ -183,4 +195,26 @@ function sshKeys(st: HetznerState, m: string, id: string | undefined, body: Body
     return { status: 204 };
   }
   return notFound();
+}
+
+/** The actions touching any of these resources, as `GET /servers/{id}/actions` lists them. */
+function actionsOf(st: HetznerState, resourceIds: number[]) {
+  return [...st.actions.values()]
+    .filter((a) => a.resources.some((r) => resourceIds.includes(r.id)))
+    .map(actionJson);
+}
+
+/**
+ * `GET /actions?id=…`: the spec requires at least one id (what hcloud polls while it waits);
+ * unknown ids are left out, not an error. Sorted and paged like every list.
+ */
+function actionList(st: HetznerState, url: URL): SimResponse {
+  const ids = url.searchParams.getAll("id").map(Number);
+  if (ids.length === 0 || ids.some((n) => !Number.isInteger(n) || n < 1))
+    return invalidField("id", "at least one action id is required");
+  const found = ids.flatMap((n) => {
+    const a = st.actions.get(n);
+    return a ? [actionJson(a)] : [];
+  });
+  return listed(found, "actions", url);
 }

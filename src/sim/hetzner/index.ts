@@ -10,6 +10,7 @@ import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
 import type { SpecValidator } from "../spec-validator.ts";
 import { Timeline } from "../timeline.ts";
+import { hetznerListConventions, widenIdOrName } from "./conventions.ts";
 import { HetznerSpecValidator } from "./error-codes.ts";
 import { createHetznerHandler } from "./handler.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
@@ -59,7 +60,14 @@ export async function startHetznerSim(o: HetznerSimOptions = {}): Promise<Hetzne
     if (s) s.poweredOff = true;
   });
   const validator =
-    o.validate === false ? undefined : new HetznerSpecValidator({ spec: HETZNER_SPEC, specsDir: o.specsDir });
+    o.validate === false
+      ? undefined
+      : new HetznerSpecValidator({
+          spec: HETZNER_SPEC,
+          specsDir: o.specsDir,
+          conventions: hetznerListConventions(o.specsDir),
+          adjust: widenIdOrName,
+        });
   const faults = new FaultInjector(o.faults);
   const limiter = new RateLimiter(clock, o.rateLimit);
   const server = await startSimServer({

@@ -126,11 +126,15 @@ export function deleteServer(st: HetznerState, s: SimServer): SimResponse {
   return { status: 200, body: { action: actionJson(action) } };
 }
 
-export function powerAction(st: HetznerState, s: SimServer, command: "shutdown_server" | "stop_server") {
+/** What each power action leaves the server in: off, on, or as it was (a reboot). */
+const POWER = { shutdown_server: true, stop_server: true, start_server: false, reboot_server: undefined };
+
+export function powerAction(st: HetznerState, s: SimServer, command: keyof typeof POWER) {
   if (s.deleting) return fail(423, "locked", "server is being deleted");
+  const off = POWER[command];
   const action = st.startAction(command, [{ id: s.id, type: "server" }], {
     onSuccess: () => {
-      s.poweredOff = true;
+      if (off !== undefined) s.poweredOff = off;
     },
   });
   return { status: 201, body: { action: actionJson(action) } };

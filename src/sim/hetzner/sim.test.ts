@@ -226,4 +226,40 @@ describe("Hetzner simulator", () => {
       await cli.close();
     }
   });
+
+  it("lists actions by id (GET /actions?id=) and per server, sorted, all checked by the spec", async () => {
+    const s = await start({ clock: new FakeClock(1_700_000_000_000), actionAfterMs: 1000 });
+    const made = await call(s, "POST", "/servers", server("acts"));
+    const id: number = made.json.server.id;
+    const createAction: number = made.json.action.id;
+    const off = await call(s, "POST", `/servers/${id}/actions/poweroff`);
+    const on = await call(s, "POST", `/servers/${id}/actions/poweron`);
+    const reboot = await call(s, "POST", `/servers/${id}/actions/reboot`);
+    expect([off, on, reboot].map((r) => [r.status, r.json.action.command])).toEqual([
+      [201, "stop_server"],
+      [201, "start_server"],
+      [201, "reboot_server"],
+    ]);
+    const ids = [createAction, off.json.action.id, on.json.action.id];
+    // Unknown ids are left out; `sort=id:desc` (Hetzner's sorting convention) orders them.
+    const byId = await call(
+      s,
+      "GET",
+      `/actions?${ids.map((n) => `id=${n}`).join("&")}&id=999999&sort=id:desc`,
+    );
+    expect(byId.status).toBe(200);
+    expect(byId.json.actions.map((a: { id: number }) => a.id)).toEqual([...ids].reverse());
+    expect(byId.json.meta.pagination.total_entries).toBe(3);
+    const perServer = await call(s, "GET", `/servers/${id}/actions?sort=command`);
+    expect(perServer.json.actions.map((a: { command: string }) => a.command)).toEqual([
+      "create_server",
+      "reboot_server",
+      "start_server",
+      "stop_server",
+    ]);
+    expect(s.validator?.violations).toEqual([]);
+    // Without an id the spec's required parameter is missing: strict mode refuses it.
+    expect((await call(s, "GET", "/actions")).status).toBe(400);
+    expect(s.validator?.violations.map((v) => v.message)).toEqual(["missing query parameter id"]);
+  });
 });
