@@ -27,81 +27,20 @@ async function upExecDown(j: Journey, name: string, provider: string): Promise<v
   const run = j.run;
   await initJourney(j, provider);
 
-  const up = await run(["up", name, "--no-connect", "--json"], 300_000);
-  expect(up.code, up.stderr + up.stdout).toBe(0);
-  const events = up.stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const done = events.filter((e) => e.status === "done").map((e) => e.phase);
-  expect(done).toEqual([
-    "generate_cloud_config",
-    "create_instance",
-    "wait_ready",
-    "wait_ssh",
-    "login",
-    "rotate_host_key",
-    "upload_agent",
-    "wait_cloud_init",
-    "start_agent",
-  ]);
-  expect(events.at(-1)).toMatchObject({ event: "ready", name });
+  await upJourney(run, name);
 
   const hostname = await run(["exec", name, "--", "cat", "/etc/hostname"]);
   expect(hostname).toMatchObject({ code: 0, stdout: `${name}\n` });
   const failing = await run(["exec", name, "--", "sh", "-c", "exit 7"]);
   expect(failing.code).toBe(7);
 
-  // status: provider's view (with the hourly price where the provider has one) and the agent's.
-  const status = await run(["status", name, "--json"]);
-  expect(status.code, status.stderr).toBe(0);
-  const st = JSON.parse(status.stdout);
-  expect(st.provider).toMatchObject({ exists: true, status: "active" });
-  expect(st.agent).toMatchObject({ reachable: true, token_accepted: true, status: { hostname: name } });
-  expect(st.agent).not.toHaveProperty("metrics");
-  const detailed = JSON.parse((await run(["status", name, "--detailed", "--json"])).stdout);
-  expect(detailed.agent.idle).toHaveProperty("seconds_until_deadline");
-  expect(detailed.agent.metrics.memory_total_bytes).toBeGreaterThan(0);
-  const human = await run(["status", name, "--detailed"]);
-  expect(human.stdout).toMatch(/^Next teardown +\S/m);
-  expect(human.stdout).toMatch(/^Memory +[\d.]+ GB of [\d.]+ GB/m);
-  if (provider === "hetzner") expect(st.provider.price_hourly).toMatchObject({ currency: "EUR" });
-  const live = await run(["list", "--live", "--json"]);
-  expect(JSON.parse(live.stdout)).toMatchObject([{ name, provider_status: "active" }]);
-  if (provider === "hetzner") expect(JSON.parse(live.stdout)[0].price_hourly.amount).toBeGreaterThan(0);
+  await statusJourney(run, name, provider);
 
-  // The agent token went over SSH only: 0600 on both ends, absent from the user-data the VM got.
-  const tokenFile = path.join(j.env.SPUFF_CONFIG_DIR as string, "instances", name, "agent.token");
-  expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
-  const token = fs.readFileSync(tokenFile, "utf8").trim();
-  expect(token).toMatch(/^[0-9a-f]{64}$/);
-  const onVm = await run([
-    "exec",
-    name,
-    "--",
-    "sh",
-    "-c",
-    "sudo -n cat /var/lib/cloud/instance/user-data.txt; sudo -n stat -c %a /etc/spuff/agent.env",
-  ]);
-  expect(onVm.stdout).toContain("#cloud-config");
-  expect(onVm.stdout).not.toContain(token);
-  expect(onVm.stdout.trim().split("\n").at(-1)).toBe("600");
-  for (const secret of [j.env.DIGITALOCEAN_TOKEN, j.env.HCLOUD_TOKEN, token].filter(Boolean)) {
-    expect(onVm.stdout).not.toContain(secret as string);
-  }
+  const { token, onVmText } = await tokenJourney(run, j, name);
 
-  await hostKeyRotated(run, j, onVm.stdout);
+  await hostKeyRotated(run, j, onVmText);
 
-  // The agent's raw endpoints, through the same pinned tunnel with the token.
-  const agentStatus = await run(["agent", "status", name, "--json"]);
-  expect(JSON.parse(agentStatus.stdout), agentStatus.stderr).toMatchObject({ hostname: name });
-  const procs = JSON.parse((await run(["agent", "processes", name, "--json"])).stdout);
-  expect(procs.length).toBeGreaterThan(0);
-  expect(procs[0]).toHaveProperty("pid");
-  const metrics = JSON.parse((await run(["agent", "metrics", name, "--json"])).stdout);
-  expect(metrics.disk_total_bytes).toBeGreaterThan(0);
-  const agentLogs = JSON.parse((await run(["agent", "logs", name, "-n", "2", "--json"])).stdout);
-  expect(agentLogs.lines).toHaveLength(2);
+  await agentJourney(run, name);
 
   if (provider === "local") {
     // A snapshot of the running machine, by name (local snapshots are image layers).
@@ -168,6 +107,89 @@ async function hostKeyRotated(run: Run, j: Journey, userDataText: string): Promi
   const knownHosts = fs.readFileSync(path.join(j.env.SPUFF_CONFIG_DIR as string, "known_hosts"), "utf8");
   expect(knownHosts.trim().split("\n")).toEqual([expect.stringContaining(offered as string)]);
   expect(knownHosts).not.toContain((userDataKey as string).split(" ")[1]);
+}
+
+/** `up --json`: every phase done in order, then `ready`. */
+async function upJourney(run: Run, name: string): Promise<void> {
+  const up = await run(["up", name, "--no-connect", "--json"], 300_000);
+  expect(up.code, up.stderr + up.stdout).toBe(0);
+  const events = up.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const done = events.filter((e) => e.status === "done").map((e) => e.phase);
+  expect(done).toEqual([
+    "generate_cloud_config",
+    "create_instance",
+    "wait_ready",
+    "wait_ssh",
+    "login",
+    "rotate_host_key",
+    "upload_agent",
+    "wait_cloud_init",
+    "start_agent",
+  ]);
+  expect(events.at(-1)).toMatchObject({ event: "ready", name });
+}
+
+/** status: provider's view (with the hourly price where the provider has one) and the agent's. */
+async function statusJourney(run: Run, name: string, provider: string): Promise<void> {
+  const status = await run(["status", name, "--json"]);
+  expect(status.code, status.stderr).toBe(0);
+  const st = JSON.parse(status.stdout);
+  expect(st.provider).toMatchObject({ exists: true, status: "active" });
+  expect(st.agent).toMatchObject({ reachable: true, token_accepted: true, status: { hostname: name } });
+  expect(st.agent).not.toHaveProperty("metrics");
+  const detailed = JSON.parse((await run(["status", name, "--detailed", "--json"])).stdout);
+  expect(detailed.agent.idle).toHaveProperty("seconds_until_deadline");
+  expect(detailed.agent.metrics.memory_total_bytes).toBeGreaterThan(0);
+  const human = await run(["status", name, "--detailed"]);
+  expect(human.stdout).toMatch(/^Next teardown +\S/m);
+  expect(human.stdout).toMatch(/^Memory +[\d.]+ GB of [\d.]+ GB/m);
+  if (provider === "hetzner") expect(st.provider.price_hourly).toMatchObject({ currency: "EUR" });
+  const live = await run(["list", "--live", "--json"]);
+  expect(JSON.parse(live.stdout)).toMatchObject([{ name, provider_status: "active" }]);
+  if (provider === "hetzner") expect(JSON.parse(live.stdout)[0].price_hourly.amount).toBeGreaterThan(0);
+}
+
+/** The agent token went over SSH only: 0600 on both ends, absent from the user-data the VM got. */
+async function tokenJourney(
+  run: Run,
+  j: Journey,
+  name: string,
+): Promise<{ token: string; onVmText: string }> {
+  const tokenFile = path.join(j.env.SPUFF_CONFIG_DIR as string, "instances", name, "agent.token");
+  expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+  const token = fs.readFileSync(tokenFile, "utf8").trim();
+  expect(token).toMatch(/^[0-9a-f]{64}$/);
+  const onVm = await run([
+    "exec",
+    name,
+    "--",
+    "sh",
+    "-c",
+    "sudo -n cat /var/lib/cloud/instance/user-data.txt; sudo -n stat -c %a /etc/spuff/agent.env",
+  ]);
+  expect(onVm.stdout).toContain("#cloud-config");
+  expect(onVm.stdout).not.toContain(token);
+  expect(onVm.stdout.trim().split("\n").at(-1)).toBe("600");
+  for (const secret of [j.env.DIGITALOCEAN_TOKEN, j.env.HCLOUD_TOKEN, token].filter(Boolean)) {
+    expect(onVm.stdout).not.toContain(secret as string);
+  }
+  return { token, onVmText: onVm.stdout };
+}
+
+/** The agent's raw endpoints, through the same pinned tunnel with the token. */
+async function agentJourney(run: Run, name: string): Promise<void> {
+  const agentStatus = await run(["agent", "status", name, "--json"]);
+  expect(JSON.parse(agentStatus.stdout), agentStatus.stderr).toMatchObject({ hostname: name });
+  const procs = JSON.parse((await run(["agent", "processes", name, "--json"])).stdout);
+  expect(procs.length).toBeGreaterThan(0);
+  expect(procs[0]).toHaveProperty("pid");
+  const metrics = JSON.parse((await run(["agent", "metrics", name, "--json"])).stdout);
+  expect(metrics.disk_total_bytes).toBeGreaterThan(0);
+  const agentLogs = JSON.parse((await run(["agent", "logs", name, "-n", "2", "--json"])).stdout);
+  expect(agentLogs.lines).toHaveLength(2);
 }
 
 /** A web server on the VM's loopback, reached only through `spuff tunnel`, stopped by SIGINT. */

@@ -7,34 +7,18 @@
  * ends billing with a plain poweroff and no AWS credential on the machine.
  */
 
-import type { _InstanceType } from "@aws-sdk/client-ec2";
-import { encodeUserData } from "../../cloudinit/user-data.ts";
 import { systemClock } from "../../core/clock.ts";
 import { PROVIDER_DEFAULTS } from "../catalog.ts";
-import { ProviderError } from "../errors.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
-import type { Provider, Snapshot } from "../types.ts";
-import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
+import type { Provider } from "../types.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { AwsAccount } from "./account.ts";
 import { AwsClient } from "./client.ts";
-import { awsCode, PROVIDER } from "./errors.ts";
-import {
-  backingSnapshots,
-  clientToken,
-  INSTANCE_TAG,
-  instanceTags,
-  LIVE_STATES,
-  SPUFF_TAG,
-  toInstance,
-  toSnapshot,
-  unqualify,
-} from "./map.ts";
-
-/** DescribeInstances/DescribeImages page size (EC2 allows 5…1000). */
-const PAGE = 200;
-
-const gone = (code: string | undefined, ...codes: string[]) => code !== undefined && codes.includes(code);
+import type { AwsContext } from "./context.ts";
+import { PROVIDER } from "./errors.ts";
+import { createImage, deleteImage, listImages } from "./images.ts";
+import { describeInstance, launchInstance, liveTagged, terminateInstance } from "./instances.ts";
+import { SPUFF_TAG, toInstance } from "./map.ts";
 
 export function createAwsProvider(o: ProviderFactoryOptions): Provider {
   const env = o.env;
@@ -61,103 +45,17 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
   });
   const account = new AwsAccount(api);
 
-  /** Live instances carrying `tags` (all pages). */
-  const liveTagged = async (region: string, tags: { Key: string; Value: string }[]) =>
-    api.all(
-      region,
-      "DescribeInstances",
-      {
-        Filters: [
-          ...tags.map((t) => ({ Name: `tag:${t.Key}`, Values: [t.Value] })),
-          { Name: "instance-state-name", Values: LIVE_STATES },
-        ],
-        MaxResults: PAGE,
-      },
-      (p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []),
-    );
-
-  const describeImage = async (region: string, id: string) => {
-    try {
-      return (await api.call(region, "DescribeImages", { ImageIds: [id] })).Images?.[0];
-    } catch (err) {
-      if (gone(awsCode(err), "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable")) return undefined;
-      throw err;
-    }
-  };
+  const ctx: AwsContext = { api, account, clock, home, log: o.log };
 
   const provider: Provider = {
     name: PROVIDER,
 
-    async createInstance(req) {
-      const region = req.region;
-      // Size limits are checked before anything is created; AWS takes base64 (of gzip if large).
-      const enc = encodeUserData(req.userData, "aws");
-      const userData = enc.kind === "text" ? Buffer.from(enc.text, "utf8").toString("base64") : enc.base64;
-      // Names are unique per account: an instance already carrying this one is the one we made.
-      const [existing] = await liveTagged(region, [{ Key: INSTANCE_TAG, Value: req.name }]);
-      const found = existing && toInstance(region, existing);
-      if (found) return found;
-      const [keyName, groupId, imageId] = await Promise.all([
-        account.keyPair(region, req.sshPublicKey),
-        account.sshGroup(region),
-        account.imageId(region, req.image, req.size),
-      ]);
-      const tags = instanceTags(req.name, req.labels);
-      const res = await api.call(region, "RunInstances", {
-        ImageId: imageId,
-        // EC2 checks the type; the SDK only types it as its list of known names.
-        InstanceType: req.size as _InstanceType,
-        MinCount: 1,
-        MaxCount: 1,
-        KeyName: keyName,
-        SecurityGroupIds: [groupId],
-        UserData: userData,
-        InstanceInitiatedShutdownBehavior: "terminate",
-        // EC2 answers a re-sent token with the instance it already launched: retries never duplicate.
-        ClientToken: clientToken({ name: req.name, region, size: req.size, imageId, userData }),
-        TagSpecifications: [
-          { ResourceType: "instance", Tags: tags },
-          { ResourceType: "volume", Tags: tags.slice(0, 3) },
-        ],
-        MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
-      });
-      const made = res.Instances?.[0];
-      const inst = made && toInstance(region, made);
-      if (!inst)
-        throw new ProviderError({
-          kind: "api",
-          provider: PROVIDER,
-          message: `RunInstances returned no live instance for ${req.name} (${made?.State?.Name ?? "none"}: ${made?.StateReason?.Message ?? "no reason given"}).`,
-        });
-      return inst;
-    },
-
-    async destroyInstance(id) {
-      const ref = unqualify(id, home);
-      try {
-        // TerminateInstances is idempotent on EC2: a re-send after a lost answer is harmless.
-        await api.call(ref.region, "TerminateInstances", { InstanceIds: [ref.id] });
-        o.log?.debug("instance terminating", { id });
-      } catch (err) {
-        if (!gone(awsCode(err), "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")) throw err;
-        o.log?.debug("instance already gone", { id });
-      }
-    },
-
-    async getInstance(id) {
-      const ref = unqualify(id, home);
-      try {
-        const res = await api.call(ref.region, "DescribeInstances", { InstanceIds: [ref.id] });
-        const i = res.Reservations?.[0]?.Instances?.[0];
-        return i && toInstance(ref.region, i);
-      } catch (err) {
-        if (gone(awsCode(err), "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")) return undefined;
-        throw err;
-      }
-    },
+    createInstance: (req) => launchInstance(ctx, req),
+    destroyInstance: (id) => terminateInstance(ctx, id),
+    getInstance: (id) => describeInstance(ctx, id),
 
     async listInstances() {
-      const all = await liveTagged(home, [SPUFF_TAG]);
+      const all = await liveTagged(ctx, home, [SPUFF_TAG]);
       return all.flatMap((i) => toInstance(home, i) ?? []);
     },
 
@@ -169,100 +67,9 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
       );
     },
 
-    async createSnapshot(instanceId, name): Promise<Snapshot> {
-      const ref = unqualify(instanceId, home);
-      const byName = async () =>
-        (
-          await api.call(ref.region, "DescribeImages", {
-            Owners: ["self"],
-            Filters: [{ Name: "name", Values: [name] }],
-          })
-        ).Images?.[0];
-      const tags = [{ ...SPUFF_TAG }, { Key: "Name", Value: name }];
-      const res = await api.call(
-        ref.region,
-        "CreateImage",
-        {
-          InstanceId: ref.id,
-          Name: name,
-          Description: `spuff snapshot of ${instanceId}`,
-          // No reboot: the user may be working on the machine; a crash-consistent disk is enough for a dev box.
-          NoReboot: true,
-          TagSpecifications: [
-            { ResourceType: "image", Tags: tags },
-            { ResourceType: "snapshot", Tags: tags },
-          ],
-        },
-        {
-          // CreateImage has no client token; AMI names are unique per region, so look the name up.
-          idempotent: false,
-          recover: async () => {
-            const img = await byName();
-            const ours = img?.ImageId && (img.SourceInstanceId ?? ref.id) === ref.id;
-            return ours ? { ImageId: img.ImageId, $metadata: {} } : undefined;
-          },
-        },
-      );
-      const imageId = res.ImageId ?? "";
-      const img = await waitFor({
-        clock,
-        timeoutMs: SNAPSHOT_TIMEOUT_MS,
-        what: `image ${JSON.stringify(name)} of ${instanceId} to become available`,
-        backoff: ACTION_BACKOFF,
-        poll: () => describeImage(ref.region, imageId),
-        isDone: (i) => i === undefined || i.State !== "pending",
-      });
-      if (img?.State !== "available")
-        throw new ProviderError({
-          kind: "api",
-          provider: PROVIDER,
-          message: `Image ${imageId} (${name}) ended ${img?.State ?? "missing"}: ${img?.StateReason?.Message ?? "no reason given"}.`,
-        });
-      return toSnapshot(ref.region, img);
-    },
-
-    async listSnapshots() {
-      const images = await api.all(
-        home,
-        "DescribeImages",
-        { Owners: ["self"], MaxResults: PAGE },
-        (p) => p.Images ?? [],
-      );
-      return images.map((i) => toSnapshot(home, i));
-    },
-
-    async deleteSnapshot(id) {
-      const ref = unqualify(id, home);
-      const img = await describeImage(ref.region, ref.id);
-      const snaps = new Set(img ? backingSnapshots(img) : []);
-      if (img) {
-        try {
-          await api.call(ref.region, "DeregisterImage", { ImageId: ref.id });
-        } catch (err) {
-          if (!gone(awsCode(err), "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable")) throw err;
-        }
-      }
-      // A run interrupted after deregistering left its EBS snapshots billing: find them by the
-      // description EC2 gives snapshots it makes for CreateImage ("… for ami-…").
-      const leftovers = await api.all(
-        ref.region,
-        "DescribeSnapshots",
-        {
-          OwnerIds: ["self"],
-          Filters: [{ Name: "description", Values: [`*for ${ref.id}*`] }],
-          MaxResults: PAGE,
-        },
-        (p) => p.Snapshots ?? [],
-      );
-      for (const s of leftovers) if (s.SnapshotId) snaps.add(s.SnapshotId);
-      for (const snapshotId of snaps) {
-        try {
-          await api.call(ref.region, "DeleteSnapshot", { SnapshotId: snapshotId });
-        } catch (err) {
-          if (!gone(awsCode(err), "InvalidSnapshot.NotFound")) throw err;
-        }
-      }
-    },
+    createSnapshot: (instanceId, name) => createImage(ctx, instanceId, name),
+    listSnapshots: () => listImages(ctx),
+    deleteSnapshot: (id) => deleteImage(ctx, id),
   };
   return provider;
 }
