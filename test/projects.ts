@@ -25,6 +25,7 @@ export const MACHINES = [
 
 /** The built binaries (dist/), a real OpenSSH sshd, the official hcloud and aws clients. */
 export const E2E = [
+  "test/e2e/sim-paste-lines.test.ts",
   "src/commands/logs-follow.test.ts",
   "test/e2e/project-trust.test.ts",
   "test/e2e/code.test.ts",
