@@ -61,6 +61,9 @@ async function downOnTty(answer: string): Promise<{ code: number | null; screen:
   });
   let screen = "";
   child.stdout.on("data", (d) => (screen += d));
+  // A one-key answer may end spuff before the Enter below is written: that write then fails with
+  // EPIPE, which says nothing about spuff (the exit code and the screen do).
+  child.stdin.on("error", () => {});
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   try {
     for (let i = 0; i < 300 && !screen.includes("Destroy box"); i++)

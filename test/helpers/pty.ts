@@ -31,6 +31,8 @@ export function spuffOnPty(
   });
   let screen = "";
   child.stdout.on("data", (d) => (screen += d));
+  // Keys typed after spuff has exited hit a closed pipe (EPIPE); the exit code tells the test.
+  child.stdin.on("error", () => {});
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   return {
     screen: () => screen,
