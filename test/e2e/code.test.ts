@@ -3,14 +3,15 @@
  * Remote-SSH host it is given is then reached with plain OpenSSH through the ~/.ssh/config that
  * `spuff code --yes` installed, against a real sshd on loopback (pinned host key, no prompts).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInstanceStore } from "../../src/state/open.ts";
-import { runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
+import { runSpuff } from "../helpers/cli.ts";
 import { sample } from "../helpers/instances.ts";
+import { answerOnPty } from "../helpers/pty.ts";
 import { type SshdFixture, startSshd } from "../helpers/sshd.ts";
 
 let sshd: SshdFixture;
@@ -52,36 +53,15 @@ afterAll(async () => {
 
 const withPath = (p: string) => ({ PATH: `${p}:${process.env.PATH ?? "/usr/bin:/bin"}` });
 
-/** `spuff code NAME` on a pty (script(1)); `answer` is typed once the question is on the screen. */
-async function codeOnTty(answer: string): Promise<{ code: number | null; screen: string }> {
-  const cmd = `stty cols 200 rows 40; exec ${process.execPath} ${SPUFF_BIN} code ${NAME}`;
-  const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
-    env: {
-      ...withPath(bin),
-      HOME: dir,
-      SPUFF_CONFIG_DIR: dir,
-      SPUFF_DATA_DIR: path.join(dir, "data"),
-      TERM: "xterm",
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let screen = "";
-  child.stdout.on("data", (d) => (screen += d));
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  try {
-    for (let i = 0; i < 300 && !screen.includes("to the top of it?"); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(screen, "the question").toContain("to the top of it?");
-    child.stdin.write(answer);
-    await new Promise((r) => setTimeout(r, 200));
-    child.stdin.write("\r");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return { code, screen };
-  } finally {
-    child.kill("SIGKILL");
-  }
+/** `spuff code NAME` on a pty; `answer` is typed once the question is on the screen. */
+function codeOnTty(answer: string): Promise<{ code: number | null; screen: string }> {
+  // 200 columns: the Include question is one long line.
+  return answerOnPty(
+    ["code", NAME],
+    { configDir: dir, env: withPath(bin), cols: 200 },
+    "to the top of it?",
+    answer,
+  );
 }
 
 describe("spuff code", () => {

@@ -3,15 +3,15 @@
  * record (exit 130, the project's code for a declined confirmation), "yes" destroys it, waits
  * until the DigitalOcean simulator answers 404, and forgets it.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { openInstanceStore } from "../../src/state/open.ts";
-import { runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
+import { runSpuff } from "../helpers/cli.ts";
 import { sample } from "../helpers/instances.ts";
+import { answerOnPty } from "../helpers/pty.ts";
 
 let dir: string;
 let sim: DigitalOceanSim;
@@ -46,39 +46,8 @@ afterEach(async () => {
 });
 
 /** `spuff down box` on a pty; `answer` is typed once the question is on the screen. */
-async function downOnTty(answer: string): Promise<{ code: number | null; screen: string }> {
-  const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${SPUFF_BIN} down box`;
-  const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      SPUFF_CONFIG_DIR: dir,
-      SPUFF_DATA_DIR: path.join(dir, "data"),
-      TERM: "xterm",
-      ...env,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let screen = "";
-  child.stdout.on("data", (d) => (screen += d));
-  // A one-key answer may end spuff before the Enter below is written: that write then fails with
-  // EPIPE, which says nothing about spuff (the exit code and the screen do).
-  child.stdin.on("error", () => {});
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  try {
-    for (let i = 0; i < 300 && !screen.includes("Destroy box"); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(screen, "the question").toContain("Destroy box");
-    child.stdin.write(answer);
-    await new Promise((r) => setTimeout(r, 200));
-    child.stdin.write("\r");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return { code, screen };
-  } finally {
-    child.kill("SIGKILL");
-  }
+function downOnTty(answer: string): Promise<{ code: number | null; screen: string }> {
+  return answerOnPty(["down", "box"], { configDir: dir, env }, "Destroy box", answer);
 }
 
 describe("spuff down on a terminal", () => {

@@ -20,10 +20,10 @@ export interface PtySession {
 
 export function spuffOnPty(
   args: string[],
-  o: { configDir: string; env?: Record<string, string>; cwd?: string },
+  o: { configDir: string; env?: Record<string, string>; cwd?: string; cols?: number },
 ): PtySession {
   // A pty from script(1) starts at 0×0; give it a size so prompts lay out as on a terminal.
-  const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${SPUFF_BIN} ${args.join(" ")}`;
+  const cmd = `stty cols ${o.cols ?? 120} rows 40; exec ${process.execPath} ${SPUFF_BIN} ${args.join(" ")}`;
   const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
     env: { ...spuffEnv(o.configDir, o.env), TERM: "xterm" },
     stdio: ["pipe", "pipe", "pipe"],
@@ -44,4 +44,29 @@ export function spuffOnPty(
     exited,
     kill: () => child.kill("SIGKILL"),
   };
+}
+
+/**
+ * Runs spuff on a pty, waits for `question` on the screen, types `answer` then Enter, and returns
+ * spuff's exit code and the screen (killed after 20 s if it never exits).
+ */
+export async function answerOnPty(
+  args: string[],
+  o: Parameters<typeof spuffOnPty>[1],
+  question: string,
+  answer: string,
+): Promise<{ code: number | null; screen: string }> {
+  const pty = spuffOnPty(args, o);
+  try {
+    await pty.until((s) => s.includes(question), "the question");
+    pty.type(answer);
+    await new Promise((r) => setTimeout(r, 200));
+    pty.type("\r");
+    const timer = setTimeout(() => pty.kill(), 20_000);
+    const code = await pty.exited;
+    clearTimeout(timer);
+    return { code, screen: pty.screen() };
+  } finally {
+    pty.kill();
+  }
 }
