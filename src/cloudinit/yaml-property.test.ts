@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
+import { mulberry32 } from "../sim/faults.ts";
 import type { CloudConfigArgs } from "./args.ts";
 import { buildCloudConfig } from "./build.ts";
 import { serializeCloudConfig } from "./serialize.ts";
@@ -30,18 +31,6 @@ function pyLoadAll(texts: string[]): unknown[] {
   });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as unknown[];
-}
-
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Characters YAML or PyYAML treat specially, drawn more often than uniform code points would be.
@@ -109,14 +98,14 @@ describe("cloud-config through PyYAML", () => {
   });
 
   it("reads back every string slot exactly, for 300 random configs (seeded)", () => {
-    const next = rng(0x5eed2028);
+    const next = mulberry32(0x5eed2028);
     for (let batch = 0; batch < 3; batch++) {
       expectRoundTrips(Array.from({ length: 100 }, () => randomConfig(next)));
     }
   });
 
   it("every user-controlled input of buildCloudConfig is refused or round-trips (300 random values)", () => {
-    const next = rng(0xc10d1417);
+    const next = mulberry32(0xc10d1417);
     const key = testArgs().userPublicKey.split(" ").slice(0, 2).join(" ");
     const inputs: ((s: string) => Partial<CloudConfigArgs>)[] = [
       (s) => ({ userPublicKey: `${key} ${s}` }),
