@@ -1,24 +1,9 @@
 /** The qemu accelerator: the KVM probe's command line and verdict, and the per-kernel cache. */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type AccelVerdict, judgeProbe, probeArgs, resolveAccel } from "./qemu-accel.ts";
-
-const scratch: string[] = [];
-function tmpDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-qemu-${prefix}-`));
-  scratch.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** Values following each occurrence of `flag`. */
-function values(args: string[], flag: string): string[] {
-  return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
-}
+import { tmpDir, values } from "./qemu-test-kit.ts";
 
 describe("KVM probe command line", () => {
   it("probes KVM with a kernel-only boot that ends in a panic and exits", () => {

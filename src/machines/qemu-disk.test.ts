@@ -4,25 +4,15 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { realHost } from "./host.ts";
 import { machineLayout } from "./layout.ts";
 import { bootFile, ensureBaseDisk } from "./qemu-disk.ts";
+import { tmpDir } from "./qemu-test-kit.ts";
 
 const host = realHost();
 const haveDiskTools = !!host.which("mkfs.ext4") && !!host.which("qemu-img") && !!host.which("debugfs");
-
-const scratch: string[] = [];
-function tmpDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-qemu-${prefix}-`));
-  scratch.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
 
 describe("kernel and initrd of a root filesystem", () => {
   it("follows Debian's /vmlinuz link, else takes the highest version in /boot", () => {

@@ -6,7 +6,6 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -26,6 +25,7 @@ import { machineFiles, qemuArgs, qemuDriver } from "./qemu.ts";
 import { type AccelVerdict, accelCacheFile, resolveAccel } from "./qemu-accel.ts";
 import { baseDiskOf, ensureBaseDisk } from "./qemu-disk.ts";
 import { launchPrefix, setUpQemuNetwork } from "./qemu-net.ts";
+import { tmpDir, values } from "./qemu-test-kit.ts";
 import { seedFiles } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
 
@@ -39,21 +39,6 @@ const qemuHost =
 const imageBuilt = fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json"));
 /** CI always runs it (and fails if it cannot); elsewhere only where it can work. */
 const runVmSuite = process.env.CI === "true" || (qemuHost && imageBuilt);
-
-const scratch: string[] = [];
-function tmpDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-qemu-${prefix}-`));
-  scratch.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** Values following each occurrence of `flag`. */
-function values(args: string[], flag: string): string[] {
-  return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
-}
 
 function recordFor(id: string, patch: Partial<MachineRecord> = {}): MachineRecord {
   return {
