@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { median } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -97,10 +98,6 @@ function once(c, extra = []) {
 }
 
 const loaded = (c) => Number(/AWS_SDK_PACKAGES=(\d+)/.exec(once(c, ["--require", hook]).stderr)?.[1] ?? NaN);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 try {
   // The detector itself must see the SDK when it is there.

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { median } from "./lib/stats.mjs";
 
 const other = path.resolve(process.argv[2] ?? "");
 if (!fs.existsSync(path.join(other, "bin/spuff.cjs"))) throw new Error(`no built spuff in ${other}`);
@@ -45,10 +46,6 @@ function once(args) {
   if (r.status !== 0 || !m) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
   return { wall, cpu: (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 };
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 for (const c of cases) for (let i = 0; i < 3; i++) once(c.args);
 const times = cases.map(() => []);

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { median } from "./lib/stats.mjs";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15;
 const repo = path.resolve(import.meta.dirname, "..");
@@ -23,11 +24,6 @@ function once(args) {
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return ms;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // Warm-up (page cache, and creates the empty state.db so `list` measures an existing empty DB).
 for (const c of cases) for (let i = 0; i < 3; i++) once(c.args);

@@ -11,6 +11,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { median } from "./lib/stats.mjs";
 
 const runs = Math.max(11, Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15);
 const repo = path.resolve(import.meta.dirname, "..");
@@ -116,11 +117,6 @@ function run(c) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
   return { ms, stdout: r.stdout };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function firstLine(stream, timeoutMs) {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { median } from "./lib/stats.mjs";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 31;
 const repo = path.resolve(import.meta.dirname, "..");
@@ -60,10 +61,6 @@ const once = (c) => {
   const r = spawnSync(process.execPath, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] });
   if (r.status !== 0) throw new Error(`${c.name}: exit ${r.status} ${r.stderr}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 for (const c of cases) for (let i = 0; i < 3; i++) once(c);
 const times = cases.map(() => []);

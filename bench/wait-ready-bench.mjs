@@ -3,6 +3,7 @@
 // Part 1 is measured against the real simulator over loopback (real time, 20 runs).
 // Part 2 replays both polling schedules on the same timeline for realistic boot times (pure math).
 import { tsImport } from "tsx/esm/api";
+import { median } from "./lib/stats.mjs";
 
 const RUNS = 20;
 const { startDigitalOceanSim } = await tsImport("../src/sim/digitalocean/index.ts", import.meta.url);
@@ -10,10 +11,6 @@ const { createProvider } = await tsImport("../src/providers/registry.ts", import
 const { mulberry32 } = await tsImport("../src/sim/faults.ts", import.meta.url);
 const { DEFAULT_BACKOFF } = await tsImport("../src/providers/wait.ts", import.meta.url);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rnd = mulberry32(2026);
 
