@@ -24,6 +24,26 @@ export function makeMachineCgroups(name: string): string[] {
   return dirs;
 }
 
+/** Every PID in the machine's cgroups, nested ones included: all of them are the machine's. */
+export function pidsInMachineCgroups(name: string): number[] {
+  const found: number[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 16) return;
+    try {
+      for (const line of fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n")) {
+        if (/^\d+$/.test(line)) found.push(Number(line));
+      }
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), depth + 1);
+      }
+    } catch {
+      // Gone or never made: nothing in it.
+    }
+  };
+  for (const h of hierarchies()) walk(path.join(h, "spuff", name), 0);
+  return [...new Set(found)];
+}
+
 /** Removes the machine's cgroups (deepest first); one still holding a process stays. */
 export function removeMachineCgroups(name: string): void {
   for (const h of hierarchies()) rmdirDeep(path.join(h, "spuff", name));

@@ -10,7 +10,7 @@ import path from "node:path";
 import { EMBEDDED_SCRIPTS } from "../cloudinit/scripts.generated.ts";
 import { UserError } from "../core/errors.ts";
 import { readDirOrEmpty } from "../core/read-dir.ts";
-import { inCgroups, makeMachineCgroups, removeMachineCgroups } from "./cgroup.ts";
+import { inCgroups, makeMachineCgroups, pidsInMachineCgroups, removeMachineCgroups } from "./cgroup.ts";
 import type { MachineDriver, StartContext } from "./driver.ts";
 import { removeBeneath, removeMatching, writeFileBeneath } from "./guest-fs.ts";
 import { imageLayers } from "./image.ts";
@@ -106,10 +106,18 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
       (p): p is number => p !== undefined && isProcessAlive(p) && isNspawn(p),
     );
     await stopProcesses([...new Set(nspawn)], POWEROFF_GRACE_MS);
-    await stopProcesses(
-      [...pidsInNetns(netns), ...pidsMentioning(dir), ...pidsMentioning(`/run/netns/${netns}`)],
-      2000,
-    );
+    // A creator killed mid-start can leave a process that forks after any one look at /proc
+    // (sh exec-ing nspawn, nspawn forking its children): look again until nothing is left.
+    for (let round = 0; round < TEARDOWN_ROUNDS; round++) {
+      const left = [
+        ...pidsInMachineCgroups(netns),
+        ...pidsInNetns(netns),
+        ...pidsMentioning(dir),
+        ...pidsMentioning(`/run/netns/${netns}`),
+      ].filter((p) => isProcessAlive(p));
+      if (left.length === 0) break;
+      await stopProcesses([...new Set(left)], 2000);
+    }
     await unmount(path.join(dir, "merged"));
     for (const lower of readDirOrEmpty(dir)
       .filter((n) => /^lower-\d+$/.test(n))
@@ -135,6 +143,9 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
     removeMatching(dest, "etc/ssh", (n) => n.startsWith("ssh_host_"));
   },
 });
+
+/** Sweeps of a machine's processes in teardown; each stops what it finds (≤ 7 s). */
+const TEARDOWN_ROUNDS = 5;
 
 /** Where the PID 1 wrapper (scripts/waitnic.sh) appears inside the machine. */
 const WAITNIC = "/run/spuff-waitnic";
