@@ -48,6 +48,7 @@ const agent = createAgent({
   exec,
   metrics,
   processes: async () => [{ pid: 1, name: "init", cpu_percent: 0, memory_bytes: 0 }],
+  ports: async () => [{ port: 8123, address: "::", pid: 42, command: 'py"\u001b[2J' }],
   tracker,
   settings: { ...defaultSettings(clock.now()), idle_timeout_seconds: 600 },
   startedAt: clock.now(),
@@ -72,7 +73,7 @@ describe("createAgent().fetch", () => {
   });
 
   it("every other route needs the token; wrong and missing tokens get 401 JSON", async () => {
-    for (const p of ["/status", "/metrics", "/idle", "/nope"]) {
+    for (const p of ["/status", "/metrics", "/idle", "/ports", "/nope"]) {
       expect(await body(await call(p, { auth: false }))).toEqual({
         status: 401,
         json: { error: "Missing X-Spuff-Token header" },
@@ -80,6 +81,15 @@ describe("createAgent().fetch", () => {
       const wrong = await call(p, { auth: false, headers: { "x-spuff-token": `${TOKEN}x` } });
       expect(wrong.status).toBe(401);
     }
+  });
+
+  it("/ports answers the lister's ports as one JSON object, names escaped by JSON", async () => {
+    const r = await call("/ports");
+    const text = await r.text();
+    expect(text).not.toContain("\u001b"); // the raw ESC byte never reaches the wire
+    expect(JSON.parse(text)).toEqual({
+      ports: [{ port: 8123, address: "::", pid: 42, command: 'py"\u001b[2J' }],
+    });
   });
 
   it("/status reports idle seconds, bootstrap and cloud-init state", async () => {
@@ -142,6 +152,7 @@ describe("createAgent().fetch", () => {
       exec,
       metrics: { ...metrics, collect: async () => Promise.reject(new Error("secret detail")) },
       processes: async () => [],
+      ports: async () => [],
       tracker,
       settings: defaultSettings(0),
       startedAt: 0,

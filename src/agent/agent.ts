@@ -10,6 +10,7 @@ import type { ExecFn } from "./exec.ts";
 import { type AgentRequest, errorResponse, HttpError, type Reply, toResponse } from "./http.ts";
 import type { IdleTracker } from "./idle.ts";
 import type { MetricsCollector } from "./metrics.ts";
+import type { ListeningPort } from "./ports.ts";
 import type { ProcessInfo } from "./processes.ts";
 import { routes } from "./routes.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -30,6 +31,8 @@ export interface AgentDeps {
   exec: ExecFn;
   metrics: MetricsCollector;
   processes: (nowMs: number) => Promise<ProcessInfo[]>;
+  /** The dev user's listening TCP ports (GET /ports); throws HttpError 503 when there is no dev user. */
+  ports: () => Promise<ListeningPort[]>;
   tracker: IdleTracker;
   settings: AgentSettings;
   /** Optional so unit tests can run without a background loop. */

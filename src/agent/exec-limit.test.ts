@@ -27,6 +27,7 @@ function agentWith(exec: ExecFn) {
     exec,
     metrics: { cpuPercent: async () => 0, collect: async () => ({}) as never },
     processes: async () => [],
+    ports: async () => [],
     tracker: new IdleTracker(0),
     settings: defaultSettings(0),
     startedAt: 0,

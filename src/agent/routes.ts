@@ -50,6 +50,8 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/status": { GET: status },
   "/metrics": { GET: async (_req, _url, d) => json(await d.metrics.collect(d.clock.now())) },
   "/processes": { GET: async (_req, _url, d) => json(await d.processes(d.clock.now())) },
+  // What `spuff tunnel --auto` follows: the dev user's listening TCP ports.
+  "/ports": { GET: async (_req, _url, d) => json({ ports: await d.ports() }) },
   "/exec": { POST: postExec },
   "/heartbeat": { POST: heartbeat },
   "/logs": { GET: logs },

@@ -12,6 +12,7 @@ import { detectScopes } from "./exec-scope.ts";
 import { HttpError } from "./http.ts";
 import { IdleTracker } from "./idle.ts";
 import { createMetrics } from "./metrics.ts";
+import { createPortLister, type ListeningPort } from "./ports.ts";
 import { createProcessLister, machineUptimeSeconds } from "./processes.ts";
 import { serve } from "./serve.ts";
 import { createSupervisor } from "./supervisor.ts";
@@ -41,6 +42,20 @@ function execFor(cfg: AgentEnvConfig): ExecFn {
   if (user && user.uid !== 0) return limited(createExec({ user, ...withScopes }));
   return async () => {
     throw new HttpError(503, "exec disabled: no non-root dev user configured (SPUFF_DEV_USER)");
+  };
+}
+
+/**
+ * Whose ports GET /ports reports: the agent's own user when it is not root, else the dev user;
+ * with no non-root dev user it answers 503 rather than show root's listeners.
+ */
+function portsFor(cfg: AgentEnvConfig): () => Promise<ListeningPort[]> {
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0) return createPortLister({ uid });
+  const user = cfg.devUser && cfg.devUser !== "root" ? lookupUser(cfg.devUser) : undefined;
+  if (user && user.uid !== 0) return createPortLister({ uid: user.uid });
+  return async () => {
+    throw new HttpError(503, "ports disabled: no non-root dev user configured (SPUFF_DEV_USER)");
   };
 }
 
@@ -79,6 +94,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     exec: execFor(cfg),
     metrics,
     processes: createProcessLister(),
+    ports: portsFor(cfg),
     tracker,
     settings,
     supervisor,

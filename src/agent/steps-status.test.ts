@@ -77,6 +77,7 @@ describe("GET /bootstrap and /status", () => {
       },
     },
     processes: async () => [],
+    ports: async () => [],
     tracker: new IdleTracker(clock.now()),
     settings: defaultSettings(clock.now()),
     startedAt: clock.now(),
