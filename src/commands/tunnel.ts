@@ -3,6 +3,7 @@
  * 127.0.0.1:REMOTE_PORT, every forward on one pinned SSH connection, until SIGINT/SIGTERM (exit 0)
  * or the connection drops (an SSH error). With --json the mapping is one JSON line, printed once
  * every listener is bound, so a script can read the local ports (local 0 = any free port).
+ * `--auto` follows the VM's listening ports as well (tunnel-auto.ts), reconnecting when it drops.
  */
 import type { Deps } from "../cli/deps.ts";
 import { type Interrupt, onInterrupt } from "../core/interrupt.ts";
@@ -12,23 +13,36 @@ import { type Forward, forward } from "../ssh/forward.ts";
 import { connectToInstance } from "./connect-instance.ts";
 import { parsePortSpecs } from "./port-spec.ts";
 import { resolveInstance } from "./resolve-instance.ts";
+import { type AutoTunnelTuning, type FixedPort, runAutoTunnel } from "./tunnel-auto.ts";
 
 export interface TunnelOptions {
   port?: string[];
+  /** Also follow the ports the dev user's processes listen on (tunnel-auto.ts). */
+  auto?: boolean;
 }
 
 const HOST = "127.0.0.1";
 
-/** `stop` defaults to the process's SIGINT/SIGTERM; tests pass their own. */
+/** `stop` defaults to the process's SIGINT/SIGTERM; tests pass their own (and tune --auto). */
 export async function runTunnel(
   deps: Deps,
   name: string | undefined,
   opts: TunnelOptions = {},
   stop?: Interrupt,
+  tuning?: AutoTunnelTuning,
 ): Promise<void> {
   const rec = await resolveInstance(deps, name);
   // Without -p: the ports of the spuff.yaml the instance was made with (same number both ends).
   const projectPorts = readProjectRecord(deps.paths.instanceDir(rec.name))?.ports ?? [];
+  if (opts.auto) {
+    const fixed = autoFixedPorts(opts.port ?? [], projectPorts);
+    const interrupt = stop ?? onInterrupt();
+    try {
+      return await runAutoTunnel(deps, rec, fixed, interrupt, tuning);
+    } finally {
+      interrupt.dispose();
+    }
+  }
   const specs = parsePortSpecs(opts.port?.length ? opts.port : projectPorts.map(String));
   // Listen for signals before connecting: a Ctrl-C during the handshake still closes cleanly.
   const interrupt = stop ?? onInterrupt();
@@ -76,4 +90,17 @@ export async function runTunnel(
   } finally {
     interrupt.dispose();
   }
+}
+
+/** With --auto, -p and spuff.yaml ports are both kept (a project port already given by -p once). */
+export function autoFixedPorts(flags: readonly string[], projectPorts: readonly number[]): FixedPort[] {
+  const given = flags.length ? parsePortSpecs(flags) : [];
+  const remotes = new Set(given.map((p) => p.remotePort));
+  const locals = new Set(given.map((p) => p.localPort));
+  return [
+    ...given.map((p) => ({ ...p, source: "flag" as const })),
+    ...projectPorts
+      .filter((p) => !remotes.has(p) && !locals.has(p))
+      .map((p) => ({ localPort: p, remotePort: p, source: "project" as const })),
+  ];
 }

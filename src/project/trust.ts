@@ -4,9 +4,11 @@
  * any change to either file needs approval again. `up` asks on a terminal after showing what the
  * file will do, refuses without one (before anything is created), and `spuff trust` approves.
  */
+
 import fs from "node:fs";
 import { ConfigError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { visible } from "../core/visible.ts";
 import type { Project } from "./load.ts";
 
 interface Approval {
@@ -62,13 +64,6 @@ export function projectSummary(p: Project) {
     reads_local_variables: p.reads,
   };
 }
-
-/** Control characters would let a file rewrite the terminal it is shown on; show them escaped. */
-const visible = (s: string) =>
-  s.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 
 export function renderSummary(p: Project): string {
   const s = projectSummary(p);
