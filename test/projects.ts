@@ -34,6 +34,7 @@ export const E2E = [
   "src/agent/agent-hostile.test.ts",
   "src/agent/agent-process.test.ts",
   "src/commands/tunnel.test.ts",
+  "src/commands/tunnel-auto.test.ts",
   "src/providers/aws/awscli.test.ts",
   "src/providers/hetzner/hcloud-cli.test.ts",
   "src/ssh/agent-client.test.ts",
