@@ -148,6 +148,9 @@ describe("spuff tunnel --auto", () => {
     const fixed = await until("the -p forward", () => events(io).find((e) => e.event === "forward"));
     expect(fixed).toMatchObject({ name: "box", remote: fixedPort, source: "flag", remote_host: "127.0.0.1" });
     expect(await get(fixed.local as number)).toBe("fixed");
+    // Then one "following" once the agent first answered: from there a new port gets forwarded.
+    await until("following", () => events(io).find((e) => e.event === "following"));
+    expect(events(io).map((e) => e.event)).toEqual(["forward", "following"]);
 
     // Bound to another loopback address on the "VM": 127.0.0.1:P is free here, so local = remote.
     const own = await web("127.0.0.2", "own-address");
@@ -241,6 +244,7 @@ describe("spuff tunnel --auto", () => {
     expect(io.stdout()).toBe(`+ 127.0.0.1:${appPort} → box:${appPort} (evil\\u001b[2J, pid 5)\n`);
     proc.emit("SIGTERM");
     await running;
+    expect(io.stderr()).toContain("Following the ports box's processes listen on.");
     expect(io.stderr()).toContain("Tunnel closed (SIGTERM)");
 
     agentStatus = 404;

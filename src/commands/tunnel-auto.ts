@@ -123,6 +123,7 @@ class AutoTunnel {
   private readonly auto = new Map<number, Entry>();
   private readonly fixedRemotes: Set<number>;
   private firstSession = true;
+  private followed = false;
 
   constructor(
     private readonly deps: Deps,
@@ -190,10 +191,6 @@ class AutoTunnel {
       for (const e of [...this.fixed, ...this.auto.values()])
         if ((await open(conn, e, this.firstSession && e.local !== 0)) || this.firstSession)
           this.emit(this.forwardEvent(e));
-      if (this.firstSession && !this.deps.json)
-        this.deps.io.err.write(
-          `Following the ports ${this.name}'s processes listen on. Press Ctrl-C to stop.\n`,
-        );
       this.firstSession = false;
       while (!stop.signal.aborted) {
         let reported: unknown;
@@ -206,6 +203,9 @@ class AutoTunnel {
         }
         healthy = true;
         await this.follow(conn, reported);
+        // Once, after the first answer: from here on a port that appears gets forwarded.
+        if (!this.followed) this.emit({ event: "following", name: this.name });
+        this.followed = true;
         await pause(this.tuning.clock ?? this.deps.clock, this.tuning.pollMs ?? 500, stop.signal);
       }
       if (this.interrupt.signal.aborted) return undefined;

@@ -22,6 +22,7 @@ export type TunnelEvent =
       command?: string;
     }
   | { event: "drop"; name: string; remote: number; local: number; local_host: string }
+  | { event: "following"; name: string }
   | { event: "skipped"; name: string; count: number; max: number }
   | { event: "reconnecting"; name: string; attempt: number; of: number; delay_ms: number; reason: string }
   | { event: "reconnected"; name: string };
@@ -44,6 +45,11 @@ export function humanLine(e: TunnelEvent): { stream: "out" | "err"; text: string
       return {
         stream: "out",
         text: `- ${e.local_host}:${e.local} → ${e.name}:${e.remote} (no longer listening)`,
+      };
+    case "following":
+      return {
+        stream: "err",
+        text: `Following the ports ${e.name}'s processes listen on. Press Ctrl-C to stop.`,
       };
     case "skipped":
       return {
