@@ -13,8 +13,8 @@ import { createPortLister, formatAddress, ownedBy, parseListening } from "./port
 
 const HEAD =
   "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-const row = (addr: string, port: number, st: string, inode: number) =>
-  `   0: ${addr}:${port.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 ${st} 00000000:00000000 00:00000000 00000000  1000        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
+const row = (addr: string, port: number, st: string, inode: number, uid = 1000) =>
+  `   0: ${addr}:${port.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 ${st} 00000000:00000000 00:00000000 00000000  ${uid}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
 
 const V6_ANY = "0".repeat(32);
 const V6_LOOP = "00000000000000000000000001000000";
@@ -34,7 +34,7 @@ describe("formatAddress / parseListening / ownedBy", () => {
 
   it("keeps LISTEN rows only, by inode; malformed rows are skipped", () => {
     const text = `${HEAD}${row("0100007F", 8080, "0A", 11)}${row("0100007F", 8081, "01", 12)}   1: garbage\n${row("0100007F", 0, "0A", 13)}`;
-    expect([...parseListening(text)]).toEqual([["11", { port: 8080, address: "127.0.0.1" }]]);
+    expect([...parseListening(text)]).toEqual([["11", { port: 8080, address: "127.0.0.1", uid: 1000 }]]);
   });
 
   it("owned only when real, effective, saved and filesystem uids are all the dev user's", () => {
@@ -65,19 +65,22 @@ describe("createPortLister on a fake /proc", () => {
     path.join(root, "net", "tcp"),
     HEAD +
       row("0100007F", 8080, "0A", 101) +
-      row("00000000", 22, "0A", 102) +
-      row("00000000", 9000, "0A", 103),
+      row("00000000", 22, "0A", 102, 0) +
+      row("00000000", 9000, "0A", 103, 1001) +
+      row("00000000", 80, "0A", 104, 0) + // root's, handed to a dev process
+      row("00000000", 81, "0A", 105), // made by the dev user, held only by root now
   );
   fs.writeFileSync(
     path.join(root, "net", "tcp6"),
-    HEAD + row(V6_ANY, 8123, "0A", 201) + row(V6_LOOP, 22, "0A", 202) + row(V6_ANY, 5000, "01", 203),
+    HEAD + row(V6_ANY, 8123, "0A", 201) + row(V6_LOOP, 22, "0A", 202, 0) + row(V6_ANY, 5000, "01", 203),
   );
-  proc(1, "0\t0\t0\t0", "systemd", [102, 202]); // root's sshd-like listeners
+  proc(1, "0\t0\t0\t0", "systemd", [102, 202, 105]); // root's sshd-like listeners
   proc(120, "1000\t1000\t1000\t1000", HOSTILE, [101, 201], ["pipe:[7]", "/dev/null", "socket:[999]"]);
   proc(130, "1000\t1000\t1000\t1000", "worker", [101]); // a forked worker on the same socket
   proc(140, "1000\t0\t1000\t1000", "setuid", [103]); // euid root: not the dev's
   proc(150, "1001\t1001\t1001\t1001", "other", [103]); // another user
   proc(160, "1000\t1000\t1000\t1000", "client", [203]); // not a listener
+  proc(180, "1000\t1000\t1000\t1000", "handed", [104]); // root's socket passed to a dev process
   fs.mkdirSync(path.join(root, "170")); // exited between readdir and read: no files at all
 
   it("reports the dev user's listeners once each, with the lowest pid and its raw name", async () => {
@@ -93,6 +96,21 @@ describe("createPortLister on a fake /proc", () => {
     const wire = JSON.stringify(await createPortLister({ uid: 1000, procRoot: root })());
     expect(wire).not.toMatch(/[\u0000-\u001f]/);
     expect(JSON.parse(wire)[0].command).toBe(HOSTILE);
+  });
+
+  it("a second poll reuses the walk, but not once a named process is no longer the dev's", async () => {
+    const list = createPortLister({ uid: 1000, procRoot: root });
+    const first = await list();
+    expect(await list()).toBe(first); // same sockets, same owners: the cached answer
+    const status = path.join(root, "120", "status");
+    const before = fs.readFileSync(status, "utf8");
+    try {
+      // pid 120 exited and the number went to a root process: its worker still holds 8080.
+      fs.writeFileSync(status, "Name:\tx\nUid:\t0\t0\t0\t0\n");
+      expect(await list()).toEqual([{ port: 8080, address: "127.0.0.1", pid: 130, command: "worker" }]);
+    } finally {
+      fs.writeFileSync(status, before);
+    }
   });
 
   it("answers [] without a walk when nothing listens, and survives a missing /proc", async () => {

@@ -1,9 +1,10 @@
 /**
  * GET /ports: the TCP ports the dev user's processes listen on, from /proc (no `ss`): LISTEN rows
  * of net/tcp and net/tcp6 give socket inodes, /proc/<pid>/fd links name the processes holding them.
- * Only processes whose every uid (real, effective, saved, filesystem) is the dev user's count, so
- * root's and other users' listeners never show. Names travel as JSON strings; the CLI escapes them
- * before a terminal sees them.
+ * A port shows only when the dev user created the socket (the rows' uid column) and a process whose
+ * every uid (real, effective, saved, filesystem) is the dev user's holds it, so root's and other
+ * users' listeners never show, not even one handed to a dev process. Names travel as JSON strings;
+ * the CLI escapes them before a terminal sees them.
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -27,6 +28,8 @@ const LISTEN = "0A";
 interface Socket {
   port: number;
   address: string;
+  /** The socket's owner: the uid that created it. */
+  uid: number;
 }
 
 /** The 4-byte words of /proc/net/tcp* are in host order: little-endian on every target (x86_64, arm64). */
@@ -59,7 +62,7 @@ export function parseListening(text: string): Map<string, Socket> {
     const address = formatAddress(addrHex ?? "");
     const port = Number.parseInt(portHex ?? "", 16);
     if (address === undefined || !(port > 0 && port < 65536)) continue;
-    out.set(f[9], { port, address });
+    out.set(f[9], { port, address, uid: Number(f[7]) });
   }
   return out;
 }
@@ -78,40 +81,63 @@ export interface PortListerOptions {
   procRoot?: string;
 }
 
+/**
+ * The lister keeps its last answer: while the dev user's listening sockets are the same ones and
+ * the processes named still are the dev's, a poll costs two table reads, not a walk of /proc.
+ */
 export function createPortLister(opts: PortListerOptions): () => Promise<ListeningPort[]> {
   const root = opts.procRoot ?? "/proc";
+  let last: { key: string; ports: ListeningPort[] } | undefined;
   return async function listPorts() {
     const sockets = new Map<string, Socket>();
     for (const table of ["tcp", "tcp6"])
       for (const [inode, s] of parseListening(await readText(path.join(root, "net", table))))
-        sockets.set(inode, s);
+        if (s.uid === opts.uid) sockets.set(inode, s);
     if (sockets.size === 0) return [];
-    const found = new Map<string, ListeningPort>();
-    let fdBudget = MAX_FDS;
-    const pids = (await fsp.readdir(root).catch(() => [] as string[]))
-      .filter((e) => /^\d+$/.test(e))
-      .map(Number)
-      .sort((a, b) => a - b)
-      .slice(0, MAX_PIDS);
-    for (const pid of pids) {
-      if (found.size === sockets.size || fdBudget <= 0) break;
-      const dir = path.join(root, String(pid));
-      if (!ownedBy(await readText(path.join(dir, "status")), opts.uid)) continue;
-      const fds = (await fsp.readdir(path.join(dir, "fd")).catch(() => [] as string[])).slice(0, fdBudget);
-      fdBudget -= fds.length;
-      const held: string[] = [];
-      for (const fd of fds) {
-        const link = await fsp.readlink(path.join(dir, "fd", fd)).catch(() => "");
-        const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
-        if (inode !== undefined && sockets.has(inode) && !found.has(inode)) held.push(inode);
-      }
-      if (held.length === 0) continue;
-      // comm ends with one newline; anything else in it is the process's own choice.
-      const command = (await readText(path.join(dir, "comm"))).replace(/\n$/, "");
-      // Checked again: had the pid exited and been reused since the first look, it is not the dev's now.
-      if (!ownedBy(await readText(path.join(dir, "status")), opts.uid)) continue;
-      for (const inode of held) found.set(inode, { ...(sockets.get(inode) as Socket), pid, command });
-    }
-    return [...found.values()].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
+    const key = [...sockets.keys()].sort().join(",");
+    if (last?.key === key && (await stillOwned(root, last.ports, opts.uid))) return last.ports;
+    const ports = await walk(root, sockets, opts.uid);
+    last = { key, ports };
+    return ports;
   };
+}
+
+async function stillOwned(root: string, ports: readonly ListeningPort[], uid: number): Promise<boolean> {
+  for (const pid of new Set(ports.map((p) => p.pid)))
+    if (!ownedBy(await readText(path.join(root, String(pid), "status")), uid)) return false;
+  return true;
+}
+
+/** Finds, for each socket, the lowest pid of the dev user's that holds it. */
+async function walk(root: string, sockets: Map<string, Socket>, uid: number): Promise<ListeningPort[]> {
+  const found = new Map<string, ListeningPort>();
+  let fdBudget = MAX_FDS;
+  const pids = (await fsp.readdir(root).catch(() => [] as string[]))
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .sort((a, b) => a - b)
+    .slice(0, MAX_PIDS);
+  for (const pid of pids) {
+    if (found.size === sockets.size || fdBudget <= 0) break;
+    const dir = path.join(root, String(pid));
+    if (!ownedBy(await readText(path.join(dir, "status")), uid)) continue;
+    const fds = (await fsp.readdir(path.join(dir, "fd")).catch(() => [] as string[])).slice(0, fdBudget);
+    fdBudget -= fds.length;
+    const held: string[] = [];
+    for (const fd of fds) {
+      const link = await fsp.readlink(path.join(dir, "fd", fd)).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode !== undefined && sockets.has(inode) && !found.has(inode)) held.push(inode);
+    }
+    if (held.length === 0) continue;
+    // comm ends with one newline; anything else in it is the process's own choice.
+    const command = (await readText(path.join(dir, "comm"))).replace(/\n$/, "");
+    // Checked again: had the pid exited and been reused since the first look, it is not the dev's now.
+    if (!ownedBy(await readText(path.join(dir, "status")), uid)) continue;
+    for (const inode of held) {
+      const s = sockets.get(inode) as Socket;
+      found.set(inode, { port: s.port, address: s.address, pid, command });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
 }
