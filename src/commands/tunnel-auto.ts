@@ -18,7 +18,7 @@ import type { InstanceRecord } from "../state/types.ts";
 import { readAgentToken } from "../up/agent-install.ts";
 import { connectToInstance } from "./connect-instance.ts";
 import { eventWriter, type ForwardSource, type TunnelEvent } from "./tunnel-events.ts";
-import { diffPorts, MAX_AUTO_FORWARDS, wantedPorts } from "./tunnel-ports.ts";
+import { diffPorts, type FixedPort, MAX_AUTO_FORWARDS, wantedPorts } from "./tunnel-ports.ts";
 import {
   type BackoffPolicy,
   keepConnected,
@@ -35,12 +35,6 @@ export interface AutoTunnelTuning {
   pollMs?: number;
   backoff?: BackoffPolicy;
   agentPort?: number;
-}
-
-export interface FixedPort {
-  localPort: number;
-  remotePort: number;
-  source: ForwardSource;
 }
 
 interface Entry {

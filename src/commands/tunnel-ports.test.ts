@@ -1,6 +1,13 @@
 /** tunnel --auto's pure decisions: where to connect, which reported rows count, what changed. */
 import { describe, expect, it } from "vitest";
-import { diffPorts, MAX_AUTO_FORWARDS, remoteHostFor, type WantedPort, wantedPorts } from "./tunnel-ports.ts";
+import {
+  autoFixedPorts,
+  diffPorts,
+  MAX_AUTO_FORWARDS,
+  remoteHostFor,
+  type WantedPort,
+  wantedPorts,
+} from "./tunnel-ports.ts";
 
 const row = (port: unknown, address: unknown, pid: unknown = 10, command: unknown = "app") => ({
   port,
@@ -84,5 +91,17 @@ describe("diffPorts", () => {
     expect(next.drop).toEqual([10_000]);
     expect(next.add.map((w) => w.remote)).toEqual([10_000 + MAX_AUTO_FORWARDS]);
     expect(next.skipped).toBe(9);
+  });
+});
+
+describe("autoFixedPorts", () => {
+  it("keeps -p and the spuff.yaml ports together, a port given by both once", () => {
+    expect(autoFixedPorts(["0:3000", "15432:5432"], [3000, 8080, 15432])).toEqual([
+      { localPort: 0, remotePort: 3000, source: "flag" },
+      { localPort: 15432, remotePort: 5432, source: "flag" },
+      { localPort: 8080, remotePort: 8080, source: "project" },
+    ]);
+    expect(autoFixedPorts([], [])).toEqual([]); // --auto alone needs no port
+    expect(() => autoFixedPorts(["70000"], [])).toThrow(/Bad remote port/);
   });
 });

@@ -4,6 +4,8 @@
  * the VM, so anything malformed is skipped and the number of forwards is capped.
  */
 import net from "node:net";
+import { parsePortSpecs } from "./port-spec.ts";
+import type { ForwardSource } from "./tunnel-events.ts";
 
 /** One row of the agent's GET /ports, as it arrives (unchecked). */
 export interface ReportedPort {
@@ -71,4 +73,24 @@ export function diffPorts(current: ReadonlySet<number>, wanted: readonly WantedP
   const room = MAX_AUTO_FORWARDS - (current.size - drop.length);
   const fresh = wanted.filter((w) => !current.has(w.remote));
   return { add: fresh.slice(0, Math.max(0, room)), drop, skipped: Math.max(0, fresh.length - room) };
+}
+
+/** A forward that stays for the whole tunnel: from -p, or a spuff.yaml port. */
+export interface FixedPort {
+  localPort: number;
+  remotePort: number;
+  source: ForwardSource;
+}
+
+/** With --auto, -p and spuff.yaml ports are both kept (a project port already given by -p once). */
+export function autoFixedPorts(flags: readonly string[], projectPorts: readonly number[]): FixedPort[] {
+  const given = flags.length ? parsePortSpecs(flags) : [];
+  const remotes = new Set(given.map((p) => p.remotePort));
+  const locals = new Set(given.map((p) => p.localPort));
+  return [
+    ...given.map((p) => ({ ...p, source: "flag" as const })),
+    ...projectPorts
+      .filter((p) => !remotes.has(p) && !locals.has(p))
+      .map((p) => ({ localPort: p, remotePort: p, source: "project" as const })),
+  ];
 }

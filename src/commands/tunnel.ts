@@ -13,7 +13,8 @@ import { type Forward, forward } from "../ssh/forward.ts";
 import { connectToInstance } from "./connect-instance.ts";
 import { parsePortSpecs } from "./port-spec.ts";
 import { resolveInstance } from "./resolve-instance.ts";
-import { type AutoTunnelTuning, type FixedPort, runAutoTunnel } from "./tunnel-auto.ts";
+import { type AutoTunnelTuning, runAutoTunnel } from "./tunnel-auto.ts";
+import { autoFixedPorts } from "./tunnel-ports.ts";
 
 export interface TunnelOptions {
   port?: string[];
@@ -90,17 +91,4 @@ export async function runTunnel(
   } finally {
     interrupt.dispose();
   }
-}
-
-/** With --auto, -p and spuff.yaml ports are both kept (a project port already given by -p once). */
-export function autoFixedPorts(flags: readonly string[], projectPorts: readonly number[]): FixedPort[] {
-  const given = flags.length ? parsePortSpecs(flags) : [];
-  const remotes = new Set(given.map((p) => p.remotePort));
-  const locals = new Set(given.map((p) => p.localPort));
-  return [
-    ...given.map((p) => ({ ...p, source: "flag" as const })),
-    ...projectPorts
-      .filter((p) => !remotes.has(p) && !locals.has(p))
-      .map((p) => ({ localPort: p, remotePort: p, source: "project" as const })),
-  ];
 }

@@ -162,6 +162,8 @@ describe.runIf(runMachineSuites)("spuff tunnel --auto on a real machine", () => 
     // One line per change: 8124 was forwarded once and came back on the same local port.
     const events = end.stdout.split("\n").flatMap((l) => parse(l) ?? []);
     expect(events.filter((e) => e.remote === 8124).map((e) => e.event)).toEqual(["forward"]);
+    // Root's listeners on the machine (sshd, the agent) are never the dev user's to follow.
+    expect(events.filter((e) => e.remote === 22 || e.remote === 7575)).toEqual([]);
     const down = await j.run(["down", name, "--yes"], 180_000);
     expect(down.code, down.stderr).toBe(0);
   }, 500_000);
