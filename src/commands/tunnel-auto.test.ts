@@ -253,7 +253,7 @@ describe("spuff tunnel --auto", () => {
       await expect(
         runTunnel(old.deps, "box", { auto: true }, onInterrupt(old.proc), old.tuning),
       ).rejects.toMatchObject({
-        code: "agent_error",
+        code: "agent_no_ports",
       });
       expect(events(old.io).filter((e) => e.event === "reconnecting")).toEqual([]);
       old.deps.close();

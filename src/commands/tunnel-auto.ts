@@ -150,6 +150,18 @@ class AutoTunnel {
     };
   }
 
+  /** The agent's refusal, with a next step when it is an agent from before GET /ports. */
+  private refusal(err: UserError): UserError {
+    if (!/ answered 404 /.test(err.message)) return err;
+    return new UserError(
+      "agent_no_ports",
+      `The agent on ${this.name} does not report ports (it predates GET /ports).`,
+      {
+        hint: `Name the ports instead: spuff tunnel ${this.name} -p PORT (a new \`spuff up\` brings the current agent).`,
+      },
+    );
+  }
+
   /** Brings the auto forwards in line with one answer of GET /ports. */
   private async follow(conn: Connection, reported: unknown): Promise<void> {
     const changes = diffPorts(new Set(this.auto.keys()), wantedPorts(reported, this.fixedRemotes));
@@ -192,7 +204,7 @@ class AutoTunnel {
           reported = (await agent.get<{ ports?: unknown }>("/ports")).ports;
         } catch (err) {
           if (this.interrupt.signal.aborted) return undefined;
-          if (agentRefused(err)) throw err;
+          if (agentRefused(err)) throw this.refusal(err as UserError);
           return { lost: err as Error, healthy };
         }
         healthy = true;
