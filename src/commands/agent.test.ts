@@ -17,4 +17,10 @@ describe("spuff agent: human rendering of raw endpoint bodies", () => {
     expect(renderAgentBody({ lines: ["a", "b"] })).toBe("a\nb\n");
     expect(renderAgentBody([])).toBe("(none)\n");
   });
+  it("a hostile process name cannot reach the terminal as escape codes", () => {
+    const out = renderAgentBody([{ pid: 7, name: "\u001b]0;owned\u0007\u001b[2Jx" }]);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(out).toContain("\\u001b]0;owned");
+    expect(renderAgentBody({ "k\u001b[31m": "v\r" })).not.toMatch(/[\u001b\r]/);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import { printJson, renderTable } from "../core/io.ts";
+import { visible } from "../core/visible.ts";
 import { withAgent } from "./agent-session.ts";
 import { DEFAULT_LOG_FILE, fetchLogTail, parseLineCount } from "./logs.ts";
 import { resolveInstance } from "./resolve-instance.ts";
@@ -38,7 +39,7 @@ export function renderAgentBody(body: unknown): string {
     if (body.length === 0) return "(none)\n";
     const headers = Object.keys(body[0] as object);
     return renderTable(
-      headers.map((h) => h.toUpperCase()),
+      headers.map((h) => visible(h.toUpperCase())),
       body.map((row) => headers.map((h) => cell((row as Record<string, unknown>)[h]))),
     );
   }
@@ -47,10 +48,11 @@ export function renderAgentBody(body: unknown): string {
     if (entries.length === 1 && entries[0]?.[0] === "lines" && Array.isArray(entries[0][1]))
       return (entries[0][1] as string[]).map((l) => `${l}\n`).join("");
     const width = Math.max(...entries.map(([k]) => k.length));
-    return entries.map(([k, v]) => `${k.padEnd(width)}  ${cell(v)}\n`).join("");
+    return entries.map(([k, v]) => `${visible(k).padEnd(width)}  ${cell(v)}\n`).join("");
   }
   return `${cell(body)}\n`;
 }
 
+/** Values come from the VM (a process name is whatever its root chose): escaped for the terminal. */
 const cell = (v: unknown): string =>
-  v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  v === null || v === undefined ? "-" : visible(typeof v === "object" ? JSON.stringify(v) : String(v));
