@@ -53,8 +53,21 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** What a credential was found to speak for (`spuff init` checks a token before saving it). */
+export interface AccountCheck {
+  /** The account as the provider names it: an email, a team, a project's token, an access key. */
+  account: string;
+  /** What was read to prove the credential works, one short phrase for the user. */
+  evidence: string;
+}
+
 export interface Provider {
   readonly name: string;
+  /**
+   * One cheap authenticated read proving the credential works and naming whose it is. A refused
+   * credential is a ProviderError of kind "authentication" (exit 4); nothing is created.
+   */
+  checkAccount(): Promise<AccountCheck>;
   /**
    * Create one instance tagged as spuff's. MUST NOT create a duplicate when a request is retried
    * after a lost response: implementations look the instance up by its unique name first.

@@ -28,6 +28,7 @@ export interface Ops {
   DescribeKeyPairs: [Ec2.DescribeKeyPairsCommandInput, Ec2.DescribeKeyPairsCommandOutput];
   CreateSecurityGroup: [Ec2.CreateSecurityGroupCommandInput, Ec2.CreateSecurityGroupCommandOutput];
   DescribeSecurityGroups: [Ec2.DescribeSecurityGroupsCommandInput, Ec2.DescribeSecurityGroupsCommandOutput];
+  DescribeRegions: [Ec2.DescribeRegionsCommandInput, Ec2.DescribeRegionsCommandOutput];
   AuthorizeSecurityGroupIngress: [
     Ec2.AuthorizeSecurityGroupIngressCommandInput,
     Ec2.AuthorizeSecurityGroupIngressCommandOutput,

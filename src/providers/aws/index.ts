@@ -8,6 +8,7 @@
  */
 
 import { systemClock } from "../../core/clock.ts";
+import { printable } from "../account.ts";
 import { PROVIDER_DEFAULTS } from "../catalog.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider } from "../types.ts";
@@ -19,6 +20,13 @@ import { PROVIDER } from "./errors.ts";
 import { createImage, deleteImage, listImages } from "./images.ts";
 import { describeInstance, launchInstance, liveTagged, terminateInstance } from "./instances.ts";
 import { SPUFF_TAG, toInstance } from "./map.ts";
+
+/** The access key by its last four characters (as `aws configure list` shows it), or the profile. */
+function credentialName(accessKeyId: string | undefined, profile: string | undefined): string {
+  if (accessKeyId) return `AWS access key ****${printable(accessKeyId.slice(-4), 4)}`;
+  if (profile) return `AWS profile ${printable(profile, 60)}`;
+  return "the AWS default credential chain";
+}
 
 export function createAwsProvider(o: ProviderFactoryOptions): Provider {
   const env = o.env;
@@ -49,6 +57,17 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
 
   const provider: Provider = {
     name: PROVIDER,
+    async checkAccount() {
+      // DescribeRegions needs no resource and every EC2 user may call it; the account id is
+      // not in its answer (that takes STS, another SDK package), so name the credential instead.
+      const out = await api.call(home, "DescribeRegions", {});
+      const regions = (out.Regions ?? []).map((r) => printable(r.RegionName, 40));
+      const enabled = regions.includes(home) ? `${home} among them` : `${home} NOT among them`;
+      return {
+        account: credentialName(keys?.accessKeyId, keys ? undefined : (env.AWS_PROFILE ?? o.profile)),
+        evidence: `DescribeRegions: ${regions.length} regions enabled (${enabled})`,
+      };
+    },
 
     createInstance: (req) => launchInstance(ctx, req),
     destroyInstance: (id) => terminateInstance(ctx, id),

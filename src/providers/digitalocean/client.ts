@@ -7,6 +7,7 @@ import { ProviderError } from "../errors.ts";
 import type { HttpClient, Query } from "../http.ts";
 import { ensureSshKey, keyName } from "../ssh-key.ts";
 import {
+  type DoAccount,
   type DoAction,
   type DoDroplet,
   type DoSnapshot,
@@ -67,6 +68,11 @@ export class DigitalOceanClient {
       },
     });
     return res.body.droplet;
+  }
+
+  /** GET /v2/account: who the token speaks for (needs the `account:read` scope). */
+  async account(): Promise<DoAccount> {
+    return (await this.http.request<{ account: DoAccount }>("GET", "/v2/account")).body.account;
   }
 
   async getDroplet(id: string): Promise<DoDroplet | undefined> {

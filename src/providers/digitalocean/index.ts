@@ -9,7 +9,15 @@ import type { Provider, Snapshot } from "../types.ts";
 import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { DigitalOceanClient } from "./client.ts";
-import { imageRef, instanceTag, labelsToTags, SPUFF_TAG, toInstance, toSnapshot } from "./map.ts";
+import {
+  imageRef,
+  instanceTag,
+  labelsToTags,
+  SPUFF_TAG,
+  toAccountCheck,
+  toInstance,
+  toSnapshot,
+} from "./map.ts";
 
 export const DEFAULT_API_URL = "https://api.digitalocean.com";
 const NAME = "digitalocean";
@@ -36,6 +44,9 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
 
   const provider: Provider = {
     name: NAME,
+    async checkAccount() {
+      return toAccountCheck(await api.account());
+    },
     async createInstance(req) {
       const keyId = await api.ensureSshKey(req.sshPublicKey);
       const d = await api.createDroplet({

@@ -2,8 +2,9 @@
  * DigitalOcean wire shapes ↔ spuff's provider types. Pure functions, no I/O.
  * Shapes follow /work/shared/specs/digitalocean-openapi.spuff.yaml (only the fields we read).
  */
+import { printable } from "../account.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
-import type { ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
+import type { AccountCheck, ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
 
 export interface DoDroplet {
   id: number;
@@ -27,6 +28,22 @@ export interface DoSnapshot {
 export interface DoAction {
   id: number;
   status: "in-progress" | "completed" | "errored";
+}
+
+/** GET /v2/account's `account`: the fields spuff reads. */
+export interface DoAccount {
+  email: string;
+  status: string;
+  team?: { name?: string; uuid?: string };
+}
+
+/** The account a token speaks for: the user's email, and the team when the token is a team's. */
+export function toAccountCheck(a: DoAccount): AccountCheck {
+  const team = a.team?.name ? ` (team ${printable(a.team.name)})` : "";
+  return {
+    account: `${printable(a.email)}${team}`,
+    evidence: `GET /v2/account: account status ${printable(a.status, 20)}`,
+  };
 }
 
 export const SPUFF_TAG = "spuff";

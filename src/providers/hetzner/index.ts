@@ -3,6 +3,7 @@
  * (the variable the official `hcloud` CLI reads; the simulator gives one), token resolved by the
  * caller from HCLOUD_TOKEN / HETZNER_TOKEN / hetzner.token.
  */
+import { printable } from "../account.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
@@ -43,6 +44,15 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
 
   const provider: Provider = {
     name: NAME,
+    async checkAccount() {
+      // Hetzner has no "who am I": a token belongs to one project and the API never names it.
+      // A read only proves the token is valid; Read & Write is first needed (and checked) by `up`.
+      const names = await api.locationNames();
+      return {
+        account: "the Hetzner Cloud project this token belongs to (the API does not name it)",
+        evidence: `GET /locations: ${names.length} locations read (${printable(names.join(", "))})`,
+      };
+    },
     async createInstance(req) {
       const keyId = await api.ensureSshKey(req.sshPublicKey);
       const s = await api.createServer({

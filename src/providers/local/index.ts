@@ -26,6 +26,10 @@ export function createLocalProvider(o: ProviderFactoryOptions, engine?: MachineE
 
   const provider: Provider = {
     name: "local",
+    // No account and no credential: machines run on this host.
+    async checkAccount() {
+      return { account: "this machine (no account)", evidence: "nothing to check" };
+    },
     async createInstance(req) {
       // Names are unique: a retried create returns the machine made the first time.
       const existing = machines.list().find((m) => m.name === req.name);
