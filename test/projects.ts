@@ -52,6 +52,7 @@ export const E2E = [
   "test/e2e/completion.test.ts",
   "test/e2e/down-confirm.test.ts",
   "test/e2e/gc-reaper.test.ts",
+  "test/e2e/init-check.test.ts",
   "test/e2e/install.test.ts",
   "test/e2e/kill-point.test.ts",
   "test/e2e/project-plan.test.ts",

@@ -4,7 +4,8 @@ import type { runInit } from "./init.ts";
 
 export const initCommand: CommandDef = {
   name: "init",
-  description: "create the config file (interactive, or --defaults with flags)",
+  description:
+    "create the config file, after checking the credential (interactive, or --defaults with flags)",
   flags: [
     { flags: "--defaults", description: "do not ask: use defaults and the flags given" },
     { flags: "--provider <name>", description: "cloud provider", choices: PROVIDERS, complete: "providers" },
@@ -16,6 +17,10 @@ export const initCommand: CommandDef = {
     },
     { flags: "--idle-timeout <duration>", description: "destroy after this much inactivity, e.g. 30m" },
     { flags: "--token-stdin", description: "read the provider API token from standard input" },
+    {
+      flags: "--no-check",
+      description: "save without checking the credential with the provider (offline set-up)",
+    },
     { flags: "--force", description: "overwrite an existing config file" },
   ],
   json: "print the result as JSON",
