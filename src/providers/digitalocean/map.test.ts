@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DoDroplet, imageRef, labelsToTags, sshFingerprint, toInstance } from "./map.ts";
+import { type DoDroplet, imageRef, labelsToTags, sshFingerprint, toAccountCheck, toInstance } from "./map.ts";
 
 describe("DigitalOcean mapping", () => {
   it("computes the MD5 fingerprint DO reports (same as `ssh-keygen -l -E md5`)", () => {
@@ -41,5 +41,14 @@ describe("DigitalOcean mapping", () => {
       status: "unknown",
     });
     expect(labelsToTags({ owner: "me", "bad key": "x" })).toEqual(["owner:me"]);
+  });
+
+  it("names a team token's team, and keeps an account's escape sequences off the terminal", () => {
+    expect(toAccountCheck({ email: "a@b.c", status: "active", team: { name: "Ops" } }).account).toBe(
+      "a@b.c (team Ops)",
+    );
+    const hostile = toAccountCheck({ email: "x@y.z\u001b]0;owned\u0007", status: "act\u001b[2Jive" });
+    expect(hostile.account).toBe("x@y.z?]0;owned?");
+    expect(hostile.evidence).toBe("GET /v2/account: account status act?[2Jive");
   });
 });
