@@ -6,6 +6,7 @@
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import { errorFromResponse, type HttpFailure, ProviderError, type ProviderHints } from "./errors.ts";
+import { type FetchLike, type HeaderGetter, nodeFetch } from "./node-fetch.ts";
 import { withRetries } from "./retry.ts";
 import { DEFAULT_RETRY, type RetryPolicy, serverDelay } from "./retry-timing.ts";
 
@@ -15,7 +16,8 @@ export interface HttpClientOptions {
   /** Sent as `Authorization: Bearer …`; registered with the logger as a secret. */
   token?: string;
   headers?: Record<string, string>;
-  fetch?: typeof globalThis.fetch;
+  /** The transport (default: node:http, see node-fetch.ts); the global fetch fits too. */
+  fetch?: FetchLike;
   clock?: Clock;
   log?: Logger;
   /** Per attempt (default 30 s). */
@@ -46,7 +48,7 @@ export interface RequestOptions<T> {
 export interface HttpResponse<T> {
   status: number;
   body: T;
-  headers: Headers;
+  headers: HeaderGetter;
 }
 
 export interface HttpClient {
@@ -56,7 +58,7 @@ export interface HttpClient {
 }
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
-  const doFetch = opts.fetch ?? globalThis.fetch;
+  const doFetch = opts.fetch ?? nodeFetch;
   const clock = opts.clock ?? systemClock;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const random = opts.random ?? Math.random;
@@ -91,10 +93,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     );
     const started = clock.now();
     try {
-      const init: RequestInit = { method, headers: { ...headers }, signal: ctl.signal };
+      const init: Parameters<FetchLike>[1] = { method, headers: { ...headers }, signal: ctl.signal };
       if (o.body !== undefined) {
         init.body = JSON.stringify(o.body);
-        (init.headers as Record<string, string>)["content-type"] = "application/json";
+        init.headers["content-type"] = "application/json";
       }
       const res = await doFetch(target, init);
       const text = await res.text();
@@ -155,7 +157,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           recover &&
           (async () => {
             const found = await recover();
-            return found === undefined ? undefined : { status: 200, body: found, headers: new Headers() };
+            return found === undefined ? undefined : { status: 200, body: found, headers: NO_HEADERS };
           }),
         signal: o.signal,
         label: { method, path },
@@ -170,6 +172,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     },
   };
 }
+
+/** A recovered result has no response of its own (and `new Headers()` would load undici). */
+const NO_HEADERS: HeaderGetter = { get: () => null };
 
 function safeJson(text: string): unknown {
   try {

@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { PROVIDERS, type ProviderName } from "./catalog.ts";
+import type { FetchLike } from "./node-fetch.ts";
 import type { RetryPolicy } from "./retry-timing.ts";
 import type { Provider } from "./types.ts";
 
@@ -15,7 +16,7 @@ export interface ProviderFactoryOptions {
   env: NodeJS.ProcessEnv;
   clock?: Clock;
   log?: Logger;
-  fetch?: typeof globalThis.fetch;
+  fetch?: FetchLike;
   /** Overrides the provider's API base URL (simulator, proxies). */
   baseUrl?: string;
   timeoutMs?: number;

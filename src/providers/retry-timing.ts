@@ -29,7 +29,11 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
  * HTTP date) wins, else, for a 429 only, DigitalOcean's `ratelimit-reset` (unix epoch seconds: it
  * is on every response, and means "window resets", not "wait"). Undefined if neither applies.
  */
-export function serverDelay(headers: Headers, now: number, status: number): number | undefined {
+export function serverDelay(
+  headers: { get(name: string): string | null },
+  now: number,
+  status: number,
+): number | undefined {
   const ra = headers.get("retry-after")?.trim();
   if (ra) {
     if (/^\d+$/.test(ra)) return Number(ra) * 1000;
