@@ -7,8 +7,6 @@
  * http.ts keeps the one retry policy; any fetch (tests, other transports) can still be injected.
  */
 import http from "node:http";
-import https from "node:https";
-import zlib from "node:zlib";
 
 export interface HeaderGetter {
   get(name: string): string | null;
@@ -34,22 +32,37 @@ export type FetchLike = (url: string, init: FetchLikeInit) => Promise<FetchLikeR
 /** A bound on a response body: provider answers are JSON pages, far below this. */
 const MAX_BODY = 64 * 1024 * 1024;
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
+type Transport = { request: typeof http.request; agent: http.Agent };
+let plain: Transport | undefined;
+let tls: Promise<Transport> | undefined;
+
+/** node:https (and with it TLS) loads only for an https URL: the simulators speak plain http. */
+function transport(protocol: string): Transport | Promise<Transport> {
+  if (protocol === "http:") {
+    plain ??= { request: http.request, agent: new http.Agent({ keepAlive: true }) };
+    return plain;
+  }
+  tls ??= import("node:https").then((https) => ({
+    request: https.request,
+    agent: new https.Agent({ keepAlive: true }),
+  }));
+  return tls;
+}
+
+export const nodeFetch: FetchLike = async (url, init) => {
+  const target = new URL(url);
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    throw new TypeError(`unsupported protocol ${target.protocol}`);
+  }
+  return send(target, init, await transport(target.protocol));
 };
 
-export const nodeFetch: FetchLike = (url, init) =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    if (target.protocol !== "http:" && target.protocol !== "https:") {
-      return reject(new TypeError(`unsupported protocol ${target.protocol}`));
-    }
+function send(target: URL, init: FetchLikeInit, t: Transport): Promise<FetchLikeResponse> {
+  return new Promise((resolve, reject) => {
     if (init.signal.aborted) return reject(init.signal.reason);
-    const send = target.protocol === "https:" ? https.request : http.request;
-    const headers: Record<string, string> = { "accept-encoding": "gzip, deflate, br", ...init.headers };
+    const headers: Record<string, string> = { "accept-encoding": "gzip, br", ...init.headers };
     if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
-    const req = send(target, { method: init.method, headers, agent: agents[target.protocol] });
+    const req = t.request(target, { method: init.method, headers, agent: t.agent });
     const onAbort = () => req.destroy(init.signal.reason);
     init.signal.addEventListener("abort", onAbort, { once: true });
     const fail = (err: unknown) => {
@@ -82,6 +95,7 @@ export const nodeFetch: FetchLike = (url, init) =>
     });
     req.end(init.body);
   });
+}
 
 function headerGetter(h: http.IncomingHttpHeaders): HeaderGetter {
   return {
@@ -93,13 +107,13 @@ function headerGetter(h: http.IncomingHttpHeaders): HeaderGetter {
 }
 
 async function decode(buf: Buffer, encoding: string | undefined): Promise<string> {
+  const coding = encoding?.trim().toLowerCase();
+  if (!coding || coding === "identity") return buf.toString("utf8");
+  // zlib loads only when a compressed answer comes (~7 ms of start-up otherwise).
+  const zlib = await import("node:zlib");
   const unzip = (f: (b: Buffer, cb: (e: Error | null, r: Buffer) => void) => void) =>
     new Promise<Buffer>((ok, no) => f(buf, (e, r) => (e ? no(e) : ok(r))));
-  switch (encoding?.trim().toLowerCase()) {
-    case undefined:
-    case "":
-    case "identity":
-      return buf.toString("utf8");
+  switch (coding) {
     case "gzip":
     case "x-gzip":
       return (await unzip(zlib.gunzip)).toString("utf8");
