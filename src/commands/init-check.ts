@@ -33,7 +33,7 @@ export function credentialSource(
     return name ? { source: name, token: env[name] } : undefined;
   }
   const name = ENTRIES[provider].credentialEnv?.find((v) => env[v]);
-  return name ? { source: `the AWS credentials (${name})`, token: undefined } : undefined;
+  return name ? { source: `the AWS credential (${name})`, token: undefined } : undefined;
 }
 
 export async function checkCredential(

@@ -122,7 +122,7 @@ describe("init --defaults checks the credential against each simulator", () => {
     const before = existingConfig();
     const bad = await init(["--force", "--provider", "aws"], { ...env, AWS_SECRET_ACCESS_KEY: "not-it" });
     expect(bad.code, bad.stderr).toBe(4);
-    expect(bad.stderr).toContain("aws refused the AWS credentials (AWS_ACCESS_KEY_ID)");
+    expect(bad.stderr).toContain("aws refused the AWS credential (AWS_ACCESS_KEY_ID)");
     expect(bad.stderr).not.toContain("not-it");
     expect(fs.readFileSync(configFile()).equals(before)).toBe(true);
 
