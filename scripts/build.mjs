@@ -39,6 +39,16 @@ async function bundleCli(entries) {
             );
           },
         };
+        const zodEnglishOnly = {
+          name: "zod-english-only",
+          setup(b) {
+            b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+              args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+                ? { path: path.join(repo, "scripts/shims/zod-locales-en.mjs") }
+                : undefined,
+            );
+          },
+        };
         const splitLazy = {
           name: "split-lazy-imports",
           setup(b) {
@@ -64,7 +74,7 @@ async function bundleCli(entries) {
           sourcemap: "linked",
           external,
           define,
-          plugins: [splitLazy, lazyChildProcess],
+          plugins: [splitLazy, lazyChildProcess, zodEnglishOnly],
           // Lazy bundles are CommonJS: load them with require() so the ESM loader (and its CJS export
           // lexer, ~15 ms) never starts.
           supported: { "dynamic-import": false },
