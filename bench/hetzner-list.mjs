@@ -6,7 +6,7 @@
 // ≤ 2× target is about); the last row times spuff's Hetzner client alone listing them from the API
 // in a fresh node process (`node -e`, which exits by itself: no spuff exit path). `node -e 0` is
 // timed too: Node's own start-up bounds what any Node CLI can reach against a Go binary.
-// Usage: npm run build && node bench/hetzner-list.mjs [--runs N]
+// Usage: npm run build && node bench/hetzner-list.mjs [--runs N] [--also OTHER_CHECKOUT]
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
@@ -16,6 +16,10 @@ import path from "node:path";
 import { median } from "./lib/stats.mjs";
 
 const runs = Math.max(11, Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15);
+// --also DIR: one more row, `list --live` of another built checkout (e.g. main), for an A/B.
+const also = process.argv.includes("--also")
+  ? path.resolve(process.argv[process.argv.indexOf("--also") + 1])
+  : undefined;
 const repo = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
 const HCLOUD = "/usr/bin/hcloud";
@@ -95,6 +99,17 @@ try {
       // Each instance must have been found at the provider, or the API was not really asked.
       check: (list) => list.every((i) => i.provider_status === "active"),
     },
+    ...(also
+      ? [
+          {
+            name: `spuff list --live --json, the build in ${also}`,
+            cmd: process.execPath,
+            args: [path.join(also, "bin/spuff.cjs"), "list", "--live", "--json"],
+            env: spuffEnv,
+            check: (list) => list.every((i) => i.provider_status === "active"),
+          },
+        ]
+      : []),
     {
       name: "spuff Hetzner client listInstances() (API, fresh node)",
       cmd: process.execPath,
