@@ -105,6 +105,16 @@ describe("nodeFetch", () => {
     expect((err as { cause?: { code?: string } }).cause?.code).toBe("ECONNREFUSED");
   });
 
+  it("a connection cut in the middle of a body is a failure, not a short answer", async () => {
+    const { url } = await serve((_s, res) => {
+      res.writeHead(200, { "content-length": "1000" });
+      res.write('{"servers": [');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const err = await nodeFetch(url, init()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+  });
+
   it("an abort ends a request the server never answers, with the signal's reason", async () => {
     const { url } = await serve(() => {});
     const ctl = new AbortController();

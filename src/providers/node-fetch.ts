@@ -79,6 +79,7 @@ function send(target: URL, init: FetchLikeInit, t: Transport): Promise<FetchLike
         if (size > MAX_BODY) res.destroy(new Error(`response body over ${MAX_BODY} bytes`));
         else chunks.push(c);
       });
+      // A connection cut mid-body arrives here (Node errors an incomplete response): not a short answer.
       res.on("error", fail);
       res.on("end", () => {
         init.signal.removeEventListener("abort", onAbort);
