@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
-import { printable } from "./account.ts";
 import { ProviderError } from "./errors.ts";
 import { createProvider } from "./registry.ts";
 
@@ -89,14 +88,5 @@ describe("checkAccount against the simulators", () => {
   it("local: nothing to check", async () => {
     const p = await createProvider("local", { token: undefined, env: {} });
     expect((await p.checkAccount()).account).toMatch(/no account/);
-  });
-});
-
-describe("printable (names read from an API reach the terminal)", () => {
-  it("turns escape sequences and other control characters into ?, and bounds the length", () => {
-    expect(printable("evil\u001b]0;pwned\u0007@x.com")).toBe("evil?]0;pwned?@x.com");
-    expect(printable("a\u202eb\r\nc")).toBe("a?b c");
-    expect(printable("x".repeat(500), 10)).toBe(`${"x".repeat(9)}…`);
-    expect(printable(undefined)).toBe("");
   });
 });

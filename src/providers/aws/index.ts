@@ -8,7 +8,7 @@
  */
 
 import { systemClock } from "../../core/clock.ts";
-import { printable } from "../account.ts";
+import { visibleLine as printable } from "../../core/visible.ts";
 import { PROVIDER_DEFAULTS } from "../catalog.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider } from "../types.ts";

@@ -48,7 +48,7 @@ describe("DigitalOcean mapping", () => {
       "a@b.c (team Ops)",
     );
     const hostile = toAccountCheck({ email: "x@y.z\u001b]0;owned\u0007", status: "act\u001b[2Jive" });
-    expect(hostile.account).toBe("x@y.z?]0;owned?");
-    expect(hostile.evidence).toBe("GET /v2/account: account status act?[2Jive");
+    expect(hostile.account).toBe("x@y.z\\u001b]0;owned\\u0007");
+    expect(hostile.evidence).toBe("GET /v2/account: account status act\\u001b[2Jive");
   });
 });

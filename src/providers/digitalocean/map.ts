@@ -2,7 +2,7 @@
  * DigitalOcean wire shapes ↔ spuff's provider types. Pure functions, no I/O.
  * Shapes follow /work/shared/specs/digitalocean-openapi.spuff.yaml (only the fields we read).
  */
-import { printable } from "../account.ts";
+import { visibleLine as printable } from "../../core/visible.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
 import type { AccountCheck, ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
 

@@ -3,7 +3,7 @@
  * (the variable the official `hcloud` CLI reads; the simulator gives one), token resolved by the
  * caller from HCLOUD_TOKEN / HETZNER_TOKEN / hetzner.token.
  */
-import { printable } from "../account.ts";
+import { visibleLine as printable } from "../../core/visible.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
