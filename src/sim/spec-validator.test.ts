@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DO_SPEC } from "./digitalocean/index.ts";
 import { defaultSpecsDir, SpecValidator } from "./spec-validator.ts";
@@ -5,8 +8,24 @@ import { defaultSpecsDir, SpecValidator } from "./spec-validator.ts";
 describe("SpecValidator (DigitalOcean spec)", () => {
   const v = new SpecValidator({ spec: DO_SPEC });
 
-  it("finds the specs next to the repo", () => {
-    expect(defaultSpecsDir()).toMatch(/shared\/specs$/);
+  it("finds the specs next to the repo, also when started from a folder outside it", () => {
+    const here = defaultSpecsDir();
+    expect(here).toMatch(/shared\/specs$/);
+    expect(fs.existsSync(here)).toBe(true);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-specs-cwd-"));
+    try {
+      const script = path.join(
+        path.dirname(here),
+        "..",
+        path.basename(process.cwd()),
+        "bin",
+        "spuff-sim.cjs",
+      );
+      expect(defaultSpecsDir(elsewhere, {}, script)).toBe(here);
+      expect(defaultSpecsDir(elsewhere, { SPUFF_SPECS_DIR: elsewhere }, script)).toBe(elsewhere);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it("matches concrete paths to operations, literal before template", () => {

@@ -35,7 +35,7 @@ export interface Violation {
 export interface SpecValidatorOptions {
   /** File name inside specsDir, e.g. digitalocean-openapi.spuff.deref.json. */
   spec: string;
-  /** Default: <repo>/../shared/specs, repo = nearest ancestor of cwd with a package.json. */
+  /** Default: `defaultSpecsDir()`. */
   specsDir?: string;
   /**
    * Query parameters the vendor documents once for a class of operations instead of on each one
@@ -47,15 +47,33 @@ export interface SpecValidatorOptions {
   adjust?: (doc: OpenApi) => void;
 }
 
-export function defaultSpecsDir(from: string = process.cwd()): string {
+/** `<repo>/../shared/specs` for the nearest ancestor of `from` with a package.json. */
+function specsBeside(from: string): string | undefined {
   let dir = path.resolve(from);
   for (let i = 0; i < 50; i++) {
     if (fs.existsSync(path.join(dir, "package.json"))) return path.resolve(dir, "../shared/specs");
     const up = path.dirname(dir);
-    if (up === dir) break;
+    if (up === dir) return undefined;
     dir = up;
   }
-  return path.resolve(from, "../shared/specs");
+  return undefined;
+}
+
+/**
+ * SPUFF_SPECS_DIR, else beside the repository of the working directory, else beside the one the
+ * running script belongs to (so `spuff-sim` started from any folder finds them).
+ */
+export function defaultSpecsDir(
+  from: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+  script: string = process.argv[1] ?? "",
+): string {
+  const candidates = [
+    env.SPUFF_SPECS_DIR,
+    specsBeside(from),
+    script ? specsBeside(path.dirname(script)) : undefined,
+  ].filter((c): c is string => !!c);
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0] ?? path.resolve(from, "../shared/specs");
 }
 
 export class SpecValidator {
