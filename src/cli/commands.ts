@@ -6,6 +6,7 @@ import { agentCommand } from "../commands/agent.def.ts";
 import { codeCommand } from "../commands/code.def.ts";
 import { completionCommand } from "../commands/completion.def.ts";
 import { configCommand } from "../commands/config.def.ts";
+import { costCommand } from "../commands/cost.def.ts";
 import { downCommand } from "../commands/down.def.ts";
 import { gcCommand } from "../commands/gc.def.ts";
 import { imageCommand } from "../commands/image.def.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandDef[] = [
   configCommand,
   listCommand,
   statusCommand,
+  costCommand,
   upCommand,
   trustCommand,
   downCommand,

@@ -48,6 +48,30 @@ export interface Snapshot {
   regions: string[];
 }
 
+/** A decimal price as text, exactly as the source quotes it; `net` where a VAT-free figure is given too. */
+export interface PriceText {
+  amount: string;
+  net?: string;
+}
+
+/**
+ * A provider's prices as its API quotes them (plain data, cached in state by src/cost). Figures
+ * stay decimal text here; src/cost turns them into integer micro-units.
+ */
+export interface PriceSheet {
+  /** ISO 4217, as the provider bills (EUR for Hetzner). */
+  currency: string;
+  /** The API call the figures come from (`GET /v2/sizes`), or a vendored table's URL and date. */
+  source: string;
+  /** Per instance size and region (`region` null: the same everywhere). */
+  instances: { size: string; region: string | null; hourly: PriceText; monthly?: PriceText }[];
+  /** Per GB and month. */
+  snapshotPerGbMonth?: PriceText;
+  volumePerGbMonth?: PriceText;
+  /** Outgoing traffic beyond what a server includes, per TB (Hetzner quotes it per server type). */
+  trafficPerTb?: PriceText;
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
@@ -90,4 +114,9 @@ export interface Provider {
   listSnapshots(): Promise<Snapshot[]>;
   /** Idempotent: resolves when the snapshot is already gone. */
   deleteSnapshot(id: string): Promise<void>;
+  /**
+   * The prices the provider's API publishes (DigitalOcean's sizes, Hetzner's /pricing). Absent
+   * where the API has none: src/cost/vendored.ts then names a public table and its date.
+   */
+  priceSheet?(): Promise<PriceSheet>;
 }

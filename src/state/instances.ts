@@ -1,4 +1,5 @@
 /** The instances repository: the seed's operations (save, get, list, remove, update ip) plus lookups by name. */
+import { BillingStore, closeRun, openRun } from "./billing.ts";
 import type { Db } from "./db.ts";
 import { corruptionError, isCorruption } from "./db.ts";
 import type { InstanceOwner, InstancePatch, InstanceRecord, InstanceStatus, NewInstance } from "./types.ts";
@@ -76,11 +77,16 @@ function fromRow(r: Row): InstanceRecord {
 }
 
 export class InstanceStore {
+  /** Billing history and cached prices, in the same database (state/billing.ts). */
+  readonly billing: BillingStore;
+
   constructor(
     private readonly db: Db,
     private readonly file: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.billing = new BillingStore(db, (fn) => this.guard(fn));
+  }
 
   /** Run a statement, turning corruption found mid-way into the same quarantine-and-fail path as on open. */
   private guard<T>(fn: () => T): T {
@@ -118,6 +124,7 @@ export class InstanceStore {
              @owner)`,
         )
         .run({ ...record, tags: JSON.stringify(record.tags), owner: ownerJson(record.owner) });
+      if (record.providerId) openRun(this.db, record, record.createdAt);
     });
     return record;
   }
@@ -178,7 +185,10 @@ export class InstanceStore {
           .run(params);
       }
       const row = this.db.prepare("SELECT * FROM instances WHERE id = ?").get(id) as Row | undefined;
-      return row ? fromRow(row) : undefined;
+      const record = row ? fromRow(row) : undefined;
+      // The provider has it from now on: billing starts (the create call has just returned).
+      if (record?.providerId && patch.providerId) openRun(this.db, record, params.updatedAt as string);
+      return record;
     });
   }
 
@@ -212,9 +222,15 @@ export class InstanceStore {
     return this.update(id, { ip });
   }
 
-  /** Remove a record; true if it existed. */
+  /**
+   * Remove a record; true if it existed. Callers forget an instance only once its destroy is
+   * confirmed, so this is also where its billing run ends (the run itself is kept).
+   */
   remove(id: string): boolean {
-    return this.write(() => this.db.prepare("DELETE FROM instances WHERE id = ?").run(id).changes > 0);
+    return this.write(() => {
+      closeRun(this.db, id, new Date(this.now()).toISOString());
+      return this.db.prepare("DELETE FROM instances WHERE id = ?").run(id).changes > 0;
+    });
   }
 
   close(): void {

@@ -69,6 +69,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN owner TEXT;
       CREATE INDEX instances_deadline ON instances (deadline_at) WHERE deadline_at IS NOT NULL;`,
   },
+  {
+    // Billing history (src/cost): one run per instance from the moment the provider has it until
+    // spuff forgets it (destroy confirmed). Runs outlive their instance rows, so month-to-date
+    // spend still counts a machine destroyed last week. And each provider's price sheet as last
+    // read from its API, with the time it was read, so a stale price can be told from a fresh one.
+    version: 4,
+    description: "billing history (instance runs) and cached price sheets",
+    sql: `
+      CREATE TABLE instance_runs (
+        instance_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        provider_id TEXT,
+        region TEXT NOT NULL,
+        size TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        stopped_at TEXT
+      );
+      CREATE INDEX instance_runs_stopped ON instance_runs (stopped_at);
+      INSERT INTO instance_runs (instance_id, name, provider, provider_id, region, size, started_at)
+        SELECT id, name, provider, provider_id, region, size, created_at FROM instances
+        WHERE provider_id IS NOT NULL;
+      CREATE TABLE price_cache (
+        provider TEXT PRIMARY KEY,
+        sheet TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+      );`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -10,6 +10,7 @@ import {
   type DoAccount,
   type DoAction,
   type DoDroplet,
+  type DoSize,
   type DoSnapshot,
   instanceTag,
   SPUFF_TAG,
@@ -119,6 +120,11 @@ export class DigitalOceanClient {
         return "unknown";
       throw err;
     }
+  }
+
+  /** Every size with its hourly and monthly price in USD (GET /v2/sizes). */
+  listSizes(): Promise<DoSize[]> {
+    return this.paginate<DoSize>("/v2/sizes", "sizes");
   }
 
   async getAction(id: number): Promise<DoAction> {

@@ -14,6 +14,7 @@ import {
   instanceTag,
   labelsToTags,
   SPUFF_TAG,
+  sizesSheet,
   toAccountCheck,
   toInstance,
   toSnapshot,
@@ -124,6 +125,9 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
     },
     async deleteSnapshot(id) {
       await api.deleteSnapshot(id);
+    },
+    async priceSheet() {
+      return sizesSheet(await api.listSizes());
     },
   };
   return provider;

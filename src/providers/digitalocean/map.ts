@@ -4,7 +4,14 @@
  */
 import { visibleLine as printable } from "../../core/visible.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
-import type { AccountCheck, ImageSpec, InstanceStatus, ProviderInstance, Snapshot } from "../types.ts";
+import type {
+  AccountCheck,
+  ImageSpec,
+  InstanceStatus,
+  PriceSheet,
+  ProviderInstance,
+  Snapshot,
+} from "../types.ts";
 
 export interface DoDroplet {
   id: number;
@@ -12,10 +19,22 @@ export interface DoDroplet {
   status: string;
   created_at: string;
   size_slug: string;
+  /** The size object, with its prices (USD). */
+  size?: { price_hourly?: number; price_monthly?: number };
   region: { slug: string };
   networks: { v4?: { ip_address: string; type: string }[] };
   tags: string[];
 }
+
+export interface DoSize {
+  slug: string;
+  price_hourly: number;
+  price_monthly: number;
+  regions: string[];
+}
+
+/** DigitalOcean bills in US dollars (its sizes carry no currency; every price page says USD). */
+export const CURRENCY = "USD";
 
 export interface DoSnapshot {
   id: string | number;
@@ -76,6 +95,23 @@ export function toInstance(d: DoDroplet): ProviderInstance {
     size: d.size_slug,
     createdAt: d.created_at,
     labels,
+    ...(typeof d.size?.price_hourly === "number"
+      ? { priceHourly: { amount: d.size.price_hourly, currency: CURRENCY } }
+      : {}),
+  };
+}
+
+/** GET /v2/sizes → prices per size, the same in every region (the API gives one price per size). */
+export function sizesSheet(sizes: DoSize[]): PriceSheet {
+  return {
+    currency: CURRENCY,
+    source: "DigitalOcean API GET /v2/sizes",
+    instances: sizes.map((s) => ({
+      size: s.slug,
+      region: null,
+      hourly: { amount: String(s.price_hourly) },
+      monthly: { amount: String(s.price_monthly) },
+    })),
   };
 }
 

@@ -8,6 +8,7 @@ import type { HttpClient, Query } from "../http.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
 import { ensureSshKey, keyName } from "../ssh-key.ts";
 import { type HzAction, type HzImage, type HzServer, SPUFF_LABEL } from "./map.ts";
+import type { HzPricing } from "./pricing.ts";
 
 /** The API's maximum page size. */
 const PER_PAGE = 50;
@@ -129,6 +130,10 @@ export class HetznerClient {
   /** Resolves true if deleted, false if it was already gone. */
   async deleteImage(id: string): Promise<boolean> {
     return (await unlessGone(this.http.request("DELETE", `/images/${enc(id)}`))) !== undefined;
+  }
+
+  async pricing(): Promise<HzPricing> {
+    return (await this.http.request<{ pricing: HzPricing }>("GET", "/pricing")).body.pricing;
   }
 
   async locationNames(): Promise<string[]> {

@@ -12,6 +12,7 @@ import { deleteServer, snapshotServer } from "./actions.ts";
 import { HetznerClient } from "./client.ts";
 import { hetznerErrorFromResponse, TOKEN_HINT } from "./errors.ts";
 import { imageRef, serverLabels, toInstance, toSnapshot } from "./map.ts";
+import { pricingSheet } from "./pricing.ts";
 
 export const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
 const NAME = "hetzner";
@@ -93,6 +94,9 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
     },
     async deleteSnapshot(id) {
       await api.deleteImage(id);
+    },
+    async priceSheet() {
+      return pricingSheet(await api.pricing());
     },
   };
   return provider;

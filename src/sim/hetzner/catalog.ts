@@ -186,3 +186,35 @@ export function serverTypeJson(t: ServerTypeInfo) {
 
 export const findType = (ref: string) => SERVER_TYPES.find((t) => t.name === ref || String(t.id) === ref);
 export const findLocation = (ref: string) => LOCATIONS.find((l) => l.name === ref || String(l.id) === ref);
+
+/** Net EUR per GB and month for snapshots/images and volumes; the VAT rate gross prices use. */
+export const STORAGE_NET = { image: 0.0119, volume: 0.044 };
+export const VAT_RATE = "19.00";
+
+/** GET /pricing: every field the spec requires, server types from the same catalog as /server_types. */
+export function pricingJson() {
+  const perLocation = (monthly: number) =>
+    LOCATIONS.map((l) => ({ location: l.name, price_monthly: money(monthly) }));
+  return {
+    currency: "EUR",
+    vat_rate: VAT_RATE,
+    primary_ips: (["ipv4", "ipv6"] as const).map((type) => ({
+      type,
+      prices: LOCATIONS.map((l) => ({
+        location: l.name,
+        price_hourly: money(type === "ipv4" ? 0.0008 : 0),
+        price_monthly: money(type === "ipv4" ? 0.5 : 0),
+      })),
+    })),
+    floating_ips: (["ipv4", "ipv6"] as const).map((type) => ({
+      type,
+      prices: perLocation(type === "ipv4" ? 3 : 2),
+    })),
+    floating_ip: { price_monthly: money(3) },
+    image: { price_per_gb_month: money(STORAGE_NET.image) },
+    volume: { price_per_gb_month: money(STORAGE_NET.volume) },
+    server_backup: { percentage: "20.00" },
+    server_types: SERVER_TYPES.map((t) => ({ id: t.id, name: t.name, prices: pricesJson(t) })),
+    load_balancer_types: [],
+  };
+}

@@ -4,7 +4,7 @@
  */
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
-import { LOCATIONS, SERVER_TYPES, serverTypeJson } from "./catalog.ts";
+import { LOCATIONS, pricingJson, SERVER_TYPES, serverTypeJson } from "./catalog.ts";
 import { compileSelector } from "./labels.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import {
@@ -117,6 +117,7 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
     if (a === "server_types" && !b && m === "GET")
       return listed(SERVER_TYPES.map(serverTypeJson), "server_types", url);
     if (a === "locations" && !b && m === "GET") return listed(LOCATIONS, "locations", url);
+    if (a === "pricing" && !b && m === "GET") return { status: 200, body: { pricing: pricingJson() } };
     return notFound();
   };
 }

@@ -1,0 +1,85 @@
+/**
+ * A provider's price book: its API's sheet (fresh or cached under a day old) and the vendored
+ * table for what the API does not price. Lookups turn decimal text into a Rate, naming the
+ * source and its date; anything missing, stale or unparseable is Unknown with the reason.
+ */
+import type { PriceSheet, PriceText } from "../providers/types.ts";
+import { parseMicros } from "./money.ts";
+import type { Priced } from "./rate.ts";
+import type { VendoredSheet } from "./vendored.ts";
+
+/** Prices older than this are not trusted: shown as unknown until read again. */
+export const PRICE_MAX_AGE_MS = 24 * 3_600_000;
+
+export interface PriceBook {
+  provider: string;
+  api?: { sheet: PriceSheet; fetchedAt: string };
+  /** Why the API's prices are not available (fetch failed, cache stale, never fetched). */
+  apiUnknown?: string;
+  vendored?: VendoredSheet;
+}
+
+type Found = { price: PriceText; sheet: PriceSheet; asOf: string };
+
+function sources(book: PriceBook): { sheet: PriceSheet; asOf: string }[] {
+  const out: { sheet: PriceSheet; asOf: string }[] = [];
+  if (book.api) out.push({ sheet: book.api.sheet, asOf: book.api.fetchedAt });
+  if (book.vendored) out.push({ sheet: book.vendored, asOf: book.vendored.asOf });
+  return out;
+}
+
+function toRate(found: Found | undefined, book: PriceBook, what: string, per: "hour" | "month"): Priced {
+  if (!found) {
+    const why = book.apiUnknown ? `: ${book.apiUnknown}` : "";
+    return { unknown: `no ${book.provider} price for ${what}${why}` };
+  }
+  const micros = parseMicros(found.price.amount);
+  if (micros === undefined) return { unknown: `unreadable ${book.provider} price for ${what}` };
+  const net = found.price.net === undefined ? undefined : parseMicros(found.price.net);
+  return {
+    micros,
+    per,
+    currency: found.sheet.currency,
+    source: found.sheet.source,
+    asOf: found.asOf,
+    ...(net !== undefined ? { netMicros: net } : {}),
+  };
+}
+
+/** The hourly rate of an instance of `size` in `region`. */
+export function instanceRate(book: PriceBook, region: string, size: string): Priced {
+  let found: Found | undefined;
+  for (const { sheet, asOf } of sources(book)) {
+    const e =
+      sheet.instances.find((i) => i.size === size && (i.region === null || i.region === region)) ??
+      sheet.instances.find((i) => i.size === "*");
+    if (e) {
+      found = { price: e.hourly, sheet, asOf };
+      break;
+    }
+  }
+  return toRate(found, book, `${size} in ${region}`, "hour");
+}
+
+/** Snapshots and volumes: per GB and month → the monthly rate of `sizeGb` (decimal, may be fractional). */
+export function storageRate(book: PriceBook, kind: "snapshot" | "volume", sizeGb: number): Priced {
+  const field = kind === "snapshot" ? "snapshotPerGbMonth" : "volumePerGbMonth";
+  let found: Found | undefined;
+  for (const { sheet, asOf } of sources(book)) {
+    const p = sheet[field];
+    if (p) {
+      found = { price: p, sheet, asOf };
+      break;
+    }
+  }
+  const perGb = toRate(found, book, `${kind}s`, "month");
+  if ("unknown" in perGb) return perGb;
+  const gb = parseMicros(sizeGb);
+  if (gb === undefined) return { unknown: `unreadable ${kind} size ${sizeGb}` };
+  const times = (m: number) => Number((BigInt(m) * BigInt(gb) + 500_000n) / 1_000_000n);
+  return {
+    ...perGb,
+    micros: times(perGb.micros),
+    ...(perGb.netMicros !== undefined ? { netMicros: times(perGb.netMicros) } : {}),
+  };
+}
