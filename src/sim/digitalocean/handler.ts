@@ -3,7 +3,7 @@ import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
 import { account, keyByIdent } from "./account.ts";
 import { authenticate, permits, type ScopedToken } from "./auth.ts";
-import { IMAGES, REGIONS, SIZES } from "./catalog.ts";
+import { IMAGES, REGIONS, SIZES, sizeJson } from "./catalog.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
 import type { DoState } from "./state.ts";
 
@@ -51,6 +51,9 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
       };
     }
     if (a === "droplets" && !b && m === "POST") return createDroplet(st, body);
+    // Sizes with their prices: where `spuff cost` reads DigitalOcean's droplet prices.
+    if (a === "sizes" && !b && m === "GET")
+      return { status: 200, body: page(SIZES.map(sizeJson), "sizes", base, req.path, req.query) };
     if (a === "droplets" && b) {
       const d = st.droplets.get(Number(b));
       if (!d) return notFound();
