@@ -26,6 +26,8 @@ export interface UpCommandOptions {
   connect?: boolean;
   /** Exit 0 even when a spuff.yaml setup step failed (the instance is kept either way). */
   allowSetupFailure?: boolean;
+  /** Create even when budget.monthly / budget.max_hourly would refuse (said on stderr). */
+  ignoreBudget?: boolean;
 }
 
 /**

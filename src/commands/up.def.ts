@@ -17,6 +17,10 @@ export const upCommand: CommandDef = {
       flags: "--allow-setup-failure",
       description: "exit 0 even if a spuff.yaml setup step fails (the instance is kept)",
     },
+    {
+      flags: "--ignore-budget",
+      description: "create even if budget.monthly or budget.max_hourly would refuse (said on stderr)",
+    },
     { flags: "--dry-run", description: "print the plan and user-data; call no provider" },
   ],
   json: "NDJSON progress events, then the result (with --dry-run: the plan)",

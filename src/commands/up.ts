@@ -16,6 +16,7 @@ import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
 import { sshOps } from "../up/ssh-ops.ts";
 import { ensureProjectTrusted } from "./trust.ts";
+import { enforceBudget } from "./up-budget.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { planFromCommand, printDryRun, type UpCommandOptions } from "./up-plan.ts";
 import { createUpProgress } from "./up-progress.ts";
@@ -39,6 +40,7 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   }
   const agentBundle = findAgentBundle(deps.env);
   const provider = await providerFromDeps(deps, settings.provider);
+  await enforceBudget(deps, settings, plan, provider, store, opts.ignoreBudget === true);
 
   const progress = await createUpProgress(deps, phasesFor(environment));
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).

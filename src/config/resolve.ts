@@ -4,6 +4,7 @@
  */
 import { parseDuration } from "../core/duration.ts";
 import { expandHome } from "../core/paths.ts";
+import { parseMicros } from "../cost/money.ts";
 import {
   CATALOG,
   ENTRIES,
@@ -67,6 +68,8 @@ export interface Settings {
   environment: NonNullable<ConfigFile["environment"]>;
   aiTools: NonNullable<ConfigFile["ai_tools"]>;
   timeouts: Timeouts;
+  /** Budgets in micro-units of the target provider's currency (config `budget.*`); absent = none. */
+  budget: { monthlyMicros?: number; maxHourlyMicros?: number };
   tokens: Partial<Record<TokenProvider, TokenSource>>;
   /**
    * The agent's token for deleting its own server (providers with an API token only): from
@@ -133,6 +136,15 @@ function defaultProvider(tokens: Settings["tokens"], env: NodeJS.ProcessEnv): Pr
   return found ?? FALLBACK_PROVIDER;
 }
 
+function resolveBudget(b: ConfigFile["budget"]): Settings["budget"] {
+  const monthly = b?.monthly === undefined ? undefined : parseMicros(b.monthly);
+  const hourly = b?.max_hourly === undefined ? undefined : parseMicros(b.max_hourly);
+  return {
+    ...(monthly !== undefined ? { monthlyMicros: monthly } : {}),
+    ...(hourly !== undefined ? { maxHourlyMicros: hourly } : {}),
+  };
+}
+
 /** true (the old default) means auto, false never. */
 function forwardAgentOf(v: ConfigFile["forward_agent"]): ForwardAgent {
   if (v === true) return "auto";
@@ -174,6 +186,7 @@ export function resolveSettings(
       cloudInitMs: ms(t.cloud_init, DEFAULT_TIMEOUTS.cloud_init),
       execMs: ms(t.exec, DEFAULT_TIMEOUTS.exec),
     },
+    budget: resolveBudget(file.budget),
     tokens,
     ...(reaperToken ? { reaperToken } : {}),
     ...(endpoints ? { agentEndpoints: endpoints } : {}),

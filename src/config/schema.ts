@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AI_TOOLS, ENVIRONMENTS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { DURATION_HELP, parseDuration } from "../core/duration.ts";
+import { parseMicros } from "../cost/money.ts";
 import {
   CATALOG,
   PROVIDERS,
@@ -28,6 +29,17 @@ const userName = z
   });
 
 const nonEmpty = z.string().min(1, { message: "must not be empty" });
+
+// Money in the currency of the provider `up` targets (USD, or EUR for Hetzner): a plain decimal.
+const amount = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseMicros(v) !== undefined, { message: "expected an amount such as 50 or 0.25" });
+
+/** Budgets `up` checks before creating anything (src/cost/budget.ts). */
+export const budgetSchema = z.strictObject({
+  monthly: amount.optional(),
+  max_hourly: amount.optional(),
+});
 
 export const timeoutsSchema = z.strictObject({
   provider_api: duration.optional(),
@@ -92,6 +104,7 @@ export const configFileSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS).optional(),
   ai_tools: z.array(z.enum(AI_TOOLS)).optional(),
   timeouts: timeoutsSchema.optional(),
+  budget: budgetSchema.optional(),
   ...sections,
 });
 

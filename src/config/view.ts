@@ -1,5 +1,7 @@
 /** The user-facing view of settings: durations as text, secrets masked, token sources named. */
+
 import { formatDuration } from "../core/duration.ts";
+import { formatAmount } from "../cost/money.ts";
 import { isTokenProvider, PROVIDERS } from "../providers/catalog.ts";
 import type { Settings, TokenSource } from "./resolve.ts";
 import { type ConfigFile, SECRET_KEYS } from "./schema.ts";
@@ -48,6 +50,10 @@ export function settingsView(s: Settings, file: string) {
         ssh_login: formatDuration(s.timeouts.sshLoginMs),
         cloud_init: formatDuration(s.timeouts.cloudInitMs),
         exec: formatDuration(s.timeouts.execMs),
+      },
+      budget: {
+        monthly: s.budget.monthlyMicros === undefined ? null : formatAmount(s.budget.monthlyMicros),
+        max_hourly: s.budget.maxHourlyMicros === undefined ? null : formatAmount(s.budget.maxHourlyMicros),
       },
       ...sections,
     },

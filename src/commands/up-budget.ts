@@ -1,0 +1,85 @@
+/**
+ * `up`'s budget check, run with the other pre-create checks: nothing is created, and nothing is
+ * written to state, when it refuses. `--ignore-budget` goes ahead and says so on stderr.
+ */
+import type { Deps } from "../cli/deps.ts";
+import type { Settings } from "../config/resolve.ts";
+import { UserError } from "../core/errors.ts";
+import { checkBudget } from "../cost/budget.ts";
+import { addRuns, emptyTotals, monthStartMs } from "../cost/history.ts";
+import { loadPriceBook } from "../cost/price-source.ts";
+import { instanceRate, type PriceBook } from "../cost/prices.ts";
+import { isKnown } from "../cost/rate.ts";
+import type { Provider } from "../providers/types.ts";
+import type { InstanceStore } from "../state/instances.ts";
+
+export interface BudgetTarget {
+  name: string;
+  provider: string;
+  region: string;
+  size: string;
+  deadlineAt: string;
+}
+
+export async function enforceBudget(
+  deps: Deps,
+  settings: Pick<Settings, "budget">,
+  plan: BudgetTarget,
+  provider: Provider,
+  store: InstanceStore,
+  ignore: boolean,
+): Promise<void> {
+  const { budget } = settings;
+  if (budget.monthlyMicros === undefined && budget.maxHourlyMicros === undefined) return;
+  const now = deps.clock.now();
+  const books = new Map<string, PriceBook>();
+  const bookOf = async (name: string) => {
+    let b = books.get(name);
+    if (!b) {
+      // The target's prices may be read now; other providers' only from the cache.
+      const fetch = name === plan.provider ? { provider: async () => provider } : {};
+      b = await loadPriceBook(name, { billing: store.billing, now, ...fetch });
+      books.set(name, b);
+    }
+    return b;
+  };
+  const rate = instanceRate(await bookOf(plan.provider), plan.region, plan.size);
+  const currency = isKnown(rate) ? rate.currency : "";
+
+  const monthStart = monthStartMs(now);
+  const runs = store.billing.runsSince(new Date(monthStart).toISOString());
+  for (const r of runs) await bookOf(r.provider);
+  const mtd = emptyTotals();
+  addRuns(mtd, runs, (r) => instanceRate(books.get(r.provider) as PriceBook, r.region, r.size), now);
+  const running = runs
+    .filter((r) => r.stoppedAt === null)
+    .map((r) => {
+      const deadline = store.get(r.instanceId)?.deadlineAt;
+      const nextMonth = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() + 1, 1);
+      return {
+        name: r.name,
+        rate: instanceRate(books.get(r.provider) as PriceBook, r.region, r.size),
+        untilMs: deadline ? Date.parse(deadline) : nextMonth,
+      };
+    });
+  const verdict = checkBudget({
+    budget,
+    currency,
+    now,
+    newMachine: { size: plan.size, rate, untilMs: Date.parse(plan.deadlineAt) },
+    monthToDate: mtd.byCurrency[currency] ?? 0,
+    unpriced: mtd.unknown.map((u) => u.name),
+    running,
+  });
+  if (verdict.refusal) {
+    if (!ignore) {
+      throw new UserError("over_budget", `Not creating ${plan.name}: ${verdict.refusal}`, {
+        hint:
+          "Nothing was created. Pick a smaller --size, end machines you do not need (spuff list, spuff down), " +
+          "raise the budget (spuff config set budget.monthly N), or go ahead anyway with --ignore-budget.",
+      });
+    }
+    deps.io.err.write(`Budget ignored (--ignore-budget): ${verdict.refusal}\n`);
+  }
+  for (const w of verdict.warnings) deps.io.err.write(`Warning: ${w}\n`);
+}
