@@ -50,6 +50,7 @@ export const E2E = [
   "src/up/cloud-init-wait.test.ts",
   "test/e2e/cli.test.ts",
   "test/e2e/completion.test.ts",
+  "test/e2e/cost.test.ts",
   "test/e2e/down-confirm.test.ts",
   "test/e2e/gc-reaper.test.ts",
   "test/e2e/init-check.test.ts",
