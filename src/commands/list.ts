@@ -1,11 +1,22 @@
 /**
- * `spuff list [--live]`: every instance in local state (fast: no network). With --live, each
- * provider is also asked (one list call per provider) for the instance's status and hourly price.
+ * `spuff list [--live]`: every instance in local state (fast: no network), with its rate and
+ * what it has cost so far from cached prices. With --live, each provider is also asked (one
+ * list call per provider) for the instance's status, and stale prices are read again; a
+ * DigitalOcean/Hetzner machine powered off but still billed is flagged with its rate.
  */
 import type { Deps } from "../cli/deps.ts";
 import { printJson, renderTable } from "../core/io.ts";
+import {
+  type Accrued,
+  accruedFor,
+  accruedJson,
+  accruedText,
+  billedWhileOff,
+  rateText,
+} from "../cost/accrued.ts";
+import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
-import { age, instanceJson, instanceTable } from "./present-instance.ts";
+import { age, instanceJson } from "./present-instance.ts";
 
 export interface ListOptions {
   live?: boolean;
@@ -13,20 +24,37 @@ export interface ListOptions {
 
 interface LiveView {
   status: string;
-  price: { amount: number; currency: string } | null;
+  instance?: ProviderInstance;
 }
 
 export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void> {
-  const records = (await deps.state()).list();
+  const store = await deps.state();
+  const records = store.list();
   const live = opts.live ? await liveViews(deps, records) : undefined;
+  const now = deps.clock.now();
+  const providers = opts.live ? await import("../providers/from-deps.ts") : undefined;
+  const accrued = await accruedFor(
+    records,
+    store.billing,
+    now,
+    providers ? (name) => providers.providerFromDeps(deps, name) : undefined,
+  );
   if (deps.json) {
     return printJson(
       deps.io,
       records.map((r) => {
         const v = live?.get(r.id);
+        const off = billedWhileOff(r.provider, v?.instance);
         return {
           ...instanceJson(r),
-          ...(live ? { provider_status: v?.status ?? "gone", price_hourly: v?.price ?? null } : {}),
+          ...accruedJson(accrued.get(r.id)),
+          ...(live
+            ? {
+                provider_status: v?.status ?? "gone",
+                price_hourly: v?.instance?.priceHourly ?? null,
+                billed_while_off: off ?? null,
+              }
+            : {}),
         };
       }),
     );
@@ -35,17 +63,48 @@ export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void>
     deps.io.err.write("No instances. Create one with `spuff up`.\n");
     return;
   }
-  if (!live) return void deps.io.out.write(instanceTable(records, deps.clock.now()));
-  const now = deps.clock.now();
-  deps.io.out.write(
-    renderTable(
-      ["NAME", "PROVIDER", "IP", "STATUS", "AT PROVIDER", "PRICE/H", "AGE"],
-      records.map((r) => {
-        const v = live.get(r.id);
-        const price = v?.price ? `${v.price.amount} ${v.price.currency}` : "-";
-        return [r.name, r.provider, r.ip ?? "-", r.status, v?.status ?? "gone", price, age(r.createdAt, now)];
-      }),
-    ),
+  deps.io.out.write(live ? liveTable(records, live, accrued, now) : plainTable(records, accrued, now));
+}
+
+function plainTable(records: InstanceRecord[], accrued: Map<string, Accrued>, now: number): string {
+  return renderTable(
+    ["NAME", "PROVIDER", "REGION", "SIZE", "IP", "STATUS", "AGE", "RATE", "COST"],
+    records.map((r) => [
+      r.name,
+      r.provider,
+      r.region,
+      r.size,
+      r.ip ?? "-",
+      r.status,
+      age(r.createdAt, now),
+      rateText(accrued.get(r.id)),
+      accruedText(accrued.get(r.id)),
+    ]),
+  );
+}
+
+function liveTable(
+  records: InstanceRecord[],
+  live: Map<string, LiveView>,
+  accrued: Map<string, Accrued>,
+  now: number,
+): string {
+  return renderTable(
+    ["NAME", "PROVIDER", "IP", "STATUS", "AT PROVIDER", "RATE", "COST", "AGE"],
+    records.map((r) => {
+      const v = live.get(r.id);
+      const off = billedWhileOff(r.provider, v?.instance);
+      return [
+        r.name,
+        r.provider,
+        r.ip ?? "-",
+        r.status,
+        off ? `off (${off})` : (v?.status ?? "gone"),
+        rateText(accrued.get(r.id)),
+        accruedText(accrued.get(r.id)),
+        age(r.createdAt, now),
+      ];
+    }),
   );
 }
 
@@ -60,11 +119,11 @@ async function liveViews(deps: Deps, records: InstanceRecord[]): Promise<Map<str
       const byId = new Map((await provider.listInstances()).map((i) => [i.id, i]));
       for (const r of mine) {
         const i = r.providerId ? byId.get(r.providerId) : undefined;
-        if (i) views.set(r.id, { status: i.status, price: i.priceHourly ?? null });
+        if (i) views.set(r.id, { status: i.status, instance: i });
       }
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      for (const r of mine) views.set(r.id, { status: `unknown (${why})`, price: null });
+      for (const r of mine) views.set(r.id, { status: `unknown (${why})` });
     }
   }
   return views;

@@ -1,6 +1,5 @@
 /** How instances are shown: a stable JSON shape (snake_case) and a plain table. */
 import { formatDuration } from "../core/duration.ts";
-import { renderTable } from "../core/io.ts";
 import type { InstanceRecord } from "../state/types.ts";
 
 export function instanceJson(r: InstanceRecord) {
@@ -30,11 +29,4 @@ export function instanceJson(r: InstanceRecord) {
 
 export function age(createdAt: string, now: number): string {
   return formatDuration(Math.max(0, now - Date.parse(createdAt)));
-}
-
-export function instanceTable(records: InstanceRecord[], now: number): string {
-  return renderTable(
-    ["NAME", "PROVIDER", "REGION", "SIZE", "IP", "STATUS", "AGE"],
-    records.map((r) => [r.name, r.provider, r.region, r.size, r.ip ?? "-", r.status, age(r.createdAt, now)]),
-  );
 }

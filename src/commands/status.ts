@@ -8,6 +8,7 @@
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
+import { accruedFor, accruedJson, accruedText, billedWhileOff, rateText } from "../cost/accrued.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
@@ -77,9 +78,13 @@ export async function runStatus(
     opts.local || r.status !== "ready"
       ? undefined
       : await attempt(() => agentView(deps, r, opts.detailed === true));
+  const accrued = await accruedOf(deps, r, opts.local === true);
+  const off = provider?.ok ? billedWhileOff(r.provider, provider.value) : undefined;
   if (deps.json) {
     return printJson(deps.io, {
       instance: instanceJson(r),
+      ...accruedJson(accrued),
+      billed_while_off: off ?? null,
       ...(provider
         ? { provider: provider.ok ? providerJson(provider.value) : { error: provider.error } }
         : {}),
@@ -112,9 +117,9 @@ export async function runStatus(
       "At provider",
       provider.ok ? (provider.value ? provider.value.status : "gone") : `unknown (${provider.error})`,
     ]);
-    const price = provider.ok ? provider.value?.priceHourly : undefined;
-    if (price) rows.push(["Price", `${price.amount} ${price.currency}/hour`]);
+    if (off) rows.push(["Billing", `${off}: \`spuff down ${r.name}\` ends it`]);
   }
+  rows.push(["Rate", rateText(accrued)], ["Cost so far", accruedText(accrued)]);
   if (agent) {
     if (agent.ok) {
       const s = agent.value.status;
@@ -130,6 +135,13 @@ export async function runStatus(
   if (r.error) rows.push(["Last error", r.error]);
   const width = Math.max(...rows.map(([k]) => k.length));
   deps.io.out.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+}
+
+/** The rate and cost so far; prices read again from the provider unless --local. */
+async function accruedOf(deps: Deps, r: InstanceRecord, local: boolean) {
+  const store = await deps.state();
+  const fetch = local ? undefined : (name: string) => providerFromDeps(deps, name);
+  return (await accruedFor([r], store.billing, deps.clock.now(), fetch)).get(r.id);
 }
 
 async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderInstance | undefined> {

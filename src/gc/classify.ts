@@ -5,6 +5,7 @@
  * spuff=true, EC2 tag filter spuff=true, local: spuff's own machines), so nothing else in the
  * account is touched.
  */
+import { billedWhileOff } from "../cost/accrued.ts";
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 
@@ -113,7 +114,7 @@ export function classify(input: ClassifyInput): Classified {
     } else if (rec.status === "destroying") {
       garbage.push(g("abandoned", id, `a destroy of it did not finish${rec.error ? ` (${rec.error})` : ""}`));
     } else if (inst?.status === "off") {
-      garbage.push(g("powered_off", id, "powered off at the provider (still billed)"));
+      garbage.push(g("powered_off", id, billedWhileOff(input.provider, inst) ?? "powered off at the provider"));
     } else if (rec.deadlineAt !== null && rec.deadlineAt <= input.nowIso) {
       garbage.push(g("expired", id, `past its hard deadline ${rec.deadlineAt} (max_lifetime)`));
     }
