@@ -22,6 +22,7 @@ const DATA = [
   "config path",
   "list",
   "status",
+  "cost",
   "up",
   "trust",
   "down",

@@ -114,7 +114,9 @@ export function classify(input: ClassifyInput): Classified {
     } else if (rec.status === "destroying") {
       garbage.push(g("abandoned", id, `a destroy of it did not finish${rec.error ? ` (${rec.error})` : ""}`));
     } else if (inst?.status === "off") {
-      garbage.push(g("powered_off", id, billedWhileOff(input.provider, inst) ?? "powered off at the provider"));
+      garbage.push(
+        g("powered_off", id, billedWhileOff(input.provider, inst) ?? "powered off at the provider"),
+      );
     } else if (rec.deadlineAt !== null && rec.deadlineAt <= input.nowIso) {
       garbage.push(g("expired", id, `past its hard deadline ${rec.deadlineAt} (max_lifetime)`));
     }
