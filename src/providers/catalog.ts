@@ -70,7 +70,8 @@ export const CATALOG = {
       api: "https://api.digitalocean.com",
       deletePath: "/v2/droplets/",
     },
-    price: { source: "none" },
+    // droplet.size.price_hourly in the listing; all prices in GET /v2/sizes (src/cost reads them).
+    price: { source: "listing", currency: "USD" },
   },
   hetzner: {
     label: "hetzner",

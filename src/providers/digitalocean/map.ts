@@ -3,6 +3,7 @@
  * Shapes follow /work/shared/specs/digitalocean-openapi.spuff.yaml (only the fields we read).
  */
 import { visibleLine as printable } from "../../core/visible.ts";
+import { CATALOG } from "../catalog.ts";
 import { md5Fingerprint } from "../ssh-fingerprint.ts";
 import type {
   AccountCheck,
@@ -34,7 +35,7 @@ export interface DoSize {
 }
 
 /** DigitalOcean bills in US dollars (its sizes carry no currency; every price page says USD). */
-export const CURRENCY = "USD";
+export const CURRENCY = CATALOG.digitalocean.price.currency;
 
 export interface DoSnapshot {
   id: string | number;
