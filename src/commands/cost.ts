@@ -5,6 +5,7 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
+import { UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
 import { providersToAsk } from "../cost/configured.ts";
 import { formatMoney } from "../cost/money.ts";
@@ -27,14 +28,19 @@ export async function runCost(deps: Deps): Promise<void> {
   });
   if (deps.json) printJson(deps.io, costJson(report));
   else render(deps, report);
-  for (const e of report.errors) {
-    deps.io.err.write(
-      `Warning: could not list ${e.kind ? `${e.kind}s at ` : ""}${e.provider}: ${e.message}\n`,
+  // A partial answer is still printed, but a script must be able to tell: the exit is non-zero.
+  if (report.errors.length > 0) {
+    const what = report.errors.map(
+      (e) => `${e.kind ? `${e.kind}s at ` : ""}${e.provider}: ${cell(e.message)}`,
     );
+    throw new UserError("cost_incomplete", `Could not list ${what.join("; ")}`, {
+      hint: "The figures above leave these out. Check the provider's token and network, then run `spuff cost` again.",
+    });
   }
-  // A partial answer is still an answer, but a script must be able to tell.
-  if (report.errors.length > 0) process.exitCode = 1;
 }
+
+/** Names and notes come from the provider's API: no control characters reach the terminal. */
+const cell = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
 
 export function costJson(r: CostReport) {
   return {
@@ -76,12 +82,12 @@ function render(deps: Deps, r: CostReport): void {
         r.items.map((i) => [
           i.kind,
           i.provider,
-          i.name,
-          `${i.detail}${i.region ? ` ${i.region}` : ""}`,
+          cell(i.name),
+          cell(`${i.detail}${i.region ? ` ${i.region}` : ""}`),
           formatRate(i.rate),
           formatDuration(Math.max(0, now - Date.parse(i.createdAt))),
           i.sinceCreated === null ? "unknown" : formatMoney(i.sinceCreated, currencyOf(i)),
-          i.note ?? "",
+          cell(i.note ?? ""),
         ]),
       ),
     );
@@ -89,7 +95,8 @@ function render(deps: Deps, r: CostReport): void {
   deps.io.out.write(
     `Month to date (since ${r.monthStart.slice(0, 10)}, from local history): ${totals.length ? totals.join(" + ") : "0"}\n`,
   );
-  for (const u of r.monthToDate.unknown) deps.io.out.write(`  not included: ${u.name}: ${u.reason}\n`);
+  for (const u of r.monthToDate.unknown)
+    deps.io.out.write(`  not included: ${cell(u.name)}: ${cell(u.reason)}\n`);
   const sources = new Set(
     r.items.flatMap((i) =>
       "source" in i.rate ? [`${i.rate.source} (as of ${i.rate.asOf.slice(0, 10)})`] : [],
