@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { generateHostKey } from "../cloudinit/host-key.ts";
+import { parseMicros } from "../cost/money.ts";
 import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import type { FaultOptions } from "../sim/faults.ts";
@@ -163,6 +164,18 @@ describe.each(SUBJECTS)("provider contract: $name", (subject) => {
     await lifecycle(open.provider, "spuff-contract");
     expect(open.violations()).toEqual([]);
     expect(open.instanceCount()).toBe(0);
+  });
+
+  // EC2's API has no prices (src/cost/vendored.ts holds its table): only APIs that publish them.
+  it.skipIf(subject.name === "aws")("priceSheet prices the size in its region, within the spec", async () => {
+    open = await subject.start();
+    const sheet = await open.provider.priceSheet?.();
+    const entry = sheet?.instances.find(
+      (i) => i.size === subject.size && (i.region === null || i.region === subject.region),
+    );
+    expect(parseMicros(entry?.hourly.amount ?? "")).toBeGreaterThan(0);
+    expect(sheet?.currency).toMatch(/^[A-Z]{3}$/);
+    expect(open.violations()).toEqual([]);
   });
 
   // 8 attempts: at 30% faults, 5 would fail some request of ~60 about 1 run in 7 (0.3^5 × 60).
