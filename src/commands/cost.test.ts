@@ -58,7 +58,7 @@ describe("spuff cost", () => {
     await p.createSnapshot(s.id, "evil\u001b]0;pwned\u0007\u001b[2J");
     const { d, io } = deps(env);
     await runCost(d);
-    expect(io.stdout()).toContain("evil?]0;pwned??[2J");
+    expect(io.stdout()).toContain("evil\\u001b]0;pwned\\u0007\\u001b[2J");
     expect(io.stdout()).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 

@@ -7,6 +7,7 @@ import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
+import { visible } from "../core/visible.ts";
 import { providersToAsk } from "../cost/configured.ts";
 import { formatMoney } from "../cost/money.ts";
 import { formatRate, rateJson } from "../cost/rate.ts";
@@ -40,7 +41,7 @@ export async function runCost(deps: Deps): Promise<void> {
 }
 
 /** Names and notes come from the provider's API: no control characters reach the terminal. */
-const cell = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+const cell = visible;
 
 export function costJson(r: CostReport) {
   return {
@@ -79,16 +80,18 @@ function render(deps: Deps, r: CostReport): void {
     deps.io.out.write(
       renderTable(
         ["KIND", "PROVIDER", "NAME", "WHAT", "RATE", "AGE", "SINCE CREATED", "NOTE"],
-        r.items.map((i) => [
-          i.kind,
-          i.provider,
-          cell(i.name),
-          cell(`${i.detail}${i.region ? ` ${i.region}` : ""}`),
-          formatRate(i.rate),
-          formatDuration(Math.max(0, now - Date.parse(i.createdAt))),
-          i.sinceCreated === null ? "unknown" : formatMoney(i.sinceCreated, currencyOf(i)),
-          cell(i.note ?? ""),
-        ]),
+        r.items.map((i) =>
+          [
+            i.kind,
+            i.provider,
+            i.name,
+            `${i.detail}${i.region ? ` ${i.region}` : ""}`,
+            formatRate(i.rate),
+            formatDuration(Math.max(0, now - Date.parse(i.createdAt))),
+            i.sinceCreated === null ? "unknown" : formatMoney(i.sinceCreated, currencyOf(i)),
+            i.note ?? "",
+          ].map(cell),
+        ),
       ),
     );
   const totals = Object.entries(r.monthToDate.byCurrency).map(([c, m]) => formatMoney(m, c));
@@ -102,5 +105,5 @@ function render(deps: Deps, r: CostReport): void {
       "source" in i.rate ? [`${i.rate.source} (as of ${i.rate.asOf.slice(0, 10)})`] : [],
     ),
   );
-  for (const s of sources) deps.io.err.write(`Prices: ${s}\n`);
+  for (const s of sources) deps.io.err.write(`Prices: ${cell(s)}\n`);
 }

@@ -35,6 +35,8 @@ function toRate(found: Found | undefined, book: PriceBook, what: string, per: "h
   }
   const micros = parseMicros(found.price.amount);
   if (micros === undefined) return { unknown: `unreadable ${book.provider} price for ${what}` };
+  // The currency comes from the API too: an ISO 4217 code or nothing (it reaches terminals).
+  if (!/^[A-Z]{3}$/.test(found.sheet.currency)) return { unknown: `unreadable ${book.provider} currency` };
   const net = found.price.net === undefined ? undefined : parseMicros(found.price.net);
   return {
     micros,
@@ -52,7 +54,8 @@ export function instanceRate(book: PriceBook, region: string, size: string): Pri
   for (const { sheet, asOf } of sources(book)) {
     const e =
       sheet.instances.find((i) => i.size === size && (i.region === null || i.region === region)) ??
-      sheet.instances.find((i) => i.size === "*");
+      // "*" (every size: local machines are free) only in spuff's own tables, never from an API.
+      (sheet === book.vendored ? sheet.instances.find((i) => i.size === "*") : undefined);
     if (e) {
       found = { price: e.hourly, sheet, asOf };
       break;

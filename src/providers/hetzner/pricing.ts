@@ -32,7 +32,7 @@ export function pricingSheet(p: HzPricing): PriceSheet {
   const traffic = p.server_types[0]?.prices[0]?.price_per_tb_traffic;
   return {
     currency: p.currency,
-    source: `Hetzner API GET /pricing (gross, VAT ${p.vat_rate} %)`,
+    source: `Hetzner API GET /pricing (gross${/^\d{1,3}(\.\d+)?$/.test(p.vat_rate) ? `, VAT ${p.vat_rate} %` : ""})`,
     instances: p.server_types.flatMap((t) =>
       t.prices.map((x) => ({
         size: t.name,
