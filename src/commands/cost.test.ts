@@ -91,7 +91,8 @@ describe("up's budget check (enforceBudget)", () => {
     provider: "digitalocean",
     region: "fra1",
     size: "s-2vcpu-4gb",
-    deadlineAt: new Date(now + 24 * 3_600_000).toISOString(),
+    createdAt: new Date(now - 5000).toISOString(),
+    deadlineAt: new Date(now - 5000 + 24 * 3_600_000).toISOString(),
   });
 
   it("--ignore-budget goes ahead and says so; without it, the refusal", async () => {

@@ -10,6 +10,7 @@ import { printJson, renderTable } from "../core/io.ts";
 import { visible } from "../core/visible.ts";
 import { providersToAsk } from "../cost/configured.ts";
 import { formatMoney } from "../cost/money.ts";
+import { bookJson } from "../cost/prices.ts";
 import { formatRate, rateJson } from "../cost/rate.ts";
 import { BILLABLE_KINDS } from "../cost/registry.ts";
 import { type CostReport, costReport } from "../cost/report.ts";
@@ -62,6 +63,7 @@ export function costJson(r: CostReport) {
       totals: Object.entries(r.monthToDate.byCurrency).map(([c, m]) => moneyJson(m, c)),
       unpriced: r.monthToDate.unknown,
     },
+    price_lists: r.books.map(bookJson),
     errors: r.errors,
   };
 }
@@ -106,4 +108,11 @@ function render(deps: Deps, r: CostReport): void {
     ),
   );
   for (const s of sources) deps.io.err.write(`Prices: ${cell(s)}\n`);
+  for (const b of r.books.map(bookJson)) {
+    const t = b.traffic_per_tb;
+    if (t)
+      deps.io.err.write(
+        `${cell(`${b.provider}: traffic beyond what a server includes costs ${formatMoney(t.micros, t.currency)}/TB`)} (not counted: spuff does not measure traffic)\n`,
+      );
+  }
 }

@@ -18,6 +18,8 @@ export interface BudgetTarget {
   provider: string;
   region: string;
   size: string;
+  /** The plan's times: the new machine is counted for its whole max_lifetime (deadline − created). */
+  createdAt: string;
   deadlineAt: string;
 }
 
@@ -66,7 +68,11 @@ export async function enforceBudget(
     budget,
     currency,
     now,
-    newMachine: { size: plan.size, rate, untilMs: Date.parse(plan.deadlineAt) },
+    newMachine: {
+      size: plan.size,
+      rate,
+      untilMs: now + Math.max(0, Date.parse(plan.deadlineAt) - Date.parse(plan.createdAt)),
+    },
     monthToDate: mtd.byCurrency[currency] ?? 0,
     unpriced: mtd.unknown.map((u) => u.name),
     running,

@@ -86,3 +86,26 @@ export function storageRate(book: PriceBook, kind: "snapshot" | "volume", sizeGb
     ...(perGb.netMicros !== undefined ? { netMicros: times(perGb.netMicros) } : {}),
   };
 }
+
+/** A book for `spuff cost --json`: what each source says, per GB/TB, with its date (unknown stays null). */
+export function bookJson(book: PriceBook) {
+  const per = (field: "snapshotPerGbMonth" | "volumePerGbMonth" | "trafficPerTb") => {
+    for (const { sheet, asOf } of sources(book)) {
+      const p = sheet[field];
+      const micros = p ? parseMicros(p.amount) : undefined;
+      if (p && micros !== undefined && /^[A-Z]{3}$/.test(sheet.currency))
+        return { micros, currency: sheet.currency, source: sheet.source, as_of: asOf };
+    }
+    return null;
+  };
+  return {
+    provider: book.provider,
+    api: book.api ? { source: book.api.sheet.source, fetched_at: book.api.fetchedAt } : null,
+    api_unknown: book.apiUnknown ?? null,
+    vendored: book.vendored ? { source: book.vendored.source, as_of: book.vendored.asOf } : null,
+    snapshot_per_gb_month: per("snapshotPerGbMonth"),
+    volume_per_gb_month: per("volumePerGbMonth"),
+    // Not in any figure: spuff does not measure a machine's traffic.
+    traffic_per_tb: per("trafficPerTb"),
+  };
+}

@@ -23,6 +23,8 @@ export interface CostReport {
   monthStart: string;
   /** Providers (or one kind at one) that could not be listed: shown, not hidden. */
   errors: { provider: string; kind?: string; message: string }[];
+  /** The price books used, per provider asked (their sources, storage and traffic prices). */
+  books: PriceBook[];
 }
 
 export interface ReportInput {
@@ -42,6 +44,7 @@ export async function costReport(input: ReportInput): Promise<CostReport> {
     monthToDate: emptyTotals(),
     monthStart: new Date(monthStartMs(now)).toISOString(),
     errors: [],
+    books: [],
   };
   const books = new Map<string, PriceBook>();
   for (const p of input.providers) {
@@ -54,6 +57,7 @@ export async function costReport(input: ReportInput): Promise<CostReport> {
     }
     const prices = await loadPriceBook(p.name, { billing: input.billing, now, provider: async () => client });
     books.set(p.name, prices);
+    report.books.push(prices);
     const ctx = {
       provider: p.name,
       client,

@@ -58,7 +58,11 @@ interface Item {
 async function costJson(env: Record<string, string>) {
   const r = await runSpuff(["cost", "--json"], { configDir: tempDir(), env });
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { items: Item[]; month_to_date: { totals: { currency: string }[] } };
+  return JSON.parse(r.stdout) as {
+    items: Item[];
+    month_to_date: { totals: { currency: string }[] };
+    price_lists: unknown[];
+  };
 }
 
 const micros = (x: string | number) => parseMicros(x) as number;
@@ -111,6 +115,13 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
     });
     expect(i?.rate.source).toContain("GET /pricing");
     expect(out.month_to_date.totals.map((t) => t.currency)).toEqual(["EUR"]);
+    // Traffic is priced from /pricing too (the sim: 1 EUR/TB net): listed, not counted.
+    expect(out.price_lists).toContainEqual(
+      expect.objectContaining({
+        provider: "hetzner",
+        traffic_per_tb: expect.objectContaining({ micros: 1_190_000 }),
+      }),
+    );
     expect(sim.validator?.violations).toEqual([]);
   });
 
