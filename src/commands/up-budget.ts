@@ -6,7 +6,7 @@ import type { Deps } from "../cli/deps.ts";
 import type { Settings } from "../config/resolve.ts";
 import { UserError } from "../core/errors.ts";
 import { checkBudget } from "../cost/budget.ts";
-import { addRuns, emptyTotals, monthStartMs } from "../cost/history.ts";
+import { addRuns, emptyTotals, monthStartMs, runRate } from "../cost/history.ts";
 import { loadPriceBook } from "../cost/price-source.ts";
 import { instanceRate, type PriceBook } from "../cost/prices.ts";
 import { isKnown } from "../cost/rate.ts";
@@ -50,9 +50,9 @@ export async function enforceBudget(
 
   const monthStart = monthStartMs(now);
   const runs = store.billing.runsSince(new Date(monthStart).toISOString());
-  for (const r of runs) await bookOf(r.provider);
+  for (const r of runs) if (!r.rate) await bookOf(r.provider);
   const mtd = emptyTotals();
-  addRuns(mtd, runs, (r) => instanceRate(books.get(r.provider) as PriceBook, r.region, r.size), now);
+  addRuns(mtd, runs, (r) => runRate(r, books.get(r.provider), store.billing), now);
   const running = runs
     .filter((r) => r.stoppedAt === null)
     .map((r) => {
@@ -60,7 +60,7 @@ export async function enforceBudget(
       const nextMonth = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() + 1, 1);
       return {
         name: r.name,
-        rate: instanceRate(books.get(r.provider) as PriceBook, r.region, r.size),
+        rate: runRate(r, books.get(r.provider), store.billing),
         untilMs: deadline ? Date.parse(deadline) : nextMonth,
       };
     });

@@ -6,6 +6,7 @@ import { providerEntry } from "../providers/catalog.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { BillingStore } from "../state/billing.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { runRate } from "./history.ts";
 import { formatMoney, parseMicros } from "./money.ts";
 import { loadPriceBook } from "./price-source.ts";
 import { instanceRate } from "./prices.ts";
@@ -35,8 +36,8 @@ export async function accruedFor(
       ...(provider ? { provider: () => provider(name) } : {}),
     });
     for (const r of records.filter((x) => x.provider === name)) {
-      const rate = instanceRate(book, r.region, r.size);
       const run = billing.run(r.id);
+      const rate = run ? runRate(run, book, billing) : instanceRate(book, r.region, r.size);
       const cost =
         run && isKnown(rate)
           ? costBetween(rate, Date.parse(run.startedAt), run.stoppedAt ? Date.parse(run.stoppedAt) : now)

@@ -3,7 +3,8 @@
  * max(start, month start) to min(stop, now); runs of instances already forgotten still count.
  * Each currency is summed on its own: no exchange rates.
  */
-import type { InstanceRun } from "../state/billing.ts";
+import type { BillingStore, InstanceRun } from "../state/billing.ts";
+import { instanceRate, type PriceBook } from "./prices.ts";
 import { costBetween, isKnown, type Priced } from "./rate.ts";
 
 export function monthStartMs(now: number): number {
@@ -42,4 +43,22 @@ export function addRuns(
     if (!isKnown(rate)) t.unknown.push({ name: run.name, reason: rate.unknown });
     else add(t, rate.currency, costBetween(rate, start, end));
   }
+}
+
+/**
+ * A run's rate: the one stored with it, else the book's (stored from then on, so the run stays
+ * priced after the cache ages or the provider is no longer configured).
+ */
+export function runRate(
+  run: InstanceRun,
+  book: PriceBook | undefined,
+  billing: Pick<BillingStore, "rememberRate">,
+): Priced {
+  if (run.rate) return run.rate;
+  const rate = book ? instanceRate(book, run.region, run.size) : { unknown: `no prices for ${run.provider}` };
+  if (isKnown(rate)) {
+    const { micros, per, currency, source, asOf } = rate;
+    billing.rememberRate(run.instanceId, { micros, per, currency, source, asOf });
+  }
+  return rate;
 }

@@ -12,9 +12,10 @@ import { createProvider } from "../providers/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
+import type { InstanceRun } from "../state/billing.ts";
 import type { InstanceStore } from "../state/instances.ts";
 import { openInstanceStore } from "../state/open.ts";
-import { addRuns, emptyTotals } from "./history.ts";
+import { addRuns, emptyTotals, runRate } from "./history.ts";
 import type { BillableKind } from "./kind.ts";
 import { loadPriceBook } from "./price-source.ts";
 import { instanceRate, type PriceBook, storageRate } from "./prices.ts";
@@ -25,10 +26,12 @@ import { costReport } from "./report.ts";
 const H = 3_600_000;
 let dir: string;
 let store: InstanceStore;
-let now = Date.parse("2026-12-01T03:00:00.000Z");
+const START = Date.parse("2026-12-01T03:00:00.000Z");
+let now = START;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(() => {
+  now = START;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-cost-"));
   store = openInstanceStore(path.join(dir, "state.db"), () => now);
 });
@@ -114,6 +117,27 @@ describe("an instance across a month boundary (DigitalOcean s-2vcpu-4gb, 0.03571
     );
     expect(after.byCurrency).toEqual({ USD: 35_710 });
     expect(store.billing.run(rec.id)?.stoppedAt).toBe("2026-12-01T01:00:00.000Z");
+  });
+});
+
+describe("a run keeps the rate it was first priced at", () => {
+  it("month-to-date stays known after the cached prices go stale (a machine destroyed, its provider dropped)", async () => {
+    const { book } = await doSim();
+    const rec = store.save(sample("kept", { providerId: "5", createdAt: "2026-12-01T00:00:00.000Z" }));
+    const fresh = await book();
+    const run = store.billing.run(rec.id);
+    expect(run?.rate).toBeNull();
+    expect(runRate(run as InstanceRun, fresh, store.billing)).toMatchObject({ micros: 35_710 });
+    now = Date.parse("2026-12-01T02:00:00.000Z");
+    store.remove(rec.id);
+    // Two days later, cache-only and stale: the book knows nothing, the run still does.
+    now = Date.parse("2026-12-03T03:00:00.000Z");
+    const stale = await loadPriceBook("digitalocean", { billing: store.billing, now });
+    expect(isKnown(instanceRate(stale, "fra1", "s-2vcpu-4gb"))).toBe(false);
+    const mtd = emptyTotals();
+    const runs = store.billing.runsSince("2026-12-01T00:00:00.000Z");
+    addRuns(mtd, runs, (r) => runRate(r, stale, store.billing), now);
+    expect(mtd).toEqual({ byCurrency: { USD: 2 * 35_710 }, unknown: [] });
   });
 });
 

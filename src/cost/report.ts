@@ -6,7 +6,7 @@
 import type { Provider } from "../providers/types.ts";
 import type { BillingStore } from "../state/billing.ts";
 import type { InstanceRecord } from "../state/types.ts";
-import { add, addRuns, emptyTotals, monthStartMs, type Totals } from "./history.ts";
+import { add, addRuns, emptyTotals, monthStartMs, runRate, type Totals } from "./history.ts";
 import type { BillableItem, BillableKind } from "./kind.ts";
 import { loadPriceBook } from "./price-source.ts";
 import { instanceRate, type PriceBook } from "./prices.ts";
@@ -92,15 +92,10 @@ async function monthToDate(
   const { now } = input;
   const from = monthStartMs(now);
   const runs = input.billing.runsSince(new Date(from).toISOString());
-  for (const name of new Set(runs.map((r) => r.provider))) {
+  for (const name of new Set(runs.filter((r) => !r.rate).map((r) => r.provider))) {
     if (!books.has(name)) books.set(name, await loadPriceBook(name, { billing: input.billing, now }));
   }
-  addRuns(
-    report.monthToDate,
-    runs,
-    (r) => instanceRate(books.get(r.provider) as PriceBook, r.region, r.size),
-    now,
-  );
+  addRuns(report.monthToDate, runs, (r) => runRate(r, books.get(r.provider), input.billing), now);
   for (const item of report.items) {
     if (item.fromHistory) continue;
     if (!isKnown(item.rate)) {

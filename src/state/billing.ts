@@ -15,6 +15,17 @@ export interface InstanceRun {
   size: string;
   startedAt: string;
   stoppedAt: string | null;
+  /** The rate it was first priced at (src/cost), so its history stays priced once caches age. */
+  rate: StoredRate | null;
+}
+
+/** src/cost's Rate, as stored. */
+export interface StoredRate {
+  micros: number;
+  per: "hour" | "month";
+  currency: string;
+  source: string;
+  asOf: string;
 }
 
 interface RunRow {
@@ -26,6 +37,11 @@ interface RunRow {
   size: string;
   started_at: string;
   stopped_at: string | null;
+  rate_micros: number | null;
+  rate_per: string | null;
+  rate_currency: string | null;
+  rate_source: string | null;
+  rate_as_of: string | null;
 }
 
 export interface CachedSheet {
@@ -80,6 +96,18 @@ export class BillingStore {
     });
   }
 
+  /** Keep the first rate a run was priced at; later prices never rewrite its history. */
+  rememberRate(instanceId: string, rate: StoredRate): void {
+    this.guard(() =>
+      this.db
+        .prepare(
+          `UPDATE instance_runs SET rate_micros = ?, rate_per = ?, rate_currency = ?, rate_source = ?, rate_as_of = ?
+           WHERE instance_id = ? AND rate_micros IS NULL`,
+        )
+        .run(rate.micros, rate.per, rate.currency, rate.source, rate.asOf, instanceId),
+    );
+  }
+
   cachedSheet(provider: string): CachedSheet | undefined {
     return this.guard(() => {
       const row = this.db
@@ -116,5 +144,15 @@ function fromRow(r: RunRow): InstanceRun {
     size: r.size,
     startedAt: r.started_at,
     stoppedAt: r.stopped_at,
+    rate:
+      r.rate_micros !== null && (r.rate_per === "hour" || r.rate_per === "month") && r.rate_currency
+        ? {
+            micros: r.rate_micros,
+            per: r.rate_per,
+            currency: r.rate_currency,
+            source: r.rate_source ?? "",
+            asOf: r.rate_as_of ?? "",
+          }
+        : null,
   };
 }

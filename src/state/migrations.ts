@@ -71,8 +71,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Billing history (src/cost): one run per instance from the moment the provider has it until
-    // spuff forgets it (destroy confirmed). Runs outlive their instance rows, so month-to-date
-    // spend still counts a machine destroyed last week. And each provider's price sheet as last
+    // spuff forgets it (destroy confirmed), with the rate it was first priced at. Runs outlive
+    // their instance rows, so month-to-date spend still counts a machine destroyed last week. And each provider's price sheet as last
     // read from its API, with the time it was read, so a stale price can be told from a fresh one.
     version: 4,
     description: "billing history (instance runs) and cached price sheets",
@@ -85,7 +85,12 @@ export const MIGRATIONS: readonly Migration[] = [
         region TEXT NOT NULL,
         size TEXT NOT NULL,
         started_at TEXT NOT NULL,
-        stopped_at TEXT
+        stopped_at TEXT,
+        rate_micros INTEGER,
+        rate_per TEXT,
+        rate_currency TEXT,
+        rate_source TEXT,
+        rate_as_of TEXT
       );
       CREATE INDEX instance_runs_stopped ON instance_runs (stopped_at);
       INSERT INTO instance_runs (instance_id, name, provider, provider_id, region, size, started_at)
