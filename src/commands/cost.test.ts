@@ -130,4 +130,21 @@ describe("up's budget check (enforceBudget)", () => {
     expect(io.stderr()).toContain("= 1.85692 USD, budget.monthly is 2.00 USD");
     expect(io.stderr()).toContain("92 % of budget.monthly");
   });
+
+  it("Hetzner: the new server is counted with its primary IPv4 (0.00714 + 0.000952 EUR/h)", async () => {
+    const hz = await hetzner();
+    const now = Date.parse("2026-12-03T12:00:00.000Z");
+    const env = { HCLOUD_TOKEN: hz.token, HCLOUD_ENDPOINT: hz.endpoint };
+    const { d } = deps(env, now);
+    const provider = await createProvider("hetzner", { token: hz.token, env });
+    const t = { ...target(now), provider: "hetzner", region: "fsn1", size: "cx22" };
+    await expect(
+      enforceBudget(d, { budget: { maxHourlyMicros: 8_000 } }, t, provider, await d.state(), false),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "cx22 with its public IPv4 costs 0.008092 EUR/h; budget.max_hourly is 0.008 EUR/h",
+      ),
+    });
+    expect(hz.state.servers.size).toBe(0);
+  });
 });

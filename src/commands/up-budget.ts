@@ -8,8 +8,8 @@ import { UserError } from "../core/errors.ts";
 import { checkBudget } from "../cost/budget.ts";
 import { addRuns, emptyTotals, monthStartMs, runRate } from "../cost/history.ts";
 import { loadPriceBook } from "../cost/price-source.ts";
-import { instanceRate, type PriceBook } from "../cost/prices.ts";
-import { isKnown } from "../cost/rate.ts";
+import { instanceRate, type PriceBook, publicIpv4Rate } from "../cost/prices.ts";
+import { isKnown, type Priced } from "../cost/rate.ts";
 import type { Provider } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
 
@@ -45,7 +45,7 @@ export async function enforceBudget(
     }
     return b;
   };
-  const rate = instanceRate(await bookOf(plan.provider), plan.region, plan.size);
+  const { rate, label } = withIpv4(await bookOf(plan.provider), plan);
   const currency = isKnown(rate) ? rate.currency : "";
 
   const monthStart = monthStartMs(now);
@@ -69,7 +69,7 @@ export async function enforceBudget(
     currency,
     now,
     newMachine: {
-      size: plan.size,
+      size: label,
       rate,
       untilMs: now + Math.max(0, Date.parse(plan.deadlineAt) - Date.parse(plan.createdAt)),
     },
@@ -88,4 +88,21 @@ export async function enforceBudget(
     deps.io.err.write(`Budget ignored (--ignore-budget): ${verdict.refusal}\n`);
   }
   for (const w of verdict.warnings) deps.io.err.write(`Warning: ${w}\n`);
+}
+
+/** The new server's rate, plus its public IPv4 where that is billed apart (Hetzner, AWS). */
+function withIpv4(book: PriceBook, plan: BudgetTarget): { rate: Priced; label: string } {
+  const server = instanceRate(book, plan.region, plan.size);
+  const ip = publicIpv4Rate(book, plan.region);
+  if (!ip || !isKnown(server)) return { rate: server, label: plan.size };
+  if (!isKnown(ip) || ip.currency !== server.currency || ip.per !== server.per) {
+    return {
+      rate: { unknown: `public IPv4: ${isKnown(ip) ? "another currency" : ip.unknown}` },
+      label: plan.size,
+    };
+  }
+  return {
+    rate: { ...server, micros: server.micros + ip.micros },
+    label: `${plan.size} with its public IPv4`,
+  };
 }

@@ -4,7 +4,7 @@
  * registry (registry.ts) for every configured provider; the cost since creation and the
  * month-to-date share are computed from the rate by the caller, the same way for every kind.
  */
-import type { Provider } from "../providers/types.ts";
+import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import type { PriceBook } from "./prices.ts";
 import type { Priced } from "./rate.ts";
@@ -13,6 +13,8 @@ export interface CostContext {
   /** The provider's name (catalog key). */
   provider: string;
   client: Provider;
+  /** `client.listInstances()`, asked once for all kinds that need it. */
+  instances(): Promise<ProviderInstance[]>;
   prices: PriceBook;
   /** spuff's records at this provider (state), for names and ids. */
   records: InstanceRecord[];

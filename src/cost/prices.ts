@@ -64,6 +64,15 @@ export function instanceRate(book: PriceBook, region: string, size: string): Pri
   return toRate(found, book, `${size} in ${region}`, "hour");
 }
 
+/** The hourly price of a server's public IPv4 in `region`, where the provider bills it apart (Hetzner, AWS). */
+export function publicIpv4Rate(book: PriceBook, region: string): Priced | undefined {
+  for (const { sheet, asOf } of sources(book)) {
+    const e = sheet.publicIpv4?.find((x) => x.region === null || x.region === region);
+    if (e) return toRate({ price: e.hourly, sheet, asOf }, book, `a public IPv4 in ${region}`, "hour");
+  }
+  return undefined;
+}
+
 /** Snapshots and volumes: per GB and month → the monthly rate of `sizeGb` (decimal, may be fractional). */
 export function storageRate(book: PriceBook, kind: "snapshot" | "volume", sizeGb: number): Priced {
   const field = kind === "snapshot" ? "snapshotPerGbMonth" : "volumePerGbMonth";

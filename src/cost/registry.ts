@@ -5,6 +5,7 @@
  */
 import type { BillableKind } from "./kind.ts";
 import { instanceKind } from "./kinds/instances.ts";
+import { publicIpv4Kind } from "./kinds/public-ipv4.ts";
 import { snapshotKind } from "./kinds/snapshots.ts";
 
-export const BILLABLE_KINDS: readonly BillableKind[] = [instanceKind, snapshotKind];
+export const BILLABLE_KINDS: readonly BillableKind[] = [instanceKind, publicIpv4Kind, snapshotKind];

@@ -165,7 +165,11 @@ describe("a Hetzner machine, billed in EUR from GET /pricing", () => {
     const s = report.items.find((i) => i.kind === "snapshot" && i.id === snap.id);
     expect(s?.rate).toMatchObject({ micros: 5_948, per: "month", currency: "EUR" });
     expect(s?.sinceCreated).toBe(Math.round((5_948 * 10) / 730));
-    expect(report.monthToDate.byCurrency.EUR).toBe(71_400 + (s?.sinceCreated ?? 0));
+    // Its primary IPv4, billed apart: 0.0008 EUR net × 1.19 = 0.000952 EUR/h; 10 h = 0.00952 EUR.
+    const ip = report.items.find((i) => i.kind === "ipv4");
+    expect(ip).toMatchObject({ id: server.id, rate: { micros: 952, per: "hour", currency: "EUR" } });
+    expect(ip?.sinceCreated).toBe(9_520);
+    expect(report.monthToDate.byCurrency.EUR).toBe(71_400 + 9_520 + (s?.sinceCreated ?? 0));
   });
 });
 

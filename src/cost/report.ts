@@ -3,7 +3,7 @@
  * since creation, then month-to-date from local history (instances) plus this month's share of
  * what else exists now (snapshots, volumes, …). Pure over its inputs: providers, state, clock.
  */
-import type { Provider } from "../providers/types.ts";
+import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { BillingStore } from "../state/billing.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { add, addRuns, emptyTotals, monthStartMs, runRate, type Totals } from "./history.ts";
@@ -58,9 +58,11 @@ export async function costReport(input: ReportInput): Promise<CostReport> {
     const prices = await loadPriceBook(p.name, { billing: input.billing, now, provider: async () => client });
     books.set(p.name, prices);
     report.books.push(prices);
+    let listed: Promise<ProviderInstance[]> | undefined;
     const ctx = {
       provider: p.name,
       client,
+      instances: () => (listed ??= client.listInstances()),
       prices,
       records: input.records.filter((r) => r.provider === p.name),
       now,

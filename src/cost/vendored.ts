@@ -56,5 +56,7 @@ export const VENDORED: Partial<Record<ProviderName, VendoredSheet>> = {
     ),
     snapshotPerGbMonth: { amount: "0.05" },
     volumePerGbMonth: { amount: "0.08" },
+    // In-use public IPv4 addresses, every region: https://aws.amazon.com/vpc/pricing/ (Public IPv4 Address).
+    publicIpv4: [{ region: null, hourly: { amount: "0.005" } }],
   },
 };

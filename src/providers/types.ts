@@ -70,6 +70,8 @@ export interface PriceSheet {
   volumePerGbMonth?: PriceText;
   /** Outgoing traffic beyond what a server includes, per TB (Hetzner quotes it per server type). */
   trafficPerTb?: PriceText;
+  /** A server's public IPv4 address, billed per hour on top of the server (Hetzner, AWS). */
+  publicIpv4?: { region: string | null; hourly: PriceText }[];
 }
 
 export interface WaitOptions {

@@ -8,7 +8,7 @@ export const instanceKind: BillableKind = {
   async list(ctx) {
     const byProviderId = new Map(ctx.records.filter((r) => r.providerId).map((r) => [r.providerId, r]));
     const billedWhenOff = providerEntry(ctx.provider)?.teardown === "destroy";
-    return (await ctx.client.listInstances()).map((i) => {
+    return (await ctx.instances()).map((i) => {
       const rec = byProviderId.get(i.id);
       const notes = [
         ...(rec ? [] : ["not in local state"]),

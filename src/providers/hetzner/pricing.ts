@@ -13,6 +13,7 @@ interface HzMoney {
 export interface HzPricing {
   currency: string;
   vat_rate: string;
+  primary_ips?: { type: string; prices: { location: string; price_hourly: HzMoney }[] }[];
   image: { price_per_gb_month: HzMoney };
   volume: { price_per_gb_month: HzMoney };
   server_types: {
@@ -44,5 +45,9 @@ export function pricingSheet(p: HzPricing): PriceSheet {
     snapshotPerGbMonth: text(p.image.price_per_gb_month),
     volumePerGbMonth: text(p.volume.price_per_gb_month),
     ...(traffic ? { trafficPerTb: text(traffic) } : {}),
+    // Every server spuff creates has a primary IPv4 (public_net.enable_ipv4 defaults to true).
+    publicIpv4: (p.primary_ips ?? [])
+      .filter((x) => x.type === "ipv4")
+      .flatMap((x) => x.prices.map((y) => ({ region: y.location, hourly: text(y.price_hourly) }))),
   };
 }
