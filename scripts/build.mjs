@@ -5,14 +5,32 @@
 // per lazily imported module. Every `import("./x.ts")` of project code becomes a separate bundle that
 // is only required when that code path runs (`spuff --version` never loads zod, yaml or SQLite).
 // The agent is one small CommonJS file for the VM's Node 18, with no dependencies.
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
 const repo = path.resolve(import.meta.dirname, "..");
 const src = path.join(repo, "src");
 const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
-const define = { __SPUFF_VERSION__: JSON.stringify(pkg.version) };
+/** Every source file's path and bytes, hashed: any change of the code gives a new build id. */
+function sourcesHash(dir) {
+  const hash = createHash("sha256");
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.endsWith(".test.ts"))
+        hash.update(path.relative(dir, p)).update("\0").update(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return hash.digest("hex").slice(0, 16);
+}
+const define = {
+  __SPUFF_VERSION__: JSON.stringify(pkg.version),
+  __SPUFF_BUILD_ID__: JSON.stringify(sourcesHash(src)),
+};
 // Native addons and the AWS SDK stay in node_modules: they cannot or need not be bundled.
 // better-sqlite3's JavaScript is bundled; its addon is loaded by path (see src/state/db.ts).
 const external = ["ssh2", "cpu-features", "@aws-sdk/*"];

@@ -5,11 +5,13 @@
 import type { LoadedConfig } from "../config/file.ts";
 import type { Settings } from "../config/resolve.ts";
 import type { ProviderName } from "../config/schema.ts";
+import { readConfigFast, writeConfigCache } from "../config/validated-cache.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { IO } from "../core/io.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
 import { type Paths, resolvePaths } from "../core/paths.ts";
 import type { InstanceStore } from "../state/instances.ts";
+import { BUILD_ID } from "../version.ts";
 
 export interface Deps {
   io: IO;
@@ -22,7 +24,7 @@ export interface Deps {
    * Set from the parsed options of the command being run (program.ts), before its run starts.
    */
   json: boolean;
-  /** The config file as parsed (cached). */
+  /** The config file as parsed, with its YAML document for edits (cached). */
   config(): Promise<LoadedConfig>;
   /** Effective settings: config + env + defaults (+ a provider override from a flag). */
   settings(overrides?: { provider?: ProviderName }): Promise<Settings>;
@@ -41,9 +43,12 @@ export interface DepsOptions {
   /** Tests that call a command's run directly set it here; the CLI sets it from parsed options. */
   json?: boolean;
   clock?: Clock;
+  /** The build whose validated config copy may be used; null: never (tests of the full read). */
+  buildId?: string | null;
 }
 
 export function createDeps(opts: DepsOptions): Deps {
+  const buildId = opts.buildId === undefined ? BUILD_ID : (opts.buildId ?? undefined);
   const clock = opts.clock ?? systemClock;
   const paths = resolvePaths(opts.env);
   const log = createLogger(opts.io.err, opts.logLevel, () => clock.now());
@@ -61,13 +66,20 @@ export function createDeps(opts: DepsOptions): Deps {
       loaded ??= import("../config/file.ts").then(({ loadConfigFile }) => {
         const c = loadConfigFile(paths.configFile);
         log.debug("config loaded", { file: c.file, exists: c.exists });
+        if (buildId && c.exists && c.text !== undefined) {
+          writeConfigCache(paths.configCache, buildId, c.text, c.config);
+        }
         return c;
       });
       return loaded;
     },
     async settings(overrides = {}) {
+      // Settings need the values only: this build's validated copy spares loading yaml and zod.
+      const fast = buildId ? readConfigFast(paths.configFile, paths.configCache, buildId) : undefined;
+      if (fast)
+        log.debug("config read", { file: paths.configFile, exists: fast.exists, validated_copy: true });
       const [{ config }, { resolveSettings }] = await Promise.all([
-        deps.config(),
+        fast ?? deps.config(),
         import("../config/resolve.ts"),
       ]);
       const s = resolveSettings(config, opts.env, overrides);

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Deps } from "../cli/deps.ts";
 import { parseConfigText, saveConfigDoc } from "../config/file.ts";
 import { assertKnownKey, coerceValue, getKey, setKey, unsetKey } from "../config/keys.ts";
-import { SECRET_KEYS } from "../config/schema.ts";
+import { SECRET_KEYS } from "../config/secret-keys.ts";
 import { maskSecrets, settingsView } from "../config/view.ts";
 import { ConfigError, UsageError, UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";

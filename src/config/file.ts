@@ -8,7 +8,8 @@ import YAML, { type Document } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
 import { configIssuesError } from "./issues.ts";
-import { type ConfigFile, configFileSchema, SECRET_KEYS } from "./schema.ts";
+import { type ConfigFile, configFileSchema } from "./schema.ts";
+import { hasSecret } from "./secret-keys.ts";
 
 export interface LoadedConfig {
   file: string;
@@ -16,14 +17,8 @@ export interface LoadedConfig {
   config: ConfigFile;
   /** The parsed document, kept so edits preserve the user's comments and order. */
   doc: Document;
-}
-
-function hasSecret(config: ConfigFile): boolean {
-  return SECRET_KEYS.some((k) => {
-    const [a, b] = k.split(".") as [keyof ConfigFile, string];
-    const section = config[a] as Record<string, unknown> | undefined;
-    return section?.[b] !== undefined;
-  });
+  /** The bytes read (as text): the validated copy is keyed by them. */
+  text?: string;
 }
 
 export function parseConfigText(file: string, text: string): { doc: Document; config: ConfigFile } {
@@ -68,7 +63,7 @@ export function loadConfigFile(file: string): LoadedConfig {
       { hint: `Run: chmod 600 ${file}` },
     );
   }
-  return { file, exists: true, ...parsed };
+  return { file, exists: true, text, ...parsed };
 }
 
 /** Validate a document and write it atomically with mode 0600. */

@@ -6,13 +6,7 @@ import { z } from "zod";
 import { AI_TOOLS, ENVIRONMENTS, TOOL_BUNDLES } from "../bundles/names.ts";
 import { DURATION_HELP, parseDuration } from "../core/duration.ts";
 import { parseMicros } from "../cost/money.ts";
-import {
-  CATALOG,
-  PROVIDERS,
-  type ProviderEntry,
-  type ProviderName,
-  TOKEN_PROVIDERS,
-} from "../providers/catalog.ts";
+import { CATALOG, PROVIDERS, type ProviderEntry, type ProviderName } from "../providers/catalog.ts";
 
 export type { ProviderName } from "../providers/catalog.ts";
 
@@ -109,12 +103,6 @@ export const configFileSchema = z.strictObject({
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
-
-/** Keys whose values are secrets: masked by `config show`, and they make 0600 mandatory. */
-export const SECRET_KEYS: readonly string[] = TOKEN_PROVIDERS.flatMap((p) => [
-  `${p}.token`,
-  `${p}.reaper_token`,
-]);
 
 /** Walk the schema to the object at `path` and return its keys (for "allowed keys" messages). */
 export function keysAt(path: readonly (string | number)[]): string[] | undefined {

@@ -4,7 +4,8 @@ import { formatDuration } from "../core/duration.ts";
 import { formatAmount } from "../cost/money.ts";
 import { isTokenProvider, PROVIDERS } from "../providers/catalog.ts";
 import type { Settings, TokenSource } from "./resolve.ts";
-import { type ConfigFile, SECRET_KEYS } from "./schema.ts";
+import type { ConfigFile } from "./schema.ts";
+import { SECRET_KEYS } from "./secret-keys.ts";
 
 export const MASK = "********";
 

@@ -16,6 +16,8 @@ export interface Paths {
   knownHosts: string;
   /** Approved project files (path → digest of their exact bytes), see project/trust.ts. */
   trustedProjects: string;
+  /** config.yaml as validated by this build (config/validated-cache.ts); 0600, holds what it holds. */
+  configCache: string;
   instanceDir(name: string): string;
 }
 
@@ -47,6 +49,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     sshConfig: path.join(configDir, "ssh_config"),
     knownHosts: path.join(configDir, "known_hosts"),
     trustedProjects: path.join(configDir, "trusted-projects.json"),
+    configCache: path.join(configDir, ".config.validated.json"),
     instanceDir: (name) => path.join(configDir, "instances", name),
   };
 }
