@@ -13,6 +13,7 @@ import { type InstanceLimits, instanceOps } from "./ops-instances.ts";
 import { powerOps } from "./ops-power.ts";
 import { decodeQuery } from "./query.ts";
 import { type Credentials, verifySigV4 } from "./sigv4.ts";
+import { describeSpotPriceHistory } from "./spot.ts";
 import type { AwsState } from "./state.ts";
 import { type Ec2Request, ec2Error } from "./wire.ts";
 
@@ -22,7 +23,13 @@ export function createAwsHandler(
   creds: Credentials | undefined,
   limits: InstanceLimits,
 ) {
-  const ops: Record<string, Op> = { ...instanceOps(limits), ...powerOps, ...imageOps, ...accessOps };
+  const ops: Record<string, Op> = {
+    ...instanceOps(limits),
+    ...powerOps,
+    ...imageOps,
+    ...accessOps,
+    DescribeSpotPriceHistory: describeSpotPriceHistory,
+  };
   return async (req: SimRequest): Promise<SimResponse> => {
     const body = req.body as Ec2Request;
     const auth = verifySigV4(req.headers, req.method, "/", req.query.toString(), body.raw, creds);
@@ -42,6 +49,7 @@ export function createAwsHandler(
     if (input.DryRun === true)
       return ec2Error(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
     try {
+      await st.settleReclaims();
       const output = await op({ st, region: auth.region }, input);
       return { status: 200, body: { action, output } };
     } catch (err) {

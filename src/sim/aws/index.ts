@@ -10,6 +10,7 @@ import type { SimOptions } from "../options.ts";
 import { type SimServer, startSimServer } from "../server.ts";
 import { Timeline } from "../timeline.ts";
 import { createAwsHandler } from "./handler.ts";
+import { createImdsHandler, IMDS_CODEC } from "./imds.ts";
 import { loadEc2Model } from "./model.ts";
 import { AwsState } from "./state.ts";
 import { Ec2ModelValidator } from "./validator.ts";
@@ -20,6 +21,8 @@ export interface AwsSimOptions extends SimOptions {
   secretAccessKey?: string;
   /** Live instances allowed per region before RunInstances answers InstanceLimitExceeded. */
   maxInstances?: number;
+  /** Port of the instance metadata service (default: any free one). */
+  metadataPort?: number;
 }
 
 export interface AwsSim extends SimServer {
@@ -28,6 +31,10 @@ export interface AwsSim extends SimServer {
   state: AwsState;
   validator: Ec2ModelValidator | undefined;
   faults: FaultInjector;
+  /** Base URL of the instance metadata service (what http://169.254.169.254 is on an instance). */
+  metadataUrl: string;
+  /** Requests the metadata service got, with the caller's address. */
+  metadataRequests: SimServer["requests"];
 }
 
 /** The key pair clients sign with unless the simulator is given others (dummy values, loopback only). */
@@ -69,9 +76,22 @@ export async function startAwsSim(o: AwsSimOptions = {}): Promise<AwsSim> {
     strict: o.strict,
     backend,
   });
+  const metadata = await startSimServer({
+    port: o.metadataPort,
+    handler: createImdsHandler(state),
+    errorBody: (_status, message) => message,
+    codec: IMDS_CODEC,
+  });
   return {
     ...server,
     requests: server.requests,
+    metadataUrl: metadata.url,
+    metadataRequests: metadata.requests,
+    // The API server closes the backend (its machines); the metadata service goes first.
+    close: async () => {
+      await metadata.close();
+      await server.close();
+    },
     accessKeyId,
     secretAccessKey,
     state,

@@ -15,6 +15,7 @@ import {
   tagsFor,
 } from "./ops-common.ts";
 import { INSTANCE_FILTERS, instanceFields, instanceOut, stateOut } from "./shapes.ts";
+import { spotRequest } from "./spot.ts";
 import type { SimInstance } from "./state.ts";
 
 /** EC2's raw user-data limit, before base64. */
@@ -81,6 +82,7 @@ async function runInstances(ctx: OpContext, input: Input, limits: InstanceLimits
   const groupIds = resolveGroups(ctx, input);
   const userData = decodeUserData(opt(input.UserData));
   const tags = tagsFor(input, "instance", TAGGABLE);
+  const spot = spotRequest(ctx, input, type, `${region}a`);
 
   const live = [...st.instances.values()].filter((i) => i.region === region && !i.ended).length;
   if (live + min > limits.maxInstances)
@@ -113,6 +115,7 @@ async function runInstances(ctx: OpContext, input: Input, limits: InstanceLimits
       ip,
       privateIp: `172.31.${(seq >> 8) & 255}.${seq & 255}`,
       rootVolumeGb: image.rootVolumeGb,
+      ...(spot ? { spot: { ...spot, requestId: `sir-${st.newId("r").slice(-8)}` } } : {}),
     };
     st.instances.set(id, inst);
     made.push(inst);

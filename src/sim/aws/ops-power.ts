@@ -25,6 +25,11 @@ function change(ctx: OpContext, input: Input, verb: "stop" | "start") {
   const targets = byIds(ctx, strings(input.InstanceIds));
   const before = targets.map((i) => ctx.st.instanceState(i));
   targets.forEach((i, n) => {
+    if (verb === "stop" && i.spot)
+      fail(
+        "UnsupportedOperation",
+        `You can't stop the Spot Instance '${i.id}' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.`,
+      );
     const state = before[n] as InstanceStateName;
     if (!FROM[verb].includes(state))
       fail(

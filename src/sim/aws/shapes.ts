@@ -6,14 +6,15 @@
 import { ACCOUNT_ID } from "./catalog.ts";
 import type { FilterFields } from "./filters.ts";
 import { tagFields } from "./filters.ts";
-import type {
-  AwsState,
-  InstanceStateName,
-  SimImage,
-  SimInstance,
-  SimKeyPair,
-  SimSecurityGroup,
-  SimSnapshot,
+import {
+  type AwsState,
+  type InstanceStateName,
+  type SimImage,
+  type SimInstance,
+  type SimKeyPair,
+  type SimSecurityGroup,
+  type SimSnapshot,
+  SPOT_RECLAIMED,
 } from "./state.ts";
 
 const STATE_CODES: Record<InstanceStateName, number> = {
@@ -40,7 +41,7 @@ export function instanceOut(st: AwsState, i: SimInstance) {
     State: stateOut(state),
     PrivateDnsName: gone ? "" : `ip-${i.privateIp.replace(/\./g, "-")}.${i.region}.compute.internal`,
     PublicDnsName: "",
-    StateTransitionReason: i.ended ? `User initiated (${new Date(i.ended.at).toISOString()})` : "",
+    StateTransitionReason: i.ended ? transitionText(i.ended) : "",
     ...(i.keyName ? { KeyName: i.keyName } : {}),
     AmiLaunchIndex: 0,
     ProductCodes: [],
@@ -72,6 +73,7 @@ export function instanceOut(st: AwsState, i: SimInstance) {
           },
         ],
     ...(i.clientToken ? { ClientToken: i.clientToken } : {}),
+    ...(i.spot ? { InstanceLifecycle: "spot" as const, SpotInstanceRequestId: i.spot.requestId } : {}),
     EbsOptimized: false,
     EnaSupport: true,
     Hypervisor: "xen" as const,
@@ -84,10 +86,19 @@ export function instanceOut(st: AwsState, i: SimInstance) {
   };
 }
 
+const REASON_TEXT: Record<string, string> = {
+  "Client.InstanceInitiatedShutdown": "Instance initiated shutdown",
+  [SPOT_RECLAIMED]: "Spot instance termination",
+};
+
 function stateReasonText(i: SimInstance): string {
-  return i.ended?.reason === "Client.InstanceInitiatedShutdown"
-    ? "Instance initiated shutdown"
-    : "User initiated shutdown";
+  return REASON_TEXT[i.ended?.reason ?? ""] ?? "User initiated shutdown";
+}
+
+/** EC2 says who moved the instance: the user (or the guest) for Client.*, EC2 itself for Server.*. */
+function transitionText(ended: NonNullable<SimInstance["ended"]>): string {
+  const who = ended.reason.startsWith("Server.") ? "Service initiated" : "User initiated";
+  return `${who} (${new Date(ended.at).toISOString()})`;
 }
 
 function vpcOf(st: AwsState, i: SimInstance): string {
@@ -107,6 +118,7 @@ export function instanceFields(st: AwsState, i: SimInstance): FilterFields {
     "reservation-id": [i.reservationId],
     "availability-zone": [`${i.region}a`],
     "ip-address": st.instanceState(i) === "running" ? [i.ip] : [],
+    "instance-lifecycle": i.spot ? ["spot"] : [],
   };
 }
 
@@ -120,6 +132,7 @@ export const INSTANCE_FILTERS = [
   "reservation-id",
   "availability-zone",
   "ip-address",
+  "instance-lifecycle",
 ];
 
 export function imageOut(st: AwsState, img: SimImage) {

@@ -6,6 +6,10 @@
 import type { MachineBackend } from "../backend.ts";
 import type { Timeline } from "../timeline.ts";
 import { type Arch, PUBLIC_IMAGES, publicImageId, REGIONS } from "./catalog.ts";
+import type { SpotRequest } from "./spot.ts";
+
+/** EC2's StateReason code for a spot instance it took back. */
+export const SPOT_RECLAIMED = "Server.SpotInstanceTermination";
 
 export interface Tag {
   Key: string;
@@ -42,6 +46,8 @@ export interface SimInstance {
   rootVolumeGb: number;
   /** Set when the instance started leaving "running" (terminate, or the guest powered off). */
   ended?: { at: number; to: "terminated" | "stopped"; reason: string };
+  /** A spot instance: its request, and the interruption notice once AWS has given one. */
+  spot?: SpotRequest & { notice?: { action: "terminate"; at: number } };
 }
 
 export interface SimImage {
@@ -173,6 +179,35 @@ export class AwsState {
     if (i.ended?.to === "terminated") return;
     i.ended = { at: this.timeline.now(), to: "terminated", reason };
     await this.backend.destroy(i.id);
+  }
+
+  /** The instance a machine's source address belongs to (its backend 127.0.0.N), live or not. */
+  instanceAt(address: string): SimInstance | undefined {
+    return [...this.instances.values()].find((i) => i.ip === address && !i.ended);
+  }
+
+  /**
+   * Test control: AWS takes a spot instance back. From now on its metadata service serves the
+   * notice; at `now + noticeMs` (EC2 gives two minutes) the instance is terminated, seen by the
+   * next call that settles due reclaims (every API and metadata request does).
+   */
+  interruptSpot(instanceId: string, noticeMs = 120_000): { action: "terminate"; at: number } {
+    const i = this.instances.get(instanceId);
+    if (!i?.spot) throw new Error(`${instanceId} is not a spot instance`);
+    if (i.ended) throw new Error(`${instanceId} has already ended`);
+    i.spot.notice = { action: "terminate", at: this.timeline.now() + noticeMs };
+    return i.spot.notice;
+  }
+
+  /** Terminates the spot instances whose notice time has passed (the clock decides, as elsewhere). */
+  async settleReclaims(): Promise<void> {
+    const now = this.timeline.now();
+    for (const i of this.instances.values()) {
+      const notice = i.spot?.notice;
+      if (!notice || i.ended || now < notice.at) continue;
+      i.ended = { at: notice.at, to: "terminated", reason: SPOT_RECLAIMED };
+      await this.backend.destroy(i.id);
+    }
   }
 
   /**
