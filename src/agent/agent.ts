@@ -13,6 +13,7 @@ import type { MetricsCollector } from "./metrics.ts";
 import type { ListeningPort } from "./ports.ts";
 import type { ProcessInfo } from "./processes.ts";
 import { routes } from "./routes.ts";
+import type { SpotReport } from "./spot-watch.ts";
 import type { Supervisor } from "./supervisor.ts";
 
 export interface AgentPaths {
@@ -37,6 +38,8 @@ export interface AgentDeps {
   settings: AgentSettings;
   /** Optional so unit tests can run without a background loop. */
   supervisor?: Supervisor;
+  /** On AWS spot machines: the interruption notice, once AWS has given one (GET /status). */
+  spot?: { report(): SpotReport | null };
   startedAt: number;
   system: { hostname(): string; uptimeSeconds(): number };
   /** Where unexpected errors go (stderr in production); never sent to the client. */

@@ -44,6 +44,9 @@ describe("settings", () => {
       warn_minutes: 5,
     });
     expect(s.created_at).toBe(Date.parse("2026-01-01T00:00:00Z"));
+    expect(s.spot).toBeUndefined();
+    expect(parseSettings('{"provider":"aws","spot":true}', 0)).toMatchObject({ provider: "aws", spot: true });
+    expect(parseSettings('{"spot":false}', 0).spot).toBeUndefined();
   });
 
   it("rejects bad values; a missing file means defaults unless required", () => {
@@ -52,6 +55,7 @@ describe("settings", () => {
     expect(() => parseSettings('{"idle_timeout_seconds":-1}', 0)).toThrow(/idle_timeout_seconds/);
     expect(() => parseSettings('{"teardown":"explode"}', 0)).toThrow(/teardown/);
     expect(() => parseSettings('{"created_at":"yesterday"}', 0)).toThrow(/created_at/);
+    expect(() => parseSettings('{"spot":"yes"}', 0)).toThrow(/spot must be true or false/);
     expect(loadSettings(path.join(dir, "none.json"), 5).idle_timeout_seconds).toBe(0);
     expect(() => loadSettings(path.join(dir, "none.json"), 5, true)).toThrow(/cannot read/);
   });

@@ -26,6 +26,8 @@ export interface AgentSettings {
   reaper_token_file: string;
   api_base_url?: string;
   metadata_base_url?: string;
+  /** An AWS spot machine: watch the metadata service for AWS's interruption notice. */
+  spot?: boolean;
 }
 
 /** Used when agent.json is absent: nothing is ever torn down automatically. */
@@ -81,6 +83,13 @@ function optionalString(obj: Record<string, unknown>, key: string): string | und
   return v;
 }
 
+function spotFlag(o: Record<string, unknown>): boolean {
+  const v = o["spot"];
+  if (v !== undefined && typeof v !== "boolean")
+    throw new AgentConfigError("agent.json: spot must be true or false");
+  return v === true;
+}
+
 /** Parses agent.json text; every field is optional except that present fields must be well-formed. */
 export function parseSettings(text: string, now: number): AgentSettings {
   let raw: unknown;
@@ -112,6 +121,7 @@ export function parseSettings(text: string, now: number): AgentSettings {
     reaper_token_file: optionalString(o, "reaper_token_file") ?? d.reaper_token_file,
     api_base_url: optionalString(o, "api_base_url"),
     metadata_base_url: optionalString(o, "metadata_base_url"),
+    ...(spotFlag(o) ? { spot: true } : {}),
   };
 }
 

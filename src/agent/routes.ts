@@ -26,6 +26,8 @@ const status: Handler = async (_req, _url, d) => {
     bootstrap_status: bootstrap,
     bootstrap_ready: bootstrap === "ready",
     agent_version: d.version,
+    // Present on spot machines only: null until AWS gives notice, then what it said and what ran.
+    ...(d.spot ? { spot_interruption: d.spot.report() } : {}),
   });
 };
 

@@ -15,6 +15,7 @@ import { createMetrics } from "./metrics.ts";
 import { createPortLister, type ListeningPort } from "./ports.ts";
 import { createProcessLister, machineUptimeSeconds } from "./processes.ts";
 import { serve } from "./serve.ts";
+import { type SpotSetup, spotWatcherFor } from "./spot-setup.ts";
 import { createSupervisor } from "./supervisor.ts";
 import { createSystemExecutor } from "./teardown-executor.ts";
 
@@ -59,6 +60,16 @@ function portsFor(cfg: AgentEnvConfig): () => Promise<ListeningPort[]> {
   };
 }
 
+/** A metadata URL the watcher may not use is logged and the watch left off: idle teardown still runs. */
+function spotWatcher(o: Omit<SpotSetup, "logError">) {
+  try {
+    return spotWatcherFor({ ...o, logError });
+  } catch (err) {
+    logError(err);
+    return undefined;
+  }
+}
+
 /** Throws AgentConfigError (token, settings) before anything listens. */
 export function runServer(cfg: AgentEnvConfig, version: string): void {
   const clock = systemClock;
@@ -67,12 +78,14 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
   const startedAt = clock.now();
   const tracker = new IdleTracker(startedAt);
   const metrics = createMetrics();
+  const executor = createSystemExecutor(cfg.teardownStateFile);
+  const exec = execFor(cfg);
   const supervisor = createSupervisor({
     clock,
     settings,
     tracker,
     probe: { ...defaultProbeOptions, ptsDir: cfg.ptsDir, keepaliveFile: cfg.keepaliveFile },
-    executor: createSystemExecutor(cfg.teardownStateFile),
+    executor,
     reaperTokenAvailable: () =>
       fsp.access(settings.reaper_token_file).then(
         () => true,
@@ -81,6 +94,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     cpuPercent: metrics.cpuPercent,
     cpuThreshold: cfg.cpuThreshold,
   });
+  const spot = spotWatcher({ settings, clock, exec, devUser: cfg.devUser, wall: executor.wall });
   const agent = createAgent({
     token,
     version,
@@ -91,13 +105,14 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
       logRoot: cfg.logRoot,
       stepsRoot: cfg.stepsRoot,
     },
-    exec: execFor(cfg),
+    exec,
     metrics,
     processes: createProcessLister(),
     ports: portsFor(cfg),
     tracker,
     settings,
     supervisor,
+    ...(spot ? { spot } : {}),
     startedAt,
     system: { hostname: os.hostname, uptimeSeconds: () => machineUptimeSeconds() },
     logError,
@@ -112,6 +127,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     const port = typeof addr === "object" && addr ? addr.port : cfg.port;
     process.stderr.write(`spuff-agent ${version} listening on 127.0.0.1:${port}\n`);
     void supervisor.run(cfg.tickSeconds * 1000, stop.signal);
+    void spot?.run(stop.signal);
   });
   server.on("error", (err) => {
     logError(err);

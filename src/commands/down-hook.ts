@@ -5,9 +5,9 @@
  * more than a hook), and an unreachable instance is not waited for.
  */
 
-import { envFilePath } from "../bundles/layout.ts";
 import type { Deps } from "../cli/deps.ts";
 import { homeOf } from "../cloudinit/build.ts";
+import { preDownScript } from "../project/pre-down-script.ts";
 import { readProjectRecord } from "../project/record.ts";
 import { exec } from "../ssh/exec.ts";
 import type { InstanceRecord } from "../state/types.ts";
@@ -28,7 +28,7 @@ export async function runPreDown(deps: Deps, rec: InstanceRecord): Promise<PreDo
     const conn = await connectToInstance(deps, rec);
     try {
       // The hook is the script on stdin: no quoting of the user's text, and it is not in `ps`.
-      const script = `set -a\n[ -r ${envFilePath(homeOf(rec.sshUser))} ] && . ${envFilePath(homeOf(rec.sshUser))}\nset +a\ncd "$HOME/workspace" 2>/dev/null || cd\n${hook}\n`;
+      const script = preDownScript(homeOf(rec.sshUser), hook);
       const r = await exec(conn, "bash -s", {
         stdin: script,
         timeoutMs: PRE_DOWN_TIMEOUT_MS,
