@@ -48,6 +48,7 @@ export interface AgentSettings {
   teardown: Teardown;
   api_base_url?: string;
   metadata_base_url?: string;
+  spot?: true;
 }
 
 export function agentSettingsJson(s: AgentSettings): string {

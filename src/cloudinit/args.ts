@@ -33,6 +33,8 @@ export interface CloudConfigArgs {
   /** Provider API / metadata service base URLs for the agent, when not the real ones (simulators). */
   agentApiUrl?: string;
   agentMetadataUrl?: string;
+  /** An AWS spot instance: the agent watches for AWS's interruption notice. */
+  spot?: boolean;
 }
 
 const LOGIN_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;

@@ -68,6 +68,7 @@ function writeFiles(args: CloudConfigArgs): CloudConfigWriteFile[] {
         teardown: args.teardown,
         ...(args.agentApiUrl ? { api_base_url: args.agentApiUrl } : {}),
         ...(args.agentMetadataUrl ? { metadata_base_url: args.agentMetadataUrl } : {}),
+        ...(args.spot ? { spot: true as const } : {}),
       }),
       permissions: "0644",
       owner: root,

@@ -10,13 +10,19 @@ import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
 import { accruedFor, accruedJson, accruedText, billedWhileOff, rateText } from "../cost/accrued.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
-import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { withAgent } from "./agent-session.ts";
 import type { Checklist } from "./logs-steps.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { checklistRows } from "./status-checklist.ts";
+import {
+  type ProviderView,
+  providerJson,
+  providerStatusText,
+  type SpotInterruption,
+  spotRow,
+} from "./status-spot.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */
@@ -50,6 +56,8 @@ interface AgentView {
     bootstrap_status: string;
     cloud_init_done: boolean;
     agent_version: string;
+    /** Spot machines only. */
+    spot_interruption?: SpotInterruption | null;
   };
   idle?: Idle;
   metrics?: Metrics;
@@ -79,7 +87,7 @@ export async function runStatus(
       ? undefined
       : await attempt(() => agentView(deps, r, opts.detailed === true));
   const accrued = await accruedOf(deps, r, opts.local === true);
-  const off = provider?.ok ? billedWhileOff(r.provider, provider.value) : undefined;
+  const off = provider?.ok ? billedWhileOff(r.provider, provider.value.instance) : undefined;
   if (deps.json) {
     return printJson(deps.io, {
       instance: instanceJson(r),
@@ -115,7 +123,7 @@ export async function runStatus(
   if (provider) {
     rows.push([
       "At provider",
-      provider.ok ? (provider.value ? provider.value.status : "gone") : `unknown (${provider.error})`,
+      provider.ok ? providerStatusText(provider.value) : `unknown (${provider.error})`,
     ]);
     if (off) rows.push(["Billing", `${off}: \`spuff down ${r.name}\` ends it`]);
   }
@@ -126,6 +134,8 @@ export async function runStatus(
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
+      const spot = spotRow(s.spot_interruption);
+      if (spot) rows.push(spot);
       if (agent.value.bootstrap) rows.push(...checklistRows(agent.value.bootstrap, r.name));
       rows.push(...detailRows(agent.value));
     } else {
@@ -144,14 +154,14 @@ async function accruedOf(deps: Deps, r: InstanceRecord, local: boolean) {
   return (await accruedFor([r], store.billing, deps.clock.now(), fetch)).get(r.id);
 }
 
-async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderInstance | undefined> {
+async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderView> {
   const provider = await providerFromDeps(deps, r.provider);
-  return provider.getInstance(r.providerId as string);
-}
-
-function providerJson(p: ProviderInstance | undefined) {
-  if (!p) return { exists: false };
-  return { exists: true, status: p.status, ip: p.ip, price_hourly: p.priceHourly ?? null };
+  const id = r.providerId as string;
+  const instance = await provider.getInstance(id);
+  if (instance) return { instance };
+  // Gone: say why while the provider still knows (AWS reclaiming a spot machine, above all).
+  const ended = await provider.endReason?.(id).catch(() => undefined);
+  return { instance, ...(ended ? { ended } : {}) };
 }
 
 async function agentView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<AgentView> {

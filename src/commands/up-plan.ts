@@ -14,6 +14,7 @@ import { parsePublicKeyFile } from "../ssh/public-key.ts";
 import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
 import { phasesFor } from "../up/phases.ts";
 import { generateName, planUp } from "../up/plan.ts";
+import { spotLines, spotQuote } from "./up-spot.ts";
 
 export interface UpCommandOptions {
   provider?: ProviderName;
@@ -28,6 +29,8 @@ export interface UpCommandOptions {
   allowSetupFailure?: boolean;
   /** Create even when budget.monthly / budget.max_hourly would refuse (said on stderr). */
   ignoreBudget?: boolean;
+  /** A spot machine (AWS only; refused elsewhere). */
+  spot?: boolean;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
       size: opts.size ?? project?.resources.size,
       image: opts.image,
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
+      ...(opts.spot ? { spot: true } : {}),
     },
     {
       now: deps.clock.now(),
@@ -83,8 +87,9 @@ function readPublicKey(privateKeyPath: string): string {
   return parsePublicKeyFile(text, pub).line;
 }
 
-/** The plan and the exact user-data, without calling any provider. */
-export function printDryRun(deps: Deps, { plan, project, environment }: CommandPlan): void {
+/** The plan and the exact user-data; no provider call but a spot machine's price lookup. */
+export async function printDryRun(deps: Deps, { plan, project, environment }: CommandPlan): Promise<void> {
+  const spot = await spotQuote(deps, plan);
   if (deps.json) {
     printJson(deps.io, {
       dry_run: true,
@@ -103,6 +108,7 @@ export function printDryRun(deps: Deps, { plan, project, environment }: CommandP
       user_data: plan.userData,
       user_data_bytes: plan.encoded.bytes,
       user_data_encoding: plan.encoded.kind,
+      spot: spot ?? null,
       // Applied over SSH after login, never in user-data (env values are not shown).
       environment: {
         project_file: project?.file ?? null,
@@ -117,6 +123,7 @@ export function printDryRun(deps: Deps, { plan, project, environment }: CommandP
     `Plan (dry run, nothing created): ${plan.name} on ${plan.provider} ${plan.region} / ${plan.size} / ${image}\n` +
       `  user ${plan.sshUser}, idle timeout ${Math.round(plan.idleTimeoutMs / 60000)} min, deadline ${plan.deadlineAt}\n` +
       `  pinned host key ${plan.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n` +
+      (spot ? spotLines(spot) : "") +
       `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n` +
       (project ? `  project ${project.file}: setup over SSH after login\n` : "") +
       (environment.background.length ? `  bundles (background): ${environment.background.join(", ")}\n` : ""),

@@ -12,6 +12,10 @@ export const upCommand: CommandDef = {
     { flags: "--size <size>", description: "instance size / type" },
     { flags: "--image <image>", description: "image slug or id" },
     { flags: "--snapshot <id>", description: "start from a snapshot (spuff snapshot list)" },
+    {
+      flags: "--spot",
+      description: "AWS: a spot machine (far cheaper; AWS may take it back with 2 min notice)",
+    },
     { flags: "--no-connect", description: "stop when ready and print how to connect" },
     {
       flags: "--allow-setup-failure",
@@ -21,10 +25,18 @@ export const upCommand: CommandDef = {
       flags: "--ignore-budget",
       description: "create even if budget.monthly or budget.max_hourly would refuse (said on stderr)",
     },
-    { flags: "--dry-run", description: "print the plan and user-data; call no provider" },
+    {
+      flags: "--dry-run",
+      description: "print the plan and user-data; create nothing (--spot: one price lookup)",
+    },
   ],
   json: "NDJSON progress events, then the result (with --dry-run: the plan)",
-  examples: ["spuff up", "spuff up box --provider hetzner --size cx22", "spuff up --dry-run --json"],
+  examples: [
+    "spuff up",
+    "spuff up box --provider hetzner --size cx22",
+    "spuff up --spot --provider aws",
+    "spuff up --dry-run --json",
+  ],
   async run(deps, { args: [name], opts }) {
     const { runUp } = await import("./up.ts");
     await runUp(deps, name as string | undefined, opts as Parameters<typeof runUp>[2]);

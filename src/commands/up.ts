@@ -19,8 +19,10 @@ import { ensureProjectTrusted } from "./trust.ts";
 import { enforceBudget } from "./up-budget.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { planFromCommand, printDryRun, type UpCommandOptions } from "./up-plan.ts";
+import { placePreDown } from "./up-pre-down.ts";
 import { createUpProgress } from "./up-progress.ts";
 import { reportSetup, setupJson } from "./up-setup.ts";
+import { spotLines, spotQuote } from "./up-spot.ts";
 
 export type { UpCommandOptions } from "./up-plan.ts";
 
@@ -41,6 +43,8 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   const agentBundle = findAgentBundle(deps.env);
   const provider = await providerFromDeps(deps, settings.provider);
   await enforceBudget(deps, settings, plan, provider, store, opts.ignoreBudget === true);
+  const spot = await spotQuote(deps, plan);
+  if (spot && !deps.json) deps.io.err.write(`Spot machine ${plan.name}:\n${spotLines(spot)}`);
 
   const progress = await createUpProgress(deps, phasesFor(environment));
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).
@@ -63,6 +67,9 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
     .finally(() => trap.dispose());
   // Ports and pre_down for `ssh`/`tunnel`/`down`, whatever the directory they run in.
   if (project) saveProjectRecord(deps.paths.instanceDir(result.record.name), project);
+  // On a spot machine the agent runs pre_down itself when AWS gives notice: it needs the hook there.
+  if (plan.spot && project?.hooks.preDown)
+    await placePreDown(deps, result.conn, plan.sshUser, project.hooks.preDown);
   try {
     await presentReady(deps, opts, result);
   } finally {

@@ -81,6 +81,11 @@ export interface Settings {
    * provider's real ones ($SPUFF_AGENT_API_URL, $SPUFF_AGENT_METADATA_URL: simulators in tests).
    */
   agentEndpoints?: { api?: string; metadata?: string };
+  /**
+   * Spot instances are the default for this provider (`aws.spot: true`), capped at
+   * `aws.spot_max_price` (USD/hour, decimal text) when set; `up --spot` asks for them per run.
+   */
+  spot?: { default: boolean; maxPrice?: string };
   file: ConfigFile;
 }
 
@@ -124,6 +129,15 @@ function agentEndpoints(env: NodeJS.ProcessEnv): Settings["agentEndpoints"] {
   return api || metadata ? { ...(api ? { api } : {}), ...(metadata ? { metadata } : {}) } : undefined;
 }
 
+/** Only providers whose section has spot keys (AWS) ever resolve any. */
+function spotOf(section: { spot?: boolean; spot_max_price?: string } | undefined): Settings["spot"] {
+  if (section?.spot === undefined && section?.spot_max_price === undefined) return undefined;
+  return {
+    default: section.spot === true,
+    ...(section.spot_max_price !== undefined ? { maxPrice: String(section.spot_max_price) } : {}),
+  };
+}
+
 /**
  * With no provider configured: the first provider in catalog order with credentials (a token,
  * or its credential variables), else the free fallback.
@@ -164,6 +178,7 @@ export function resolveSettings(
   const t = file.timeouts ?? {};
   const reaperToken = resolveReaperToken(file, env, provider);
   const endpoints = agentEndpoints(env);
+  const spot = spotOf(file[provider] as { spot?: boolean; spot_max_price?: string } | undefined);
   return {
     provider,
     providerExplicit: explicit !== undefined,
@@ -190,6 +205,7 @@ export function resolveSettings(
     tokens,
     ...(reaperToken ? { reaperToken } : {}),
     ...(endpoints ? { agentEndpoints: endpoints } : {}),
+    ...(spot ? { spot } : {}),
     file,
   };
 }

@@ -62,9 +62,24 @@ function providerSection(entry: ProviderEntry) {
     shape.reaper_token = nonEmpty.optional();
   }
   for (const [key, kind] of Object.entries(entry.configKeys ?? {})) {
-    shape[key] = (kind === "string" ? nonEmpty : z.enum(kind as [string, ...string[]])).optional();
+    shape[key] = configKeySchema(kind).optional();
   }
   return z.strictObject(shape).optional();
+}
+
+/** A price as YAML gives it (0.05) or as `config set` does ("0.05"), kept as decimal text. */
+const price = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v))
+  .refine((v) => /^\d{1,6}(\.\d{1,6})?$/.test(v) && Number(v) > 0, {
+    message: "expected a positive price such as 0.05 (dollars per hour)",
+  });
+
+function configKeySchema(kind: NonNullable<ProviderEntry["configKeys"]>[string]): z.ZodType {
+  if (kind === "string") return nonEmpty;
+  if (kind === "boolean") return z.boolean();
+  if (kind === "price") return price;
+  return z.enum(kind as [string, ...string[]]);
 }
 
 /** The static type of a provider's section, derived from the same catalog entry. */
@@ -72,7 +87,9 @@ type Section<E> = { region?: string; size?: string; image?: string } & (E extend
   ? { token?: string; reaper_token?: string }
   : unknown) &
   (E extends { configKeys: infer K }
-    ? { [P in keyof K]?: K[P] extends readonly (infer V)[] ? V : string }
+    ? {
+        [P in keyof K]?: K[P] extends readonly (infer V)[] ? V : K[P] extends "boolean" ? boolean : string;
+      }
     : unknown);
 
 const sections = Object.fromEntries(PROVIDERS.map((p) => [p, providerSection(CATALOG[p])])) as unknown as {

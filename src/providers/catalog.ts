@@ -33,8 +33,11 @@ export interface ProviderEntry {
   token?: { env: readonly string[] };
   /** Credentials found by the provider's own chain (AWS SDK): their presence picks the provider. */
   credentialEnv?: readonly string[];
-  /** Provider-specific config keys besides region/size/image/token: a free string or one of a list. */
-  configKeys?: Readonly<Record<string, "string" | readonly string[]>>;
+  /**
+   * Provider-specific config keys besides region/size/image/token: a free string, a boolean, a
+   * price (a positive decimal in the provider's currency, kept as text) or one of a list.
+   */
+  configKeys?: Readonly<Record<string, "string" | "boolean" | "price" | readonly string[]>>;
   /**
    * `destroy`: a powered-off machine still bills, so the agent deletes it through the API
    * (`agentDelete`, with a reaper token); `poweroff`: powering off ends the machine.
@@ -96,7 +99,8 @@ export const CATALOG = {
     // 16 KB raw, before base64. https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
     userData: { limit: 16_384, gzip: true },
     credentialEnv: ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"],
-    configKeys: { profile: "string" },
+    // spot: launch as a one-time spot instance (up --spot); spot_max_price caps it (USD/hour).
+    configKeys: { profile: "string", spot: "boolean", spot_max_price: "price" },
     // Launched with shutdown behaviour = terminate, so a poweroff ends the bill.
     teardown: "poweroff",
     price: { source: "none" },

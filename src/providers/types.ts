@@ -20,6 +20,11 @@ export interface InstanceRequest {
   labels: Record<string, string>;
   /** OpenSSH public key line: the only key installed on the instance. */
   sshPublicKey: string;
+  /**
+   * A spot instance (AWS: one-time, terminated on interruption), capped at `maxPrice` (decimal
+   * USD/hour) when set. Only providers with `spotPrice` take it; `up` refuses it elsewhere.
+   */
+  spot?: { maxPrice?: string };
 }
 
 export type InstanceStatus = "new" | "active" | "off" | "archive" | "unknown";
@@ -37,6 +42,27 @@ export interface ProviderInstance {
   labels: Record<string, string>;
   /** What the provider charges per hour for this instance, in USD/EUR as the provider bills; absent when unknown. */
   priceHourly?: { amount: number; currency: string };
+  /** A spot instance (the provider may take it back). */
+  spot?: true;
+}
+
+/** The price of a spot machine right now, as the provider's price history gives it. */
+export interface SpotPrice {
+  /** Decimal text, as the provider writes it. */
+  amount: string;
+  currency: string;
+  /** Where the price applies (AWS: the availability zone the instance is placed in). */
+  zone: string;
+  /** ISO 8601: since when this price holds. */
+  since: string;
+}
+
+/** Why an instance the provider no longer reports as live ended, when the provider still knows. */
+export interface EndReason {
+  /** `reclaimed`: the provider took a spot machine back; `other`: anything else it says. */
+  kind: "reclaimed" | "other";
+  code: string;
+  message: string;
 }
 
 export interface Snapshot {
@@ -121,4 +147,8 @@ export interface Provider {
    * where the API has none: src/cost/vendored.ts then names a public table and its date.
    */
   priceSheet?(): Promise<PriceSheet>;
+  /** Providers with a spot market: the current spot price of `size` where `region` places it. */
+  spotPrice?(region: string, size: string): Promise<SpotPrice | undefined>;
+  /** Why a gone instance ended, while the provider still remembers it (EC2: about an hour). */
+  endReason?(id: string): Promise<EndReason | undefined>;
 }

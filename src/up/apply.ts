@@ -176,6 +176,7 @@ function createRequest({ plan, userPublicKey }: UpRun) {
     userData: plan.userData,
     labels: plan.labels,
     sshPublicKey: userPublicKey,
+    ...(plan.spot ? { spot: plan.spot } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { PROVIDER_DEFAULTS } from "../providers/catalog.ts";
 import type { ImageSpec } from "../providers/types.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { checkReaperToken } from "./reaper-token-check.ts";
+import { planSpot, type SpotPlan } from "./spot.ts";
 
 export interface UpOptions {
   name: string;
@@ -21,6 +22,8 @@ export interface UpOptions {
   image?: string;
   /** Boot from this snapshot instead of `image` (up --snapshot). */
   snapshot?: string;
+  /** `up --spot`: a spot instance whatever the config says (providers with spot only). */
+  spot?: boolean;
 }
 
 export interface UpPlan {
@@ -42,6 +45,8 @@ export interface UpPlan {
   idleTimeoutMs: number;
   userData: string;
   encoded: EncodedUserData;
+  /** A spot instance, capped at `maxPrice` (USD/hour) when set. */
+  spot?: SpotPlan;
 }
 
 export function planUp(
@@ -56,6 +61,7 @@ export function planUp(
   },
 ): UpPlan {
   checkReaperToken(settings);
+  const spot = planSpot(settings, opts.spot === true);
   const d = PROVIDER_DEFAULTS[settings.provider];
   const image = opts.image ?? settings.image ?? d.image;
   const createdAt = new Date(inputs.now).toISOString();
@@ -74,6 +80,7 @@ export function planUp(
       ...(settings.dotfilesKnownHosts ? { dotfilesKnownHosts: settings.dotfilesKnownHosts } : {}),
       ...(settings.agentEndpoints?.api ? { agentApiUrl: settings.agentEndpoints.api } : {}),
       ...(settings.agentEndpoints?.metadata ? { agentMetadataUrl: settings.agentEndpoints.metadata } : {}),
+      ...(spot ? { spot: true } : {}),
     }),
   );
   // Anything on the VM that reaches the metadata service can read user-data: no token of ours
@@ -97,6 +104,7 @@ export function planUp(
     userData,
     // Size limits are checked here, before any API call.
     encoded: encodeUserData(userData, settings.provider),
+    ...(spot ? { spot } : {}),
   };
 }
 

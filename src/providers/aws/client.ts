@@ -33,6 +33,10 @@ export interface Ops {
     Ec2.AuthorizeSecurityGroupIngressCommandInput,
     Ec2.AuthorizeSecurityGroupIngressCommandOutput,
   ];
+  DescribeSpotPriceHistory: [
+    Ec2.DescribeSpotPriceHistoryCommandInput,
+    Ec2.DescribeSpotPriceHistoryCommandOutput,
+  ];
 }
 export type Action = keyof Ops;
 

@@ -132,6 +132,10 @@ export function toProviderError(err: unknown, action: string, region: string): P
     return make("api", said, {
       hint: "AWS has no spare capacity for this instance type in that zone right now: try another size or region, or again later.",
     });
+  if (code === "SpotMaxPriceTooLow")
+    return make("invalid_config", said, {
+      hint: "Raise the cap (`spuff config set aws.spot_max_price PRICE`) or leave it unset (AWS then caps at the on-demand price); `spuff up --spot --dry-run` shows the current spot price.",
+    });
   if (code.startsWith("InvalidAMIID.") || code.startsWith("InvalidAMIName."))
     return make("invalid_config", said, {
       hint: "Check the image: an AMI id is per region (`aws ec2 describe-images --image-ids ID --region REGION`), or use the default Ubuntu 24.04.",

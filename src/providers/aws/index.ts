@@ -20,6 +20,7 @@ import { PROVIDER } from "./errors.ts";
 import { createImage, deleteImage, listImages } from "./images.ts";
 import { describeInstance, launchInstance, liveTagged, terminateInstance } from "./instances.ts";
 import { SPUFF_TAG, toInstance } from "./map.ts";
+import { endReason, spotPrice } from "./spot.ts";
 
 /** The access key by its last four characters (as `aws configure list` shows it), or the profile. */
 function credentialName(accessKeyId: string | undefined, profile: string | undefined): string {
@@ -89,6 +90,9 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
     createSnapshot: (instanceId, name) => createImage(ctx, instanceId, name),
     listSnapshots: () => listImages(ctx),
     deleteSnapshot: (id) => deleteImage(ctx, id),
+
+    spotPrice: (region, size) => spotPrice(ctx, region, size),
+    endReason: (id) => endReason(ctx, id),
   };
   return provider;
 }

@@ -60,6 +60,19 @@ export async function launchInstance(ctx: AwsContext, req: InstanceRequest): Pro
       { ResourceType: "volume", Tags: tags.slice(0, 3) },
     ],
     MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
+    // One-time and terminated on interruption: AWS taking it back ends the bill, as a poweroff does.
+    ...(req.spot
+      ? {
+          InstanceMarketOptions: {
+            MarketType: "spot",
+            SpotOptions: {
+              SpotInstanceType: "one-time",
+              InstanceInterruptionBehavior: "terminate",
+              ...(req.spot.maxPrice !== undefined ? { MaxPrice: req.spot.maxPrice } : {}),
+            },
+          },
+        }
+      : {}),
   });
   const made = res.Instances?.[0];
   const inst = made && toInstance(region, made);
@@ -84,17 +97,20 @@ export async function terminateInstance({ api, home, log }: AwsContext, id: stri
   }
 }
 
-export async function describeInstance(
-  { api, home }: AwsContext,
-  id: string,
-): Promise<ProviderInstance | undefined> {
+/** The instance as EC2 describes it, whatever its state (undefined once EC2 has forgotten it). */
+export async function describeRaw({ api, home }: AwsContext, id: string) {
   const ref = unqualify(id, home);
   try {
     const res = await api.call(ref.region, "DescribeInstances", { InstanceIds: [ref.id] });
     const i = res.Reservations?.[0]?.Instances?.[0];
-    return i && toInstance(ref.region, i);
+    return i && { region: ref.region, instance: i };
   } catch (err) {
     if (gone(awsCode(err), "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")) return undefined;
     throw err;
   }
+}
+
+export async function describeInstance(ctx: AwsContext, id: string): Promise<ProviderInstance | undefined> {
+  const found = await describeRaw(ctx, id);
+  return found && toInstance(found.region, found.instance);
 }

@@ -65,6 +65,7 @@ export function toInstance(region: string, i: Instance): ProviderInstance | unde
     size: i.InstanceType ?? "",
     createdAt: toIso(i.LaunchTime),
     labels,
+    ...(i.InstanceLifecycle === "spot" ? { spot: true as const } : {}),
   };
 }
 
