@@ -18,6 +18,7 @@ import { serve } from "./serve.ts";
 import { type SpotSetup, spotWatcherFor } from "./spot-setup.ts";
 import { createSupervisor } from "./supervisor.ts";
 import { createSystemExecutor } from "./teardown-executor.ts";
+import { notifyUsers } from "./tty-notify.ts";
 
 const logError = (err: unknown) =>
   process.stderr.write(`spuff-agent: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -94,7 +95,13 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     cpuPercent: metrics.cpuPercent,
     cpuThreshold: cfg.cpuThreshold,
   });
-  const spot = spotWatcher({ settings, clock, exec, devUser: cfg.devUser, wall: executor.wall });
+  const spot = spotWatcher({
+    settings,
+    clock,
+    exec,
+    devUser: cfg.devUser,
+    warn: notifyUsers(cfg.ptsDir, executor.wall),
+  });
   const agent = createAgent({
     token,
     version,

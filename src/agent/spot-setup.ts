@@ -15,7 +15,7 @@ export interface SpotSetup {
   clock: Clock;
   exec: ExecFn;
   devUser: string | undefined;
-  wall(message: string): Promise<void>;
+  warn(message: string): Promise<void>;
   logError(err: unknown): void;
 }
 
@@ -27,7 +27,7 @@ export function spotWatcherFor(o: SpotSetup): SpotWatcher | undefined {
     baseUrl: o.settings.metadata_base_url ?? DEFAULT_IMDS_URL,
     clock: o.clock,
     fetch,
-    warn: o.wall,
+    warn: o.warn,
     logError: o.logError,
     async runPreDown(timeoutMs) {
       if (!user) return undefined;
