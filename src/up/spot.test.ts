@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { generateHostKey } from "../cloudinit/host-key.ts";
+import { coerceValue } from "../config/keys.ts";
 import { resolveSettings } from "../config/resolve.ts";
 import { configFileSchema } from "../config/schema.ts";
 import { UsageError } from "../core/errors.ts";
@@ -70,5 +71,12 @@ describe("spot in the plan", () => {
     expect(configFileSchema.safeParse({ aws: { spot: "yes" } }).success).toBe(false);
     expect(configFileSchema.safeParse({ hetzner: { spot: true } }).success).toBe(false);
     expect(configFileSchema.safeParse({ digitalocean: { spot_max_price: "0.1" } }).success).toBe(false);
+    // `config set` gives the file what the schema then accepts.
+    expect(coerceValue("aws.spot", "true")).toBe(true);
+    expect(coerceValue("aws.spot_max_price", "0.05")).toBe("0.05");
+    const set = {
+      aws: { spot: coerceValue("aws.spot", "on"), spot_max_price: coerceValue("aws.spot_max_price", "0.05") },
+    };
+    expect(configFileSchema.parse(set).aws).toEqual({ spot: true, spot_max_price: "0.05" });
   });
 });
