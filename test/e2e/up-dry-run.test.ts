@@ -49,6 +49,23 @@ describe("spuff up --dry-run", () => {
     expect(schema.status).toBe(0);
   });
 
+  it("--spot on a provider without spot machines is refused before anything (exit 2, the next step)", async () => {
+    // An unreachable API: the refusal must come before any provider call.
+    const env = { HCLOUD_TOKEN: "hcloud-token-never-used", HCLOUD_ENDPOINT: "http://127.0.0.1:9/v1" };
+    for (const args of [["--dry-run"], ["--no-connect"]]) {
+      const r = await runSpuff(["up", "nospot", "--spot", "--provider", "hetzner", ...args], {
+        configDir: dir,
+        env,
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--spot is for AWS only: hetzner has no spot machines.");
+      expect(r.stderr).toContain("spuff up --spot --provider aws");
+      expect(r.stdout).toBe("");
+    }
+    const list = await runSpuff(["list", "--json"], { configDir: dir });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
   it("without --dry-run really creates: a missing local image fails with the build command, nothing kept", async () => {
     // SPUFF_DATA_DIR (set by runSpuff) has no image: the local provider must say how to build one.
     const r = await runSpuff(["up", "noimage", "--provider", "local", "--no-connect"], { configDir: dir });
