@@ -109,6 +109,7 @@ describe("spot watcher", () => {
     await done;
     expect(warnings).toEqual([
       "spuff: AWS is reclaiming (terminating) this spot machine at 2026-12-03T14:02:00Z. Save and push your work now; the project's pre_down hook is running.",
+      "spuff: the pre_down hook finished.",
     ]);
     // Noticed at 14:00:20: 100 s left, 10 s kept back for the machine to go.
     expect(budgets).toEqual([90_000]);
@@ -142,6 +143,7 @@ describe("spot watcher", () => {
     const slow = watcher(imds, { runPreDown: async () => ({ exit_code: 137, timed_out: true }) });
     await slow.w.handle(notice);
     // The notice came late: the hook still gets its minimum of 10 s.
+    expect(slow.warnings.at(-1)).toBe("spuff: the pre_down hook failed (exit 137).");
     expect(slow.w.report()?.pre_down).toEqual({
       status: "failed",
       exit_code: 137,
@@ -150,6 +152,7 @@ describe("spot watcher", () => {
     const none = watcher(imds, { runPreDown: async () => undefined });
     await none.w.handle(notice);
     expect(none.w.report()?.pre_down).toEqual({ status: "none", exit_code: null });
+    expect(none.warnings).toHaveLength(1);
     const broken = watcher(imds, {
       runPreDown: async () => {
         throw new Error("no dev user");

@@ -155,6 +155,13 @@ export function createSpotWatcher(o: SpotWatchOptions) {
     } catch (err) {
       report.pre_down = { status: "failed", exit_code: null, detail: (err as Error).message };
     }
+    const d = report.pre_down;
+    if (d.status !== "none")
+      await o
+        .warn(
+          `spuff: the pre_down hook ${d.status === "done" ? "finished" : `failed (exit ${d.exit_code ?? "none"})`}.`,
+        )
+        .catch((err) => o.logError?.(err));
   }
 
   /** Polls until a notice arrives (then acts once and stops) or `signal` aborts. */

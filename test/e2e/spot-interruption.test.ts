@@ -117,6 +117,10 @@ describe.runIf(runMachineSuites)("AWS spot interruption on a real machine (EC2 s
       expect(await until(async () => (await agentReport())?.pre_down?.status === "done", 25_000, 1000)).toBe(
         true,
       );
+      expect(
+        await until(() => screen.includes("spuff: the pre_down hook finished."), 10_000, 200),
+        screen,
+      ).toBe(true);
       const ran = await run(["exec", "spot-box", "--", "cat", "/home/dev/pre-down.ran"]);
       expect(ran.stdout).toMatch(/^pre_down ran as dev in \/home\/dev(\/workspace)?\n$/);
       expect((await run(["status", "spot-box"])).stdout).toMatch(
