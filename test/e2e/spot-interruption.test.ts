@@ -72,12 +72,17 @@ describe.runIf(runMachineSuites)("AWS spot interruption on a real machine (EC2 s
       const dry = await run(["up", "--spot", "--dry-run", "--json"]);
       expect(dry.code, dry.stderr).toBe(0);
       const plan = JSON.parse(dry.stdout);
-      expect(plan.spot).toMatchObject({ max_price: null, price: { currency: "USD", zone: "us-east-1a" } });
+      expect(plan.spot).toMatchObject({
+        max_price: null,
+        price: { currency: "USD", zone: "us-east-1a" },
+        // t3.medium in us-east-1 from spuff's vendored on-demand table.
+        on_demand: { amount: "0.0416", currency: "USD" },
+      });
       expect(sim.state.instances.size).toBe(0);
 
       const up = await run(["up", "--spot", "--no-connect"], 400_000);
       expect(up.code, up.stderr).toBe(0);
-      expect(up.stderr).toMatch(/spot: 0\.\d+ USD\/hour in us-east-1a/);
+      expect(up.stderr).toMatch(/spot: 0\.\d+ USD\/hour in us-east-1a .*on-demand: 0\.0416 USD\/hour/);
       const [instance] = [...sim.state.instances.values()];
       expect(instance?.spot?.requestId).toMatch(/^sir-/);
 
