@@ -14,6 +14,7 @@ import type { ListeningPort } from "./ports.ts";
 import type { ProcessInfo } from "./processes.ts";
 import { routes } from "./routes.ts";
 import type { Supervisor } from "./supervisor.ts";
+import type { UnsavedReport } from "./unsaved.ts";
 
 export interface AgentPaths {
   bootstrapStatus: string;
@@ -38,6 +39,8 @@ export interface AgentDeps {
   /** Optional so unit tests can run without a background loop. */
   supervisor?: Supervisor;
   startedAt: number;
+  /** A fresh scan for unsaved work (GET /unsaved); absent: the route answers 503. */
+  unsaved?: () => Promise<UnsavedReport>;
   system: { hostname(): string; uptimeSeconds(): number };
   /** Where unexpected errors go (stderr in production); never sent to the client. */
   logError?: (err: unknown) => void;

@@ -26,6 +26,8 @@ export interface AgentSettings {
   reaper_token_file: string;
   api_base_url?: string;
   metadata_base_url?: string;
+  /** The workspace lives on a volume that outlives the machine: no unsaved-work guard (unsaved-guard.ts). */
+  workspace_on_volume?: boolean;
 }
 
 /** Used when agent.json is absent: nothing is ever torn down automatically. */
@@ -112,6 +114,7 @@ export function parseSettings(text: string, now: number): AgentSettings {
     reaper_token_file: optionalString(o, "reaper_token_file") ?? d.reaper_token_file,
     api_base_url: optionalString(o, "api_base_url"),
     metadata_base_url: optionalString(o, "metadata_base_url"),
+    ...(o["workspace_on_volume"] === true ? { workspace_on_volume: true } : {}),
   };
 }
 
