@@ -17,6 +17,7 @@ import type { Checklist } from "./logs-steps.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { checklistRows } from "./status-checklist.ts";
+import { rememberUnsaved } from "./unsaved-check.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */
@@ -41,6 +42,8 @@ interface Idle {
   deadline_reason: string | null;
   seconds_until_deadline: number | null;
   teardown: string;
+  /** Why a machine past its idle deadline still runs (agent/unsaved-guard.ts); absent on older agents. */
+  kept?: { reason: string; since: string; detail: string[] } | null;
 }
 
 interface AgentView {
@@ -52,6 +55,8 @@ interface AgentView {
     agent_version: string;
   };
   idle?: Idle;
+  /** From /idle on every status: the machine is kept running for unsaved work. */
+  kept?: NonNullable<Idle["kept"]>;
   metrics?: Metrics;
   /** GET /bootstrap: every bundle and setup step (absent from agents older than the route). */
   bootstrap?: Checklist;
@@ -77,7 +82,9 @@ export async function runStatus(
   const agent =
     opts.local || r.status !== "ready"
       ? undefined
-      : await attempt(() => agentView(deps, r, opts.detailed === true));
+      : await attempt(() =>
+          agentView(deps, r, opts.detailed === true, provider?.ok ? provider.value?.priceHourly : undefined),
+        );
   const accrued = await accruedOf(deps, r, opts.local === true);
   const off = provider?.ok ? billedWhileOff(r.provider, provider.value) : undefined;
   if (deps.json) {
@@ -125,6 +132,12 @@ export async function runStatus(
       const s = agent.value.status;
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
+      const k = agent.value.kept;
+      if (k)
+        rows.push([
+          "Kept running",
+          `past its idle timeout since ${k.since}: unsaved work (${k.detail.join("; ")})`,
+        ]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
       if (agent.value.bootstrap) rows.push(...checklistRows(agent.value.bootstrap, r.name));
       rows.push(...detailRows(agent.value));
@@ -133,6 +146,11 @@ export async function runStatus(
     }
   }
   if (r.error) rows.push(["Last error", r.error]);
+  if (provider?.ok && provider.value?.priceHourly && agent?.ok && agent.value.kept)
+    rows.push([
+      "Costs",
+      `${provider.value.priceHourly.amount} ${provider.value.priceHourly.currency}/hour while kept`,
+    ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   deps.io.out.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
 }
@@ -154,21 +172,34 @@ function providerJson(p: ProviderInstance | undefined) {
   return { exists: true, status: p.status, ip: p.ip, price_hourly: p.priceHourly ?? null };
 }
 
-async function agentView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<AgentView> {
-  return withAgent(deps, r, async (agent) => {
+async function agentView(
+  deps: Deps,
+  r: InstanceRecord,
+  detailed: boolean,
+  price: ProviderInstance["priceHourly"] | undefined,
+): Promise<AgentView> {
+  const view = await withAgent(deps, r, async (agent) => {
     const [status, idle, metrics, bootstrap] = await Promise.all([
       agent.get<AgentView["status"]>("/status"),
-      detailed ? agent.get<Idle>("/idle") : undefined,
+      agent.get<Idle>("/idle").catch(() => undefined),
       detailed ? agent.get<Metrics>("/metrics") : undefined,
       agent.get<Checklist>("/bootstrap").catch(() => undefined),
     ]);
     return {
       status,
-      ...(idle ? { idle } : {}),
+      ...(idle && detailed ? { idle } : {}),
+      ...(idle?.kept ? { kept: idle.kept } : {}),
       ...(metrics ? { metrics } : {}),
       ...(bootstrap ? { bootstrap } : {}),
     };
   });
+  // What every later command's one-line notice reads (cli/kept-notice.ts): no network there.
+  rememberUnsaved(deps, r.name, {
+    lines: view.kept?.detail ?? [],
+    kept: view.kept !== undefined,
+    price_hourly: price ?? null,
+  });
+  return view;
 }
 
 const GB = 1024 ** 3;
