@@ -84,8 +84,6 @@ export function createSupervisor(o: SupervisorOptions) {
         note("error", `teardown failed: ${e.message}`);
       });
     }
-    if (d.kind !== "act" && o.guard?.release())
-      note("released", "activity resumed; no longer kept for unsaved work");
     last = d;
     return d;
   }

@@ -107,15 +107,17 @@ describe("unsaved-work guard", () => {
     expect(sup.state().kept?.detail).toEqual(["could not check for unsaved work (git exploded)"]);
   });
 
-  it("activity releases the hold; a workspace on a volume needs no guard", async () => {
-    const { clock, sup, dir } = setup();
+  it("the reason stays through activity (status over SSH is activity); a workspace on a volume needs no guard", async () => {
+    const { clock, sup, dir, calls } = setup();
     await clock.advance(600_000);
     await sup.tick();
     expect(sup.state().kept).not.toBeNull();
-    writeFileSync(path.join(dir, "keepalive"), String(clock.now() / 1000 + 3600));
+    writeFileSync(path.join(dir, "keepalive"), String(clock.now() / 1000 + 60));
     await sup.tick();
-    expect(sup.state().kept).toBeNull();
-    expect(sup.state().decisions.at(-1)?.event).toBe("released");
+    expect(sup.state().kept).toMatchObject({ reason: "unsaved_work" });
+    await clock.advance(700_000);
+    await sup.tick();
+    expect(calls).toEqual([]);
     const vol = setup({ onVolume: true });
     await vol.clock.advance(600_000);
     await vol.sup.tick();

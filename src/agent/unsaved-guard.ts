@@ -1,7 +1,8 @@
 /**
  * The guard between an idle decision and the teardown: a machine with unsaved work (unsaved.ts)
- * is kept running instead, visibly (GET /idle's `kept`), until the work is committed and pushed,
- * activity resumes, or max_lifetime ends it. Scans are cached for `recheckMs` so a 1 s tick does
+ * is kept running instead, visibly (GET /idle's `kept`), until the work is committed and pushed
+ * or max_lifetime ends it. `kept` stays through later activity (a `spuff status` over SSH is
+ * activity too, and must still see why) and goes when a scan at a deadline finds nothing. Scans are cached for `recheckMs` so a 1 s tick does
  * not run git every second. A scan that fails counts as unsaved: the guard errs on the work's side.
  */
 import type { AgentSettings } from "./config.ts";
