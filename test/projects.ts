@@ -20,6 +20,7 @@ export const MACHINES = [
   "test/e2e/project-env.test.ts",
   "test/e2e/snapshot-secrets.test.ts",
   "test/e2e/tunnel-auto.test.ts",
+  "test/e2e/unsaved-guard.test.ts",
   "test/e2e/up-progress.test.ts",
   "test/e2e/up-real-machine.test.ts",
 ];
