@@ -9,7 +9,7 @@ import type { AgentSettings } from "./config.ts";
 import { type CpuSample, cpuSustained, type IdleTracker } from "./idle.ts";
 import { type Decision, decideTeardown } from "./teardown.ts";
 import type { TeardownExecutor } from "./teardown-executor.ts";
-import { guardNeeded, type UnsavedGuard } from "./unsaved-guard.ts";
+import { guardNeeded, type UnsavedGuard, unsavedGraceMs } from "./unsaved-guard.ts";
 
 export interface DecisionLogEntry {
   at: string;
@@ -89,28 +89,23 @@ export function createSupervisor(o: SupervisorOptions) {
   }
 
   /**
-   * Unsaved work keeps the machine from an idle teardown. max_lifetime still ends it, but where
-   * the agent would delete the server it powers off instead: the disk stays for the CLI's reaper,
-   * which snapshots it before it destroys (src/gc/reaper.ts).
+   * Unsaved work keeps the machine from an idle teardown. At max_lifetime it is kept for a grace
+   * (agent.json unsaved_grace_seconds, default 6 h) so the CLI's reaper, on the user's next
+   * command, can snapshot it over SSH before it destroys it (src/gc/reaper.ts); after the grace
+   * the hard limit wins and the teardown runs as configured: that bound is documented.
    */
   async function guard(d: Act, now: number): Promise<Act | "kept"> {
     if (!o.guard || !guardNeeded(o.settings)) return d;
+    if (d.reason === "max_lifetime" && now >= d.deadline + unsavedGraceMs(o.settings)) return d;
     const { detail, checked_at } = await o.guard.unsaved(now);
     if (detail.length === 0) {
       if (o.guard.release()) note("released", "no unsaved work left");
       return d;
     }
-    if (d.reason === "idle_timeout") {
-      const { changed } = o.guard.keep(now, detail, checked_at);
-      if (changed) note("kept", `idle_timeout: kept running for unsaved work: ${detail.join("; ")}`);
-      return "kept";
-    }
-    if (d.action !== "delete-via-api") return d;
-    return {
-      ...d,
-      action: "poweroff",
-      note: "unsaved work: powered off rather than deleted (disk kept for a snapshot)",
-    };
+    const { changed } = o.guard.keep(now, detail, checked_at);
+    const why = d.reason === "idle_timeout" ? "idle_timeout" : "max_lifetime (grace for the CLI's snapshot)";
+    if (changed) note("kept", `${why}: kept running for unsaved work: ${detail.join("; ")}`);
+    return "kept";
   }
 
   async function execute(d: Extract<Decision, { kind: "act" }>) {

@@ -125,11 +125,17 @@ describe("unsaved-work guard", () => {
     expect(vol.state.scans).toBe(0);
   });
 
-  it("max_lifetime still ends it, powered off rather than deleted where the agent would delete", async () => {
+  it("max_lifetime: kept for a grace (the CLI's snapshot), then the hard limit wins", async () => {
     const { clock, calls, sup } = setup({ provider: "digitalocean", maxLifetime: 300 });
     await clock.advance(300_000);
     await sup.tick();
-    expect(calls).toEqual(["record:max_lifetime:poweroff", "poweroff"]);
+    expect(calls).toEqual([]);
+    expect(sup.state().decisions.at(-1)?.detail).toMatch(
+      /^max_lifetime \(grace for the CLI's snapshot\): kept/,
+    );
+    await clock.advance(6 * 3600_000);
+    await sup.tick();
+    expect(calls).toEqual(["record:max_lifetime:delete-via-api", "delete"]);
     const clean = setup({ provider: "digitalocean", maxLifetime: 300 });
     clean.state.repos = [];
     await clean.clock.advance(300_000);

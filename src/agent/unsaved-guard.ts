@@ -1,7 +1,7 @@
 /**
  * The guard between an idle decision and the teardown: a machine with unsaved work (unsaved.ts)
  * is kept running instead, visibly (GET /idle's `kept`), until the work is committed and pushed
- * or max_lifetime ends it. `kept` stays through later activity (a `spuff status` over SSH is
+ * or max_lifetime (plus a grace for the CLI's snapshot) ends it. `kept` stays through later activity (a `spuff status` over SSH is
  * activity too, and must still see why) and goes when a scan at a deadline finds nothing. Scans are cached for `recheckMs` so a 1 s tick does
  * not run git every second. A scan that fails counts as unsaved: the guard errs on the work's side.
  */
@@ -22,6 +22,11 @@ export interface Kept {
  * machine, so nothing needs guarding. agent.json's `workspace_on_volume` says so.
  */
 export const guardNeeded = (settings: AgentSettings) => settings.workspace_on_volume !== true;
+
+/** How long past max_lifetime a machine with unsaved work waits for the CLI's reaper to snapshot it. */
+export const DEFAULT_UNSAVED_GRACE_SECONDS = 6 * 3600;
+export const unsavedGraceMs = (settings: AgentSettings) =>
+  (settings.unsaved_grace_seconds ?? DEFAULT_UNSAVED_GRACE_SECONDS) * 1000;
 
 export type ScanFn = () => Promise<UnsavedReport>;
 
