@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { printable } from "../core/printable.ts";
 import type { Deps } from "./deps.ts";
 
 interface KeptFile {
@@ -35,14 +36,18 @@ export function keptNotices(instancesDir: string): string[] {
     }
     if (v.kept !== true || !Array.isArray(v.lines)) continue;
     const what = v.lines.filter((l): l is string => typeof l === "string").join("; ");
+    const shown = printable(name, 64);
     const p = v.price_hourly;
     const price =
       p && typeof p.amount === "number" && typeof p.currency === "string"
         ? `, ${p.amount} ${p.currency}/h`
         : "";
     const at = typeof v.at === "string" ? ` (as of ${v.at.slice(0, 16).replace("T", " ")} UTC)` : "";
-    const line = `spuff: ${name} is kept running for unsaved work${at}${price}: ${what}`;
-    out.push(`${line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line} (spuff status ${name})`);
+    const line = printable(
+      `spuff: ${shown} is kept running for unsaved work${printable(at)}${printable(price)}: ${what}`,
+      MAX_LINE,
+    );
+    out.push(`${line} (spuff status ${shown})`);
     if (out.length >= MAX_MACHINES) break;
   }
   return out;

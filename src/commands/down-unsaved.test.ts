@@ -104,3 +104,26 @@ describe("spuff down with unsaved work on the machine", () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 });
+
+describe("the machine's answer is untrusted", () => {
+  it("escape sequences in a repository path never reach the terminal; the line count is bounded", async () => {
+    await readyBox("hostile");
+    const evil: CheckUnsavedFn = async () => ({
+      ok: true,
+      report: {
+        guard_needed: true,
+        checked_at: "x",
+        complete: true,
+        checked: 1,
+        repos: Array.from({ length: 500 }, (_, i) =>
+          repo(`workspace/\u001b]0;pwned\u0007\u001b[2J${i}\u202e`, { unpushed: 1 }),
+        ),
+      },
+    });
+    const err = await runDown(t.deps, "hostile", { yes: true, checkUnsaved: evil }).catch((e) => e);
+    expect(err.code).toBe("unsaved_work");
+    expect(t.io.stderr()).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(t.io.stderr()).toContain("workspace/?]0;pwned??[2J0?: 1 unpushed commit");
+    expect(err.details.unsaved).toHaveLength(50);
+  });
+});

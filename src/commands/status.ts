@@ -8,6 +8,7 @@
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
+import { printable } from "../core/printable.ts";
 import { accruedFor, accruedJson, accruedText, billedWhileOff, rateText } from "../cost/accrued.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { ProviderInstance } from "../providers/types.ts";
