@@ -49,7 +49,11 @@ const logs: Handler = async (_req, url, d) => {
 /** What a teardown now would lose; `guard_needed` false when the workspace is on a volume. */
 const unsaved: Handler = async (_req, _url, d) => {
   if (!d.unsaved) throw new HttpError(503, "unsaved-work scan unavailable");
-  return json({ guard_needed: guardNeeded(d.settings), ...(await d.unsaved()) });
+  // A failed scan is an answer the CLI can act on ("could not check"), not a 500.
+  const report = await d.unsaved().catch((e: Error) => {
+    throw new HttpError(503, `unsaved-work scan failed: ${e.message}`);
+  });
+  return json({ guard_needed: guardNeeded(d.settings), ...report });
 };
 
 export const routes: Record<string, Record<string, Handler>> = {

@@ -171,5 +171,11 @@ describe("unsaved-work guard", () => {
       new Request("http://agent/unsaved", { headers: { "x-spuff-token": deps.token } }),
     );
     expect(await res.json()).toMatchObject({ guard_needed: true, complete: true, repos: [{ unpushed: 1 }] });
+    const failing = createAgent({ ...deps, unsaved: async () => Promise.reject(new Error("no dev user")) });
+    const down = await failing.fetch(
+      new Request("http://agent/unsaved", { headers: { "x-spuff-token": deps.token } }),
+    );
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ error: expect.stringContaining("no dev user") });
   });
 });
