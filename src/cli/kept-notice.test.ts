@@ -34,7 +34,7 @@ describe("keptNotices", () => {
     const lines = keptNotices(dir).sort();
     expect(lines).toEqual([
       "spuff: box is kept running for unsaved work (as of 2026-01-01 10:00 UTC), 0.0298 USD/h: workspace/api: 1 unpushed commit (spuff status box)",
-      "spuff: evil is kept running for unsaved work: ?[2Jgone (spuff status evil)",
+      "spuff: evil is kept running for unsaved work: \\u001b[2Jgone (spuff status evil)",
     ]);
     expect(keptNotices(path.join(dir, "missing"))).toEqual([]);
   });

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { printable } from "../core/printable.ts";
+import { visibleLine as printable } from "../core/visible.ts";
 import type { Deps } from "./deps.ts";
 
 interface KeptFile {
@@ -42,9 +42,9 @@ export function keptNotices(instancesDir: string): string[] {
       p && typeof p.amount === "number" && typeof p.currency === "string"
         ? `, ${p.amount} ${p.currency}/h`
         : "";
-    const at = typeof v.at === "string" ? ` (as of ${v.at.slice(0, 16).replace("T", " ")} UTC)` : "";
+    const at = typeof v.at === "string" ? ` (as of ${v.at.slice(0, 16).replace("T", " ")} UTC)` : ""; // escaped with the whole line
     const line = printable(
-      `spuff: ${shown} is kept running for unsaved work${printable(at)}${printable(price)}: ${what}`,
+      `spuff: ${shown} is kept running for unsaved work${at}${price}: ${what}`,
       MAX_LINE,
     );
     out.push(`${line} (spuff status ${shown})`);

@@ -123,7 +123,7 @@ describe("the machine's answer is untrusted", () => {
     const err = await runDown(t.deps, "hostile", { yes: true, checkUnsaved: evil }).catch((e) => e);
     expect(err.code).toBe("unsaved_work");
     expect(t.io.stderr()).not.toMatch(/[\u001b\u0007\u202e]/);
-    expect(t.io.stderr()).toContain("workspace/?]0;pwned??[2J0?: 1 unpushed commit");
+    expect(t.io.stderr()).toContain("workspace/\\u001b]0;pwned\\u0007\\u001b[2J0\\u202e: 1 unpushed commit");
     expect(err.details.unsaved).toHaveLength(50);
   });
 });

@@ -8,7 +8,7 @@
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
-import { printable } from "../core/printable.ts";
+import { visibleLine as printable } from "../core/visible.ts";
 import { accruedFor, accruedJson, accruedText, billedWhileOff, rateText } from "../cost/accrued.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { ProviderInstance } from "../providers/types.ts";
@@ -134,10 +134,11 @@ export async function runStatus(
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
       const k = agent.value.kept;
+      // The agent's words reach the terminal: escaped and bounded.
       if (k)
         rows.push([
           "Kept running",
-          `past its idle timeout since ${k.since}: unsaved work (${k.detail.join("; ")})`,
+          printable(`past its idle timeout since ${k.since}: unsaved work (${k.detail.join("; ")})`, 1000),
         ]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
       if (agent.value.bootstrap) rows.push(...checklistRows(agent.value.bootstrap, r.name));

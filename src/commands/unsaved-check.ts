@@ -11,7 +11,7 @@ import type { RepoUnsaved, UnsavedReport } from "../agent/unsaved.ts";
 import { describeRepo } from "../agent/unsaved.ts";
 import type { Deps } from "../cli/deps.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
-import { printable } from "../core/printable.ts";
+import { visibleLine as printable } from "../core/visible.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { withAgent } from "./agent-session.ts";
 
@@ -51,9 +51,9 @@ const MAX_LINES = 50;
  * machine's answer is untrusted: lines are bounded and stripped of terminal control characters.
  */
 export function unsavedLines(check: UnsavedCheck): string[] {
-  if (!check.ok) return [printable(`could not check for unsaved work (${check.error})`)];
+  if (!check.ok) return [printable(`could not check for unsaved work (${check.error})`, 300)];
   if (check.report.guard_needed === false) return [];
-  const lines = check.report.repos.slice(0, MAX_LINES).map((r) => printable(describeRepo(r)));
+  const lines = check.report.repos.slice(0, MAX_LINES).map((r) => printable(describeRepo(r), 300));
   if (!check.report.complete) lines.push("the scan stopped at its bounds: more repositories may hold work");
   return lines;
 }
@@ -77,7 +77,7 @@ const fileOf = (deps: Deps, name: string) => path.join(deps.paths.instanceDir(na
 export function rememberUnsaved(deps: Deps, name: string, r: Remembered): void {
   const file = fileOf(deps, name);
   try {
-    r = { ...r, lines: r.lines.slice(0, MAX_LINES).map((l) => printable(l)) };
+    r = { ...r, lines: r.lines.slice(0, MAX_LINES).map((l) => printable(l, 300)) };
     if (r.lines.length === 0 && !r.kept) {
       fs.rmSync(file, { force: true });
       return;
