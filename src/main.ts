@@ -6,6 +6,7 @@ import path from "node:path";
 import { CommanderError } from "commander";
 import { writeCrashReport } from "./cli/crash-report.ts";
 import { createDeps } from "./cli/deps.ts";
+import { printKeptNotices } from "./cli/kept-notice.ts";
 import { buildProgram } from "./cli/program.ts";
 import { reapAfterCommand } from "./cli/reap-hook.ts";
 import { renderError } from "./cli/render-error.ts";
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     // The deadline reaper: free unless the command opened state and something is past due.
     await reapAfterCommand(deps);
+    // Machines kept running for unsaved work: one line each, from local files only.
+    printKeptNotices(deps);
     deps.close();
     process.off("SIGINT", onSignal);
   }

@@ -21,6 +21,7 @@ export const MACHINES = [
   "test/e2e/snapshot-secrets.test.ts",
   "test/e2e/spot-interruption.test.ts",
   "test/e2e/tunnel-auto.test.ts",
+  "test/e2e/unsaved-guard.test.ts",
   "test/e2e/up-progress.test.ts",
   "test/e2e/up-real-machine.test.ts",
 ];

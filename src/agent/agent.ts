@@ -15,6 +15,7 @@ import type { ProcessInfo } from "./processes.ts";
 import { routes } from "./routes.ts";
 import type { SpotReport } from "./spot-watch.ts";
 import type { Supervisor } from "./supervisor.ts";
+import type { UnsavedReport } from "./unsaved.ts";
 
 export interface AgentPaths {
   bootstrapStatus: string;
@@ -41,6 +42,8 @@ export interface AgentDeps {
   /** On AWS spot machines: the interruption notice, once AWS has given one (GET /status). */
   spot?: { report(): SpotReport | null };
   startedAt: number;
+  /** A fresh scan for unsaved work (GET /unsaved); absent: the route answers 503. */
+  unsaved?: () => Promise<UnsavedReport>;
   system: { hostname(): string; uptimeSeconds(): number };
   /** Where unexpected errors go (stderr in production); never sent to the client. */
   logError?: (err: unknown) => void;

@@ -28,6 +28,10 @@ export interface AgentSettings {
   metadata_base_url?: string;
   /** An AWS spot machine: watch the metadata service for AWS's interruption notice. */
   spot?: boolean;
+  /** The workspace lives on a volume that outlives the machine: no unsaved-work guard (unsaved-guard.ts). */
+  workspace_on_volume?: boolean;
+  /** Past max_lifetime, how long unsaved work keeps the machine for the CLI's snapshot (default 6 h). */
+  unsaved_grace_seconds?: number;
 }
 
 /** Used when agent.json is absent: nothing is ever torn down automatically. */
@@ -122,6 +126,10 @@ export function parseSettings(text: string, now: number): AgentSettings {
     api_base_url: optionalString(o, "api_base_url"),
     metadata_base_url: optionalString(o, "metadata_base_url"),
     ...(spotFlag(o) ? { spot: true } : {}),
+    ...(o["workspace_on_volume"] === true ? { workspace_on_volume: true } : {}),
+    ...(o["unsaved_grace_seconds"] !== undefined
+      ? { unsaved_grace_seconds: nonNegative(o, "unsaved_grace_seconds", 0) }
+      : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface AgentEnvConfig {
   cpuThreshold: number;
   /** Concurrent /exec commands at most (SPUFF_AGENT_MAX_EXECS, default 8); more get 429. */
   maxExecs: number;
+  /** How often a machine kept for unsaved work is re-scanned (SPUFF_AGENT_UNSAVED_RECHECK_SECONDS, default 60). */
+  unsavedRecheckSeconds: number;
 }
 
 export function readEnvConfig(env: Record<string, string | undefined>): AgentEnvConfig {
@@ -32,6 +34,7 @@ export function readEnvConfig(env: Record<string, string | undefined>): AgentEnv
   const tick = Number(env["SPUFF_AGENT_TICK_SECONDS"] ?? 30);
   const cpu = Number(env["SPUFF_AGENT_CPU_THRESHOLD"] ?? 30);
   const maxExecs = Number(env["SPUFF_AGENT_MAX_EXECS"] ?? DEFAULT_MAX_EXECS);
+  const recheck = Number(env["SPUFF_AGENT_UNSAVED_RECHECK_SECONDS"] ?? 60);
   return {
     port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 7575,
     envFile: env["SPUFF_AGENT_ENV_FILE"] || DEFAULT_ENV_FILE,
@@ -47,5 +50,6 @@ export function readEnvConfig(env: Record<string, string | undefined>): AgentEnv
     tickSeconds: Number.isFinite(tick) && tick >= 1 ? tick : 30,
     cpuThreshold: Number.isFinite(cpu) && cpu > 0 ? cpu : 30,
     maxExecs: Number.isInteger(maxExecs) && maxExecs >= 1 ? maxExecs : DEFAULT_MAX_EXECS,
+    unsavedRecheckSeconds: Number.isFinite(recheck) && recheck >= 1 ? recheck : 60,
   };
 }

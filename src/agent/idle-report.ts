@@ -28,5 +28,7 @@ export function idleReport(d: AgentDeps) {
     provider: d.settings.provider,
     warned_deadline: iso(state?.warnedDeadline ?? null),
     decisions: state?.decisions ?? [],
+    // Why a machine past its idle deadline is still running (unsaved-guard.ts), or null.
+    kept: state?.kept ?? null,
   };
 }

@@ -1,11 +1,12 @@
 /** Route table: path → method → handler. Shapes follow the seed's "Agent HTTP API" section. */
 import type { Handler } from "./agent.ts";
 import { readCloudInit } from "./boot-status.ts";
-import { json } from "./http.ts";
+import { HttpError, json } from "./http.ts";
 import { idleReport } from "./idle-report.ts";
 import { parseLines, parseOffset, readLogFrom, readLogTailAt } from "./logs.ts";
 import { postExec } from "./post-exec.ts";
 import { readEnvironment } from "./steps-status.ts";
+import { guardNeeded } from "./unsaved-guard.ts";
 
 export const DEFAULT_STEPS_ROOT = "/var/lib/spuff";
 
@@ -47,6 +48,16 @@ const logs: Handler = async (_req, url, d) => {
   return json(await readLogTailAt(d.paths.logRoot, file, lines));
 };
 
+/** What a teardown now would lose; `guard_needed` false when the workspace is on a volume. */
+const unsaved: Handler = async (_req, _url, d) => {
+  if (!d.unsaved) throw new HttpError(503, "unsaved-work scan unavailable");
+  // A failed scan is an answer the CLI can act on ("could not check"), not a 500.
+  const report = await d.unsaved().catch((e: Error) => {
+    throw new HttpError(503, `unsaved-work scan failed: ${e.message}`);
+  });
+  return json({ guard_needed: guardNeeded(d.settings), ...report });
+};
+
 export const routes: Record<string, Record<string, Handler>> = {
   "/health": { GET: health },
   "/status": { GET: status },
@@ -64,4 +75,5 @@ export const routes: Record<string, Record<string, Handler>> = {
   },
   "/cloud-init": { GET: async (_req, _url, d) => json(await readCloudInit(d.paths.cloudInitDir)) },
   "/idle": { GET: async (_req, _url, d) => json(idleReport(d)) },
+  "/unsaved": { GET: unsaved },
 };

@@ -19,6 +19,8 @@ import { type SpotSetup, spotWatcherFor } from "./spot-setup.ts";
 import { createSupervisor } from "./supervisor.ts";
 import { createSystemExecutor } from "./teardown-executor.ts";
 import { notifyUsers } from "./tty-notify.ts";
+import { scanUnsaved } from "./unsaved.ts";
+import { createUnsavedGuard, type ScanFn } from "./unsaved-guard.ts";
 
 const logError = (err: unknown) =>
   process.stderr.write(`spuff-agent: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -71,6 +73,18 @@ function spotWatcher(o: Omit<SpotSetup, "logError">) {
   }
 }
 
+/**
+ * The unsaved-work scan, as the dev user (git never runs as root); when the agent is not root,
+ * as itself in its own home. No dev user under root: every scan fails, so the guard keeps.
+ */
+function scanFor(cfg: AgentEnvConfig): ScanFn {
+  if (process.getuid?.() !== 0) return () => scanUnsaved({ home: os.homedir() });
+  const user = cfg.devUser && cfg.devUser !== "root" ? lookupUser(cfg.devUser) : undefined;
+  if (!user || user.uid === 0)
+    return async () => Promise.reject(new Error("no non-root dev user (SPUFF_DEV_USER)"));
+  return () => scanUnsaved({ home: user.home, user });
+}
+
 /** Throws AgentConfigError (token, settings) before anything listens. */
 export function runServer(cfg: AgentEnvConfig, version: string): void {
   const clock = systemClock;
@@ -81,6 +95,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
   const metrics = createMetrics();
   const executor = createSystemExecutor(cfg.teardownStateFile);
   const exec = execFor(cfg);
+  const scan = scanFor(cfg);
   const supervisor = createSupervisor({
     clock,
     settings,
@@ -94,6 +109,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
       ),
     cpuPercent: metrics.cpuPercent,
     cpuThreshold: cfg.cpuThreshold,
+    guard: createUnsavedGuard(scan, cfg.unsavedRecheckSeconds * 1000),
   });
   const spot = spotWatcher({
     settings,
@@ -121,6 +137,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     supervisor,
     ...(spot ? { spot } : {}),
     startedAt,
+    unsaved: scan,
     system: { hostname: os.hostname, uptimeSeconds: () => machineUptimeSeconds() },
     logError,
   });

@@ -9,10 +9,11 @@ import type { AgentSettings } from "./config.ts";
 import { type CpuSample, cpuSustained, type IdleTracker } from "./idle.ts";
 import { type Decision, decideTeardown } from "./teardown.ts";
 import type { TeardownExecutor } from "./teardown-executor.ts";
+import { guardNeeded, type UnsavedGuard, unsavedGraceMs } from "./unsaved-guard.ts";
 
 export interface DecisionLogEntry {
   at: string;
-  event: "warn" | "act" | "cancelled" | "error";
+  event: "warn" | "act" | "cancelled" | "error" | "kept" | "released";
   detail: string;
 }
 
@@ -26,7 +27,11 @@ export interface SupervisorOptions {
   cpuPercent: () => Promise<number>;
   cpuThreshold?: number;
   cpuWindowMs?: number;
+  /** Keeps a machine with unsaved work from an idle teardown; absent: no guard (unit tests). */
+  guard?: UnsavedGuard;
 }
+
+type Act = Extract<Decision, { kind: "act" }>;
 
 const LOG_SIZE = 50;
 
@@ -50,7 +55,7 @@ export function createSupervisor(o: SupervisorOptions) {
     while (cpu.length > 0 && cpu[0]!.at < now - 2 * windowMs) cpu.shift();
     if (cpuSustained(cpu, now, threshold, windowMs)) o.tracker.observe("cpu", now, `>= ${threshold}%`);
     const snap = o.tracker.snapshot(now);
-    const d = decideTeardown({
+    let d = decideTeardown({
       now,
       settings: o.settings,
       lastActivity: snap.last_activity,
@@ -66,6 +71,12 @@ export function createSupervisor(o: SupervisorOptions) {
       note("warn", d.message);
       await o.executor.wall(d.message).catch((e: Error) => note("error", `wall failed: ${e.message}`));
     } else if (d.kind === "act" && !acted) {
+      const guarded = await guard(d, now);
+      if (guarded === "kept") {
+        last = d;
+        return d;
+      }
+      d = guarded;
       acted = true;
       note("act", `${d.reason}: ${d.action} (${d.note})`);
       await execute(d).catch((e: Error) => {
@@ -75,6 +86,26 @@ export function createSupervisor(o: SupervisorOptions) {
     }
     last = d;
     return d;
+  }
+
+  /**
+   * Unsaved work keeps the machine from an idle teardown. At max_lifetime it is kept for a grace
+   * (agent.json unsaved_grace_seconds, default 6 h) so the CLI's reaper, on the user's next
+   * command, can snapshot it over SSH before it destroys it (src/gc/reaper.ts); after the grace
+   * the hard limit wins and the teardown runs as configured: that bound is documented.
+   */
+  async function guard(d: Act, now: number): Promise<Act | "kept"> {
+    if (!o.guard || !guardNeeded(o.settings)) return d;
+    if (d.reason === "max_lifetime" && now >= d.deadline + unsavedGraceMs(o.settings)) return d;
+    const { detail, checked_at } = await o.guard.unsaved(now);
+    if (detail.length === 0) {
+      if (o.guard.release()) note("released", "no unsaved work left");
+      return d;
+    }
+    const { changed } = o.guard.keep(now, detail, checked_at);
+    const why = d.reason === "idle_timeout" ? "idle_timeout" : "max_lifetime (grace for the CLI's snapshot)";
+    if (changed) note("kept", `${why}: kept running for unsaved work: ${detail.join("; ")}`);
+    return "kept";
   }
 
   async function execute(d: Extract<Decision, { kind: "act" }>) {
@@ -93,7 +124,7 @@ export function createSupervisor(o: SupervisorOptions) {
 
   return {
     tick,
-    state: () => ({ last, warnedDeadline, decisions: [...log] }),
+    state: () => ({ last, warnedDeadline, decisions: [...log], kept: o.guard?.kept() ?? null }),
     /** Runs tick every `intervalMs` until aborted; one failing tick never stops the loop. */
     async run(intervalMs: number, signal: AbortSignal) {
       while (!signal.aborted) {

@@ -15,6 +15,8 @@ export async function withAgent<T>(
   deps: Deps,
   rec: InstanceRecord,
   work: (agent: AgentClient, conn: Connection) => Promise<T>,
+  /** Per request (default 5 s); longer for answers the agent has to work for (GET /unsaved). */
+  timeoutMs?: number,
 ): Promise<T> {
   const token = readAgentToken(deps.paths.instanceDir(rec.name));
   deps.log.addSecret(token);
@@ -24,7 +26,7 @@ export async function withAgent<T>(
     });
   const conn = await connectToInstance(deps, rec);
   try {
-    const agent = await openAgentClient(conn, token, undefined, undefined, rec.name);
+    const agent = await openAgentClient(conn, token, timeoutMs, undefined, rec.name);
     try {
       return await work(agent, conn);
     } finally {

@@ -9,12 +9,16 @@ export const downCommand: CommandDef = {
     { flags: "--snapshot", description: "snapshot it first (down stops if the snapshot fails)" },
     { flags: "-y, --yes", description: "do not ask for confirmation" },
     {
+      flags: "--discard-unsaved",
+      description: "destroy even with uncommitted, unpushed or stashed work on the machine (lost)",
+    },
+    {
       flags: "--force",
       description: "do not ask, and forget the local record even if the provider call fails",
     },
   ],
   json: "print the result as JSON",
-  examples: ["spuff down box", "spuff down box --snapshot --yes"],
+  examples: ["spuff down box", "spuff down box --snapshot --yes", "spuff down box --yes --discard-unsaved"],
   async run(deps, { args: [name], opts }) {
     const { runDown } = await import("./down.ts");
     await runDown(deps, name as string | undefined, opts);

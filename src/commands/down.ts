@@ -2,7 +2,9 @@
  * `spuff down [name] [--snapshot] [--force] [--yes]`: optionally snapshot, destroy at the
  * provider, wait until the provider itself reports the instance gone, then forget it locally and
  * drop its ssh_config entry. An instance already gone counts as destroyed (idempotent). Asks first
- * on a terminal; without one it refuses unless --yes or --force says the user meant it.
+ * on a terminal; without one it refuses unless --yes or --force says the user meant it. Before
+ * either, the unsaved-work guard (unsaved-guard.ts): work that exists only on the machine stops
+ * `down` unless the user accepts its loss (a question, or --discard-unsaved) or --snapshot keeps it.
  */
 import type { Deps } from "../cli/deps.ts";
 import { confirmOnTerminal } from "../core/confirm.ts";
@@ -15,6 +17,8 @@ import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { type ScrubFn, snapshotInstance } from "./snapshot.ts";
+import { type CheckUnsavedFn, forgetUnsaved } from "./unsaved-check.ts";
+import { guardDown } from "./unsaved-guard.ts";
 
 export interface DownOptions {
   /** Forget the local record even if the provider call fails (e.g. the account was closed). Implies --yes. */
@@ -27,6 +31,10 @@ export interface DownOptions {
   scrub?: ScrubFn;
   /** How long the provider may take to report the instance gone (default: 2 × the API timeout, ≥ 60 s). */
   goneTimeoutMs?: number;
+  /** Destroy even with work that exists only on the machine (the guard does not ask). */
+  discardUnsaved?: boolean;
+  /** How the machine is asked for unsaved work (default: GET /unsaved over SSH); tests inject it. */
+  checkUnsaved?: CheckUnsavedFn;
 }
 
 export async function runDown(deps: Deps, name: string | undefined, opts: DownOptions = {}): Promise<void> {
@@ -41,7 +49,15 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
         hint: "Press Ctrl-C in that `spuff up` (it destroys what it made), or run `spuff down` again once it has finished.",
       },
     );
-  if (!opts.yes && !opts.force) await confirmDown(deps, rec);
+  // A machine that never became ready never held the user's work.
+  const guard = rec.readyAt
+    ? await guardDown(deps, rec, {
+        ...(opts.discardUnsaved ? { discard: true } : {}),
+        ...(opts.snapshot ? { snapshot: true } : {}),
+        ...(opts.checkUnsaved ? { check: opts.checkUnsaved } : {}),
+      })
+    : "skipped";
+  if (!opts.yes && !opts.force && guard !== "asked") await confirmDown(deps, rec);
   const store = await deps.state();
   let warning: string | undefined;
   let snapshot: { id: string; name: string } | undefined;
@@ -74,6 +90,7 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
     }
   }
   store.remove(rec.id);
+  forgetUnsaved(deps, rec.name);
   // Its Host block and pinned key leave ~/.ssh's view with it.
   resyncSshFiles(deps.paths, store, await deps.settings());
   if (deps.json)

@@ -15,6 +15,10 @@ export const gcCommand: CommandDef = {
     },
     { flags: "--dry-run", description: "only list what would be removed" },
     { flags: "-y, --yes", description: "do not ask for confirmation (required without a terminal)" },
+    {
+      flags: "--discard-unsaved",
+      description: "also remove live instances holding uncommitted, unpushed or stashed work (lost)",
+    },
   ],
   json: "print what was found and done as JSON",
   examples: ["spuff gc --dry-run", "spuff gc --provider hetzner --yes --json"],

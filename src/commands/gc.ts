@@ -15,11 +15,22 @@ import { type Applied, applyGarbage, scanProvider } from "../gc/collect.ts";
 import { goneTimeoutMs, resyncSshFiles } from "../gc/discard.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Provider } from "../providers/types.ts";
+import {
+  type CheckUnsavedFn,
+  checkUnsavedOverSsh,
+  forgetUnsaved,
+  unsavedLines,
+  workspaceOnVolume,
+} from "./unsaved-check.ts";
 
 export interface GcOptions {
   dryRun?: boolean;
   yes?: boolean;
   provider?: ProviderName;
+  /** Remove live instances even when they hold unsaved work (lost). */
+  discardUnsaved?: boolean;
+  /** How a live instance is asked for unsaved work (default: GET /unsaved over SSH); tests inject it. */
+  checkUnsaved?: CheckUnsavedFn;
 }
 
 interface Scanned {
@@ -54,7 +65,7 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   if (!deps.json) describe(deps, found, inProgress, unreachable);
   let results: (Garbage & Applied & { error?: string })[] = [];
   if (!opts.dryRun && found.length > 0 && (await confirmed(deps, opts, found.length))) {
-    results = await applyAll(deps, scanned);
+    results = await applyAll(deps, scanned, opts);
   }
   if (deps.json) {
     printJson(deps.io, {
@@ -95,13 +106,30 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   }
 }
 
-async function applyAll(deps: Deps, scanned: Scanned[]) {
+/**
+ * The unsaved-work guard for a live instance spuff knows (and that was once ready): what it would
+ * lose, one line per repository, or [] when it may go. Orphans cannot be asked (no pinned key).
+ */
+async function unsavedOf(deps: Deps, g: Garbage, opts: GcOptions): Promise<string[]> {
+  if (opts.discardUnsaved || !g.recordId || !g.instanceId || g.providerStatus !== "active") return [];
+  const rec = (await deps.state()).get(g.recordId);
+  if (!rec?.readyAt || workspaceOnVolume(rec)) return [];
+  return unsavedLines(await (opts.checkUnsaved ?? checkUnsavedOverSsh)(deps, rec));
+}
+
+async function applyAll(deps: Deps, scanned: Scanned[], opts: GcOptions) {
   const store = await deps.state();
   const settings = await deps.settings();
   const gone = { clock: deps.clock, goneTimeoutMs: goneTimeoutMs(settings) };
   const results: (Garbage & Applied & { error?: string })[] = [];
   for (const s of scanned) {
     for (const g of s.garbage) {
+      const unsaved = await unsavedOf(deps, g, opts);
+      if (unsaved.length > 0) {
+        const note = `kept, unsaved work: ${unsaved.join("; ")} (spuff down ${g.name} --snapshot, or gc --discard-unsaved)`;
+        results.push({ ...g, outcome: "skipped", note });
+        continue;
+      }
       try {
         results.push({ ...g, ...(await applyGarbage(g, s.provider, store, gone)) });
       } catch (err) {
@@ -109,6 +137,7 @@ async function applyAll(deps: Deps, scanned: Scanned[]) {
       }
     }
   }
+  for (const r of results) if (r.recordId && r.outcome !== "skipped") forgetUnsaved(deps, r.name);
   if (results.some((r) => r.recordId && r.outcome !== "skipped")) {
     resyncSshFiles(deps.paths, store, settings);
   }

@@ -17,6 +17,7 @@ import {
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { age, instanceJson } from "./present-instance.ts";
+import { rememberedFor } from "./unsaved-check.ts";
 
 export interface ListOptions {
   live?: boolean;
@@ -45,8 +46,11 @@ export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void>
       records.map((r) => {
         const v = live?.get(r.id);
         const off = billedWhileOff(r.provider, v?.instance);
+        const kept = rememberedFor(deps, r.name);
         return {
           ...instanceJson(r),
+          // Why it is still there: kept past its idle timeout for unsaved work (last `status`).
+          kept_for_unsaved_work: kept?.kept ? { lines: kept.lines, as_of: kept.at ?? null } : null,
           ...accruedJson(accrued.get(r.id)),
           ...(live
             ? {

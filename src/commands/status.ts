@@ -8,8 +8,10 @@
 import type { Deps } from "../cli/deps.ts";
 import { formatDuration } from "../core/duration.ts";
 import { printJson } from "../core/io.ts";
+import { visibleLine as printable } from "../core/visible.ts";
 import { accruedFor, accruedJson, accruedText, billedWhileOff, rateText } from "../cost/accrued.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
+import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { withAgent } from "./agent-session.ts";
 import type { Checklist } from "./logs-steps.ts";
@@ -23,6 +25,7 @@ import {
   type SpotInterruption,
   spotRow,
 } from "./status-spot.ts";
+import { rememberUnsaved } from "./unsaved-check.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */
@@ -47,6 +50,8 @@ interface Idle {
   deadline_reason: string | null;
   seconds_until_deadline: number | null;
   teardown: string;
+  /** Why a machine past its idle deadline still runs (agent/unsaved-guard.ts); absent on older agents. */
+  kept?: { reason: string; since: string; detail: string[] } | null;
 }
 
 interface AgentView {
@@ -60,6 +65,8 @@ interface AgentView {
     spot_interruption?: SpotInterruption | null;
   };
   idle?: Idle;
+  /** From /idle on every status: the machine is kept running for unsaved work. */
+  kept?: NonNullable<Idle["kept"]>;
   metrics?: Metrics;
   /** GET /bootstrap: every bundle and setup step (absent from agents older than the route). */
   bootstrap?: Checklist;
@@ -85,7 +92,14 @@ export async function runStatus(
   const agent =
     opts.local || r.status !== "ready"
       ? undefined
-      : await attempt(() => agentView(deps, r, opts.detailed === true));
+      : await attempt(() =>
+          agentView(
+            deps,
+            r,
+            opts.detailed === true,
+            provider?.ok ? provider.value.instance?.priceHourly : undefined,
+          ),
+        );
   const accrued = await accruedOf(deps, r, opts.local === true);
   const off = provider?.ok ? billedWhileOff(r.provider, provider.value.instance) : undefined;
   if (deps.json) {
@@ -133,6 +147,13 @@ export async function runStatus(
       const s = agent.value.status;
       rows.push(["Agent", `v${s.agent_version}, up ${formatDuration(s.uptime_seconds * 1000)}`]);
       rows.push(["Idle for", formatDuration(s.idle_seconds * 1000)]);
+      const k = agent.value.kept;
+      // The agent's words reach the terminal: escaped and bounded.
+      if (k)
+        rows.push([
+          "Kept running",
+          printable(`past its idle timeout since ${k.since}: unsaved work (${k.detail.join("; ")})`, 1000),
+        ]);
       rows.push(["Bootstrap", `${s.bootstrap_status}${s.cloud_init_done ? ", cloud-init done" : ""}`]);
       const spot = spotRow(s.spot_interruption);
       if (spot) rows.push(spot);
@@ -143,6 +164,9 @@ export async function runStatus(
     }
   }
   if (r.error) rows.push(["Last error", r.error]);
+  const keptPrice = provider?.ok ? provider.value.instance?.priceHourly : undefined;
+  if (keptPrice && agent?.ok && agent.value.kept)
+    rows.push(["Costs", `${keptPrice.amount} ${keptPrice.currency}/hour while kept`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   deps.io.out.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
 }
@@ -164,21 +188,34 @@ async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderView
   return { instance, ...(ended ? { ended } : {}) };
 }
 
-async function agentView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<AgentView> {
-  return withAgent(deps, r, async (agent) => {
+async function agentView(
+  deps: Deps,
+  r: InstanceRecord,
+  detailed: boolean,
+  price: ProviderInstance["priceHourly"] | undefined,
+): Promise<AgentView> {
+  const view = await withAgent(deps, r, async (agent) => {
     const [status, idle, metrics, bootstrap] = await Promise.all([
       agent.get<AgentView["status"]>("/status"),
-      detailed ? agent.get<Idle>("/idle") : undefined,
+      agent.get<Idle>("/idle").catch(() => undefined),
       detailed ? agent.get<Metrics>("/metrics") : undefined,
       agent.get<Checklist>("/bootstrap").catch(() => undefined),
     ]);
     return {
       status,
-      ...(idle ? { idle } : {}),
+      ...(idle && detailed ? { idle } : {}),
+      ...(idle?.kept ? { kept: idle.kept } : {}),
       ...(metrics ? { metrics } : {}),
       ...(bootstrap ? { bootstrap } : {}),
     };
   });
+  // What every later command's one-line notice reads (cli/kept-notice.ts): no network there.
+  rememberUnsaved(deps, r.name, {
+    lines: view.kept?.detail ?? [],
+    kept: view.kept !== undefined,
+    price_hourly: price ?? null,
+  });
+  return view;
 }
 
 const GB = 1024 ** 3;

@@ -9,7 +9,7 @@ import type { InstanceRecord } from "../state/types.ts";
 import { add, addRuns, emptyTotals, monthStartMs, runRate, type Totals } from "./history.ts";
 import type { BillableItem, BillableKind } from "./kind.ts";
 import { loadPriceBook } from "./price-source.ts";
-import { instanceRate, type PriceBook } from "./prices.ts";
+import type { PriceBook } from "./prices.ts";
 import { costBetween, isKnown } from "./rate.ts";
 
 export interface CostedItem extends BillableItem {

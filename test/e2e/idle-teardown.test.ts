@@ -5,15 +5,13 @@
  * The first two shorten the timeout on the VM so they take seconds; the idle_timeout 60s ones
  * below run with the configured timeout, concurrently (DigitalOcean reaper, keep-alive, session).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
-import { descendantInOtherNetns } from "../../src/machines/procs.ts";
 import { HOST_FROM_GUEST } from "../../src/machines/slirp.ts";
 import type { MachineRecord } from "../../src/machines/types.ts";
 import { startAwsSim } from "../../src/sim/aws/index.ts";
@@ -21,6 +19,15 @@ import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { runSpuff } from "../helpers/cli.ts";
+import {
+  agentGet,
+  agentToken,
+  onlyMachine,
+  SHORTEN_IDLE,
+  sleep,
+  TESTABLE_IDLE,
+  until,
+} from "../helpers/idle-machine.ts";
 import { initJourney, newJourney } from "../helpers/journey.ts";
 import {
   leftovers,
@@ -30,17 +37,6 @@ import {
   tempDataDir,
 } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
-
-// The configured idle_timeout stays (60 s); only the tick (1 s) and the CPU signal (off: a
-// container sees the host's CPU) change, then the agent restarts in the background so the SSH
-// session that does it has ended before the agent starts watching.
-const TESTABLE_IDLE = [
-  "printf 'SPUFF_AGENT_TICK_SECONDS=1\\nSPUFF_AGENT_CPU_THRESHOLD=101\\n' | sudo -n tee -a /etc/spuff/agent.env >/dev/null",
-  // A transient timer's default AccuracySec (1 min) fired it 15–17 s late here: ask for 100 ms.
-  "sudo -n systemd-run --on-active=1 --timer-property=AccuracySec=100ms systemctl restart spuff-agent.service >/dev/null",
-].join(" && ");
-// 8 s idle timeout on top of that, for the quick tests.
-const SHORTEN_IDLE = `sudo -n sed -i 's/"idle_timeout_seconds": [0-9]*/"idle_timeout_seconds": 8/' /etc/spuff/agent.json && ${TESTABLE_IDLE}`;
 
 describe.runIf(runMachineSuites)("agent idle teardown on a real local machine", () => {
   const dir = tempDataDir("idle");
@@ -120,15 +116,6 @@ const IDLE_TIMEOUT_MS = 60_000;
 /** The issue's bound: gone within idle_timeout + 30 s; kept ones are checked past it. */
 const GRACE_MS = 30_000;
 
-const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs: number, stepMs = 500): Promise<boolean> {
-  const started = Date.now();
-  while (!cond() && Date.now() - started < timeoutMs) await sleep(stepMs);
-  return cond();
-}
-
 /** A journey (data dir, key, binary) initialised for `provider` with idle_timeout 60s. */
 async function idleJourney(prefix: string, provider: string, extraEnv: Record<string, string> = {}) {
   const j = newJourney(prefix, extraEnv);
@@ -147,35 +134,6 @@ async function localTestableMachine(prefix: string, name: string, dirs: string[]
   expect((await j.run(["exec", name, "--", "sh", "-c", TESTABLE_IDLE])).code).toBe(0);
   await sleep(3000); // restarted ~1 s after the exec
   return j;
-}
-
-/**
- * GET on the agent from inside the machine's network namespace (its PID 1's,
- * entered with nsenter), with the token spuff kept: no SSH, so asking is no activity.
- */
-async function agentGet(dir: string, machine: MachineRecord, token: string, urlPath: string) {
-  // nspawn machines have a private network namespace now: enter the one of the machine's PID 1.
-  const leader = machine.pid ? descendantInOtherNetns(machine.pid) : undefined;
-  if (!leader) throw new Error(`machine ${machine.id} (dir ${dir}) has no running PID 1`);
-  const script = `fetch("http://127.0.0.1:7575${urlPath}",{headers:{"x-spuff-token":process.env.T},signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t))`;
-  // Asynchronous: the simulators answer the machines from this same process.
-  const { stdout } = await execFileAsync(
-    "nsenter",
-    ["-t", String(leader), "-n", process.execPath, "-e", script],
-    {
-      env: { ...process.env, T: token },
-      encoding: "utf8",
-      timeout: 15_000,
-    },
-  );
-  return JSON.parse(stdout);
-}
-
-function onlyMachine(dir: string): { engine: MachineEngine; machine: MachineRecord } {
-  const engine = new MachineEngine({ layout: machineLayout(dir) });
-  const [machine] = engine.list();
-  if (!machine) throw new Error(`no machine in ${dir}`);
-  return { engine, machine };
 }
 
 /**
@@ -206,9 +164,6 @@ async function expectTeardownAfterRelease(
   expect(Date.parse(teardown.at) - releasedAt).toBeLessThan(IDLE_TIMEOUT_MS + GRACE_MS);
   expect(engine.isRunning(machine)).toBe(false);
 }
-
-const agentToken = (cfg: string, name: string) =>
-  fs.readFileSync(path.join(cfg, "instances", name, "agent.token"), "utf8").trim();
 
 describe.runIf(runMachineSuites)("idle_timeout 60s on real machines (concurrently)", () => {
   const dirs: string[] = [];
