@@ -5,6 +5,7 @@ import { type PrebuildInputs, parsePrebuildName, prebuildHash, prebuildKey, proj
 const base: PrebuildInputs = {
   provider: "local",
   image: "debian-12",
+  user: "dev",
   background: ["shell-tools"],
   project: { bundles: ["node"], packages: ["jq", "tree", "less"], prebuild: ["echo warm > ~/warm"] },
 };
@@ -20,6 +21,7 @@ describe("prebuild hash", () => {
     const variants: PrebuildInputs[] = [
       { ...base, provider: "digitalocean" },
       { ...base, image: "debian-13" },
+      { ...base, user: "alice" },
       { ...base, background: [] },
       { ...base, background: ["shell-tools", "python"] },
       { ...base, project: { ...base.project, bundles: [] } },

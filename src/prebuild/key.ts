@@ -14,6 +14,8 @@ import type { Project } from "../project/load.ts";
 /** Bumped when what a prebuild holds changes shape (a new kind of input, a new scrub). */
 export const PREBUILD_FORMAT = 1;
 export const PREBUILD_PREFIX = "spuff-pb-";
+/** The label an instance made from a prebuild carries: the prebuild's name (`status` shows it). */
+export const PREBUILD_LABEL = "spuff-prebuild";
 /** Hex characters of the hash in a snapshot's name: 64 bits, no accidental match. */
 const HASH_CHARS = 16;
 /** Keeps `spuff-pb-PROJECT-HASH` within local image names' 63 characters. */
@@ -23,6 +25,8 @@ export interface PrebuildInputs {
   provider: string;
   /** The base image the prebuild machine booted (plan.image). */
   image: string;
+  /** The dev user: the prebuild steps' files are in its home. */
+  user: string;
   /** Config bundles (background), in the order they install. */
   background: readonly BundleName[];
   project: Pick<Project, "bundles" | "packages" | "prebuild">;
@@ -48,6 +52,7 @@ export function prebuildHash(i: PrebuildInputs): string {
     format: PREBUILD_FORMAT,
     provider: i.provider,
     image: i.image,
+    user: i.user,
     background: i.background,
     bundles: i.project.bundles,
     scripts: {

@@ -38,9 +38,21 @@ export function bundleStep(name: BundleName, user: string): Step {
   return {
     name: `bundle ${name}`,
     kind: "bundle",
-    script: `${HEADER}exec sudo -n env SPUFF_USER=${shellQuote(user)} bash ${bundleScriptPath(name)} "\${1:-install}"\n`,
+    script: [
+      HEADER.trimEnd(),
+      "set -euo pipefail",
+      // The project's proxy (its env) reaches the bundle's apt too, as it does the packages step.
+      PASS_PROXY,
+      `exec sudo -n env "\${pass[@]}" SPUFF_USER=${shellQuote(user)} bash ${bundleScriptPath(name)} "\${1:-install}"`,
+      "",
+    ].join("\n"),
   };
 }
+
+const PASS_PROXY = [
+  "pass=()",
+  'for v in http_proxy https_proxy no_proxy; do if [ -n "${!v:-}" ]; then pass+=("$v=${!v}"); fi; done',
+].join("\n");
 
 /** apt as root; proxy variables from the project's env pass through sudo (apt honours them). */
 function packagesStep(packages: readonly string[]): Step {
@@ -56,8 +68,7 @@ function packagesStep(packages: readonly string[]): Step {
       `  for p in "\${pkgs[@]}"; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || exit 1; done`,
       "  exit 0",
       "fi",
-      "pass=()",
-      'for v in http_proxy https_proxy no_proxy; do if [ -n "${!v:-}" ]; then pass+=("$v=${!v}"); fi; done',
+      PASS_PROXY,
       `exec sudo -n env "\${pass[@]}" bash -c '. ${VM_BUNDLES_DIR}/bundle-lib.sh && apt_install "$@"' packages "\${pkgs[@]}"`,
       "",
     ].join("\n"),

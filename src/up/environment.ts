@@ -248,6 +248,15 @@ export async function setupProgress(
   }
 }
 
+/** The steps' statuses of `kind` on the machine, read over `conn` (prebuild waits on bundles). */
+export function remoteSteps(
+  conn: Connection,
+  kind: "bundles" | "setup",
+  clock: Clock = systemClock,
+): Promise<StepStatus[]> {
+  return readRemoteSteps((command, timeoutMs) => exec(conn, command, { timeoutMs, clock }), stateDir(kind));
+}
+
 async function readRemoteSteps(run: Run, dir: string): Promise<StepStatus[]> {
   const r = await run(
     `for f in ${dir}/*.status; do [ -e "$f" ] || continue; printf '\\036%s\\n' "$(basename "$f" .status)"; cat "$f"; done`,
