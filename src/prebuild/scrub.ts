@@ -20,11 +20,14 @@ export const PREBUILD_SCRUB_PATHS = [
   "/var/lib/cloud/instance",
   "/var/lib/cloud/instances",
   "/var/lib/cloud/data",
+  "/var/lib/cloud/sem",
   "/var/lib/dbus/machine-id",
   "/root/.ssh/authorized_keys",
   "/root/.bash_history",
   "/home/*/.ssh/authorized_keys",
   "/home/*/.bash_history",
+  // The prebuild steps ran with the project's env (secrets included): their output stays behind.
+  "/var/log/spuff/setup/*.log",
 ] as const;
 
 // $@ = the exact secret files (from snapshotSecrets). The globs are expanded by this script, in
