@@ -17,6 +17,8 @@ export const MACHINES = [
   "test/e2e/bundles-local.test.ts",
   "test/e2e/faults-real-machine.test.ts",
   "test/e2e/idle-teardown.test.ts",
+  "test/e2e/prebuild-do.test.ts",
+  "test/e2e/prebuild-local.test.ts",
   "test/e2e/project-env.test.ts",
   "test/e2e/snapshot-secrets.test.ts",
   "test/e2e/spot-interruption.test.ts",
