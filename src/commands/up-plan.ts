@@ -151,7 +151,8 @@ function readPublicKey(privateKeyPath: string): string {
 }
 
 /** The plan and the exact user-data; no provider call but a spot machine's price lookup. */
-export async function printDryRun(deps: Deps, { plan, project, environment }: CommandPlan): Promise<void> {
+export async function printDryRun(deps: Deps, c: CommandPlan): Promise<void> {
+  const { plan, project, environment } = c;
   const spot = await spotQuote(deps, plan);
   if (deps.json) {
     printJson(deps.io, {
@@ -177,6 +178,8 @@ export async function printDryRun(deps: Deps, { plan, project, environment }: Co
         project_file: project?.file ?? null,
         background_bundles: environment.background,
         phases: phasesFor(environment),
+        // The prebuild `up` would look for (the provider is not asked in a dry run).
+        prebuild_name: prebuildKeyOf(c)?.name ?? null,
       },
     });
     return;

@@ -40,6 +40,6 @@ export async function withPrebuild(
   }
   const again = replan(deps, planned, { snapshot: found.id });
   again.plan.labels[PREBUILD_LABEL] = found.name;
-  if (!deps.json) deps.io.err.write(`Booting prebuild ${found.name} (${found.id})\n`);
+  deps.io.err.write(`Booting prebuild ${found.name} (${found.id})\n`);
   return { ...again, environment: { ...again.environment, prebuild: { id: found.id, name: found.name } } };
 }
