@@ -81,8 +81,9 @@ export function checkLayer(layer: string): void {
   expect(fs.readFileSync(path.join(layer, "home/dev/workspace/warm.txt"), "utf8")).toBe(
     "warmed by the prebuild\n",
   );
-  // Installed by the node bundle (a link into /etc/alternatives or the binary itself).
-  expect(fs.lstatSync(path.join(layer, "usr/bin/node"), { throwIfNoEntry: false })).toBeDefined();
+  // What the bundles and packages added to the base image (node itself is in the base: the agent needs it).
+  for (const bin of ["npm", "fzf", "tree", "file"])
+    expect(fs.lstatSync(path.join(layer, "usr/bin", bin), { throwIfNoEntry: false }), bin).toBeDefined();
   expect(filesContaining(layer, [SECRET])).toEqual([]);
   const gone = [
     "etc/spuff/agent.env",
