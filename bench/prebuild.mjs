@@ -72,7 +72,8 @@ try {
   for (let i = 0; i < runs; i++) {
     if (i < coldRuns) times.cold.push(up(`bench-cold-${i}`, project, ["--image", "debian-12"]).ms);
     const warm = up(`bench-warm-${i}`, project);
-    if (!warm.stderr.includes("Booting prebuild")) throw new Error(`up did not boot the prebuild:\n${warm.stderr}`);
+    if (!warm.stderr.includes("Booting prebuild"))
+      throw new Error(`up did not boot the prebuild:\n${warm.stderr}`);
     times.prebuild.push(warm.ms);
     times.bare.push(up(`bench-bare-${i}`, bare).ms);
     process.stderr.write(
@@ -83,8 +84,8 @@ try {
     );
   }
 } finally {
-  for (const name of made) spawnSync(process.execPath, [bin, "down", name, "--yes"], { env, timeout: 300_000 });
-  spawnSync(process.execPath, [bin, "prebuild", "gc", "--keep", "1"], { env, cwd: project, timeout: 120_000 });
+  for (const name of made)
+    spawnSync(process.execPath, [bin, "down", name, "--yes"], { env, timeout: 300_000 });
   const list = spawnSync(process.execPath, [bin, "prebuild", "list", "--json"], { env, encoding: "utf8" });
   for (const p of JSON.parse(list.stdout || "[]").filter((x) => x.project === "bench-pb"))
     spawnSync(process.execPath, [bin, "prebuild", "rm", p.id], { env, timeout: 120_000 });
@@ -93,15 +94,24 @@ try {
 
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
-const load = os.loadavg().map((x) => x.toFixed(1)).join(" ");
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(" ");
 console.log(`| up | runs | median to ready | × bare |`);
 console.log(`|---|---|---|---|`);
-console.log(`| cold (installs everything) | ${times.cold.length} | ${s(m.cold)} | ${(m.cold / m.bare).toFixed(2)} |`);
-console.log(`| from the prebuild | ${times.prebuild.length} | ${s(m.prebuild)} | **${(m.prebuild / m.bare).toFixed(2)}** |`);
+console.log(
+  `| cold (installs everything) | ${times.cold.length} | ${s(m.cold)} | ${(m.cold / m.bare).toFixed(2)} |`,
+);
+console.log(
+  `| from the prebuild | ${times.prebuild.length} | ${s(m.prebuild)} | **${(m.prebuild / m.bare).toFixed(2)}** |`,
+);
 console.log(`| bare (no spuff.yaml) | ${times.bare.length} | ${s(m.bare)} | 1.00 |`);
 console.log(
   `\nprebuild made once in ${s(prebuildMs)}; per run (s): ${Object.entries(times)
     .map(([k, v]) => `${k} ${v.map((x) => (x / 1000).toFixed(1)).join("/")}`)
     .join("; ")}; load average at the end ${load}`,
 );
-console.log(`ratio from-prebuild ÷ bare = ${(m.prebuild / m.bare).toFixed(2)} (target ≤ 1.2); cold ÷ from-prebuild = ${(m.cold / m.prebuild).toFixed(1)}`);
+console.log(
+  `ratio from-prebuild ÷ bare = ${(m.prebuild / m.bare).toFixed(2)} (target ≤ 1.2); cold ÷ from-prebuild = ${(m.cold / m.prebuild).toFixed(1)}`,
+);

@@ -10,6 +10,7 @@ export const MACHINES = [
   "src/machines/engine.test.ts",
   "src/machines/engine-gc.test.ts",
   "src/machines/qemu.test.ts",
+  "src/machines/qemu-snapshot.test.ts",
   "src/machines/slirp.test.ts",
   "src/providers/local/snapshot.test.ts",
   "src/sim/machine-backend.test.ts",
