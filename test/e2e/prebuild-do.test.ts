@@ -75,9 +75,10 @@ describe.runIf(runMachineSuites)("prebuilds behind the DigitalOcean simulator (n
     console.log(
       `DO sim: ready from the prebuild ${warm.readyMs} ms; cold (packages changed) ${cold.readyMs} ms`,
     );
-    await listAndRemove(pj, pb);
+    // A local image in use cannot be removed: the machines go first.
     for (const n of ["pb-warm", "pb-cold"])
       expect((await pj.run(["down", n, "--yes"], 180_000)).code).toBe(0);
+    await listAndRemove(pj, pb);
     expect(sim.state.droplets.size).toBe(0);
   }, 2_400_000);
 });

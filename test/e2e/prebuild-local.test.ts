@@ -49,9 +49,10 @@ describe.runIf(runMachineSuites)("prebuilds on the local provider (nspawn)", () 
     const warm = await upFromPrebuild(pj, project, pb, "pb-warm");
     const cold = await upAfterChange(pj, "pb-cold");
     console.log(`ready from the prebuild ${warm.readyMs} ms; cold (packages changed) ${cold.readyMs} ms`);
-    await listAndRemove(pj, pb);
+    // A local image in use cannot be removed: the machines go first.
     for (const n of ["pb-warm", "pb-cold"])
       expect((await pj.run(["down", n, "--yes"], 180_000)).code).toBe(0);
+    await listAndRemove(pj, pb);
   }, 2_400_000);
 
   it("a failed prebuild step: no snapshot, the machine destroyed and forgotten", async () => {
