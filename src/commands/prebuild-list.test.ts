@@ -49,10 +49,15 @@ describe("spuff prebuild list|rm|gc", () => {
       ["14", "web", 4],
     ]);
     expect(list[0]).toMatchObject({ name: `spuff-pb-app-${H("b")}`, hash: H("b"), regions: ["fra1"] });
+    // The cost registry's price: DigitalOcean's per-GB snapshot price × 2 GB, a month.
+    expect(list[0].monthly).toMatchObject({ known: true, per: "month", currency: "USD" });
+    expect(list[3].monthly.micros).toBe(2 * list[0].monthly.micros);
     t.deps.close();
     t.deps = t.makeDeps(false);
     await runPrebuildList(t.deps);
-    expect(t.io.stdout()).toMatch(/^ID +PROJECT +HASH +SIZE +REGIONS +CREATED\n12 +app +b{16} +2 GB +fra1 /);
+    expect(t.io.stdout()).toMatch(
+      /^ID +PROJECT +HASH +SIZE +MONTHLY +REGIONS +CREATED\n12 +app +b{16} +2 GB +\S+ \S+ +fra1 /,
+    );
     expect(t.sim.validator?.violations).toEqual([]);
   });
 

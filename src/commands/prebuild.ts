@@ -26,6 +26,7 @@ import { isUpInterrupted, trapInterrupts, untilAborted } from "../up/interrupt.t
 import { phasesFor } from "../up/phases.ts";
 import { sshOps } from "../up/ssh-ops.ts";
 import { ensureProjectTrusted } from "./trust.ts";
+import { enforceBudget } from "./up-budget.ts";
 import { type CommandPlan, planFromCommand, prebuildKeyOf, replan } from "./up-plan.ts";
 import { createUpProgress } from "./up-progress.ts";
 
@@ -69,6 +70,8 @@ export async function runPrebuild(deps: Deps, opts: PrebuildOptions = {}): Promi
       hint: `Another prebuild of this environment is running, or one was left behind: spuff down ${planned.plan.name}`,
     });
   }
+  // The prebuild machine is billed like any other: the budget check holds for it too.
+  await enforceBudget(deps, settings, planned.plan, provider, store, false);
   const snap = await bake(deps, provider, store, planned, key);
   const removed = await removeSuperseded(provider, settings.prebuildKeep, key.project);
   report(deps, key, snap, { fresh: true, removed });
