@@ -21,7 +21,7 @@ export const prebuildCommand: CommandDef = {
         "bring up a machine with the bundles, packages and prebuild: steps, scrub its secrets, snapshot it, destroy it",
       flags: [provider],
       json: "print phase events and the result as NDJSON",
-      examples: ["spuff prebuild", "spuff prebuild --provider digitalocean"],
+      examples: ["spuff prebuild create", "spuff prebuild --provider digitalocean"],
       async run(deps, { opts }) {
         const { runPrebuild } = await import("./prebuild.ts");
         await runPrebuild(deps, opts as Parameters<typeof runPrebuild>[1]);
