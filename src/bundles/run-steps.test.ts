@@ -14,7 +14,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 interface Step {
   name: string;
   body: string;
-  kind?: "bundle" | "step";
+  kind?: "bundle" | "step" | "cached-bundle" | "cached-step";
 }
 
 /** Lay out a step list and run the real runner; returns its exit code and each status file. */
@@ -48,6 +48,32 @@ const bundle = (install: string, version: string) =>
   `case "$1" in version) ${version} ;; install) ${install} ;; esac\n`;
 
 describe("run-steps.sh", () => {
+  it("cached steps (a machine from a prebuild): only checked, done with reason=cached; a failed check installs", () => {
+    const marker = path.join(tmp, "installed-marker");
+    const step = (check: string) => `if [ "$1" = check ]; then ${check}; fi\necho ran >> ${marker}\n`;
+    const r = run(
+      "cached",
+      [
+        { name: "a", kind: "cached-bundle", body: bundle("echo ran >> " + marker, "echo 'a 1.2.3'") },
+        { name: "b", kind: "cached-step", body: step("exit 0") },
+        { name: "c", kind: "cached-bundle", body: bundle("echo installed-c", "command -v no-such-tool-x") },
+        { name: "d", kind: "cached-step", body: step("exit 1") },
+      ],
+      "stop",
+    );
+    expect(r.code).toBe(0);
+    expect(r.statuses.map((s) => [s.name, s.status, s.reason ?? ""])).toEqual([
+      ["a", "done", "cached"],
+      ["b", "done", "cached"],
+      ["c", "done", ""],
+      ["d", "done", ""],
+    ]);
+    expect(r.statuses[0]).toMatchObject({ version: "a 1.2.3", exit: "0" });
+    // Only d's install ran the marker line (a and b were cached, c installed without it).
+    expect(fs.readFileSync(marker, "utf8")).toBe("ran\n");
+    expect(r.log(2)).toMatch(/not cached after all \(version failed\): installing\ninstalled-c/);
+  });
+
   it("bundles: done with a version, 100 = skipped, a failure does not stop the others (keep-going)", () => {
     const r = run(
       "bundles",

@@ -14,6 +14,7 @@ import { initCommand } from "../commands/init.def.ts";
 import { listCommand } from "../commands/list.def.ts";
 import { localCommand } from "../commands/local.def.ts";
 import { logsCommand } from "../commands/logs.def.ts";
+import { prebuildCommand } from "../commands/prebuild.def.ts";
 import { snapshotCommand } from "../commands/snapshot.def.ts";
 import { execCommand, sshCommand } from "../commands/ssh.def.ts";
 import { sshConfigCommand } from "../commands/ssh-config.def.ts";
@@ -33,6 +34,7 @@ export const COMMANDS: readonly CommandDef[] = [
   trustCommand,
   downCommand,
   snapshotCommand,
+  prebuildCommand,
   gcCommand,
   sshConfigCommand,
   sshCommand,

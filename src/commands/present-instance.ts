@@ -11,6 +11,8 @@ export function instanceJson(r: InstanceRecord) {
     region: r.region,
     size: r.size,
     image: r.image,
+    // The prebuild it booted from (prebuild/key.ts PREBUILD_LABEL), or null.
+    prebuild: r.tags["spuff-prebuild"] ?? null,
     ip: r.ip,
     ssh_port: r.sshPort,
     ssh_user: r.sshUser,

@@ -46,6 +46,15 @@ describe("status checklist", () => {
       ["", "- setup 2: make test (skipped: an earlier step failed)"],
     ]);
   });
+
+  it("a step the prebuild did says so", () => {
+    const c = {
+      status: "ready",
+      bundles: [],
+      setup: [step("01", "bundle node", "done", { version: "v18.19.0", reason: "cached" })],
+    };
+    expect(checklistRows(c, "box")).toEqual([["Setup", "✓ bundle node v18.19.0 (cached in the prebuild)"]]);
+  });
 });
 
 describe("logs --bundle / --setup", () => {

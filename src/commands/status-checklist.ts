@@ -14,9 +14,7 @@ const MARK: Record<StepStatus["status"], string> = {
 function line(s: StepStatus, logHint: string): string {
   const extra =
     s.status === "done"
-      ? s.version
-        ? ` ${s.version}`
-        : ""
+      ? `${s.version ? ` ${s.version}` : ""}${s.reason === "cached" ? " (cached in the prebuild)" : ""}`
       : s.status === "failed"
         ? ` (failed, exit ${s.exit_code ?? "?"}; ${logHint})`
         : ` (${s.status}${s.reason ? `: ${s.reason}` : ""})`;

@@ -125,6 +125,10 @@ export async function runStatus(
     ["Status", r.status + (r.phase ? ` (phase: ${r.phase})` : "")],
     ["Provider", `${r.provider}${r.providerId ? ` (id ${r.providerId})` : ""}`],
     ["Region / size", `${r.region} / ${r.size}`],
+    [
+      "Image",
+      r.tags["spuff-prebuild"] ? `prebuild ${r.tags["spuff-prebuild"]} (${r.image})` : (r.image ?? "-"),
+    ],
     ["Address", r.ip ? `${r.sshUser}@${r.ip}${r.sshPort === 22 ? "" : `:${r.sshPort}`}` : "-"],
     ["Age", age(r.createdAt, now)],
   ];

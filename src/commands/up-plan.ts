@@ -3,11 +3,13 @@
  * snapshot, host key, cloud-config, environment), and `up --dry-run`, which prints exactly it.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { Deps } from "../cli/deps.ts";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson } from "../core/io.ts";
+import { type PrebuildKey, prebuildKey } from "../prebuild/key.ts";
 import { gitKnownHosts, userKnownHostsFile } from "../project/git-hosts.ts";
 import { type Project, projectFor, projectSecrets } from "../project/load.ts";
 import { parsePublicKeyFile } from "../ssh/public-key.ts";
@@ -15,6 +17,11 @@ import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
 import { phasesFor } from "../up/phases.ts";
 import { generateName, planUp } from "../up/plan.ts";
 import { spotLines, spotQuote } from "./up-spot.ts";
+
+/** What `spuff prebuild` changes in the plan: nothing of the user's own (dotfiles) is baked in. */
+export interface PlanMode {
+  prebuild?: boolean;
+}
 
 export interface UpCommandOptions {
   provider?: ProviderName;
@@ -38,12 +45,20 @@ export interface UpCommandOptions {
  * the plan. The project's name and resources fill in what the command line left out (flags win,
  * config comes last). User-data limits and the secret scan are checked here.
  */
-export async function planFromCommand(deps: Deps, name: string | undefined, opts: UpCommandOptions) {
-  const settings = await deps.settings(opts.provider ? { provider: opts.provider } : {});
+export async function planFromCommand(
+  deps: Deps,
+  name: string | undefined,
+  opts: UpCommandOptions,
+  mode: PlanMode = {},
+) {
+  const loaded = await deps.settings(opts.provider ? { provider: opts.provider } : {});
+  // A prebuild is shared by everyone who boots it: the user's dotfiles stay out of it.
+  const settings = mode.prebuild ? { ...loaded, dotfiles: undefined } : loaded;
   const userPublicKey = readPublicKey(settings.sshKeyPath);
   const project: Project | undefined = projectFor(process.cwd(), deps.env);
   // Git on the VM trusts only host keys the user accepted here: an unknown host fails now.
-  if (project) project.gitKnownHosts = gitKnownHosts(project.repositories, userKnownHostsFile(deps.env));
+  if (project && !mode.prebuild)
+    project.gitKnownHosts = gitKnownHosts(project.repositories, userKnownHostsFile(deps.env));
   if (settings.dotfiles)
     settings.dotfilesKnownHosts = gitKnownHosts(
       [{ url: settings.dotfiles, path: "dotfiles" }],
@@ -73,6 +88,54 @@ export async function planFromCommand(deps: Deps, name: string | undefined, opts
 
 export type CommandPlan = Awaited<ReturnType<typeof planFromCommand>>;
 
+/**
+ * The same plan under another name and/or booting a snapshot (a prebuild): the settings and the
+ * project already loaded (and approved) are reused, never read again; a new host key.
+ */
+export function replan(deps: Deps, c: CommandPlan, o: { name?: string; snapshot?: string }): CommandPlan {
+  const plan = planUp(
+    c.settings,
+    {
+      name: o.name ?? c.plan.name,
+      region: c.plan.region,
+      size: c.plan.size,
+      image: c.plan.image,
+      ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+      ...(c.plan.spot ? { spot: true } : {}),
+    },
+    {
+      now: deps.clock.now(),
+      userPublicKey: c.userPublicKey,
+      hostKey: generateHostKey(),
+      projectSecrets: projectSecrets(c.project),
+    },
+  );
+  return { ...c, plan };
+}
+
+/** The prebuild key of this plan's environment; undefined without a project or anything to bake. */
+export function prebuildKeyOf({
+  settings,
+  plan,
+  project,
+  environment,
+}: CommandPlan): PrebuildKey | undefined {
+  if (!project) return undefined;
+  const holds =
+    environment.background.length +
+    project.bundles.length +
+    project.packages.length +
+    project.prebuild.length;
+  if (holds === 0) return undefined;
+  return prebuildKey(project.name ?? path.basename(project.root), {
+    provider: settings.provider,
+    image: plan.image,
+    user: plan.sshUser,
+    background: environment.background,
+    project,
+  });
+}
+
 /** The user's .pub, parsed strictly (ssh/public-key.ts): a bad one is refused, naming the file. */
 function readPublicKey(privateKeyPath: string): string {
   const pub = `${privateKeyPath}.pub`;
@@ -88,7 +151,8 @@ function readPublicKey(privateKeyPath: string): string {
 }
 
 /** The plan and the exact user-data; no provider call but a spot machine's price lookup. */
-export async function printDryRun(deps: Deps, { plan, project, environment }: CommandPlan): Promise<void> {
+export async function printDryRun(deps: Deps, c: CommandPlan): Promise<void> {
+  const { plan, project, environment } = c;
   const spot = await spotQuote(deps, plan);
   if (deps.json) {
     printJson(deps.io, {
@@ -114,6 +178,8 @@ export async function printDryRun(deps: Deps, { plan, project, environment }: Co
         project_file: project?.file ?? null,
         background_bundles: environment.background,
         phases: phasesFor(environment),
+        // The prebuild `up` would look for (the provider is not asked in a dry run).
+        prebuild_name: prebuildKeyOf(c)?.name ?? null,
       },
     });
     return;

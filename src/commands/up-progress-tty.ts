@@ -75,7 +75,7 @@ export function ttyProgress(
             settle: (e) => {
               if (settled) return;
               settled = true;
-              task.title = `${PHASE_LABELS[phase]}${seconds(e.ms)}`;
+              task.title = `${PHASE_LABELS[phase]}${seconds(e.ms)}${e.cached ? " cached" : ""}`;
               if (e.status === "done") {
                 if (e.detail) task.output = e.detail;
                 resolve();

@@ -38,14 +38,15 @@ export function ndjsonProgress(out: Writable): UpProgress {
   };
 }
 
-/** `✓ wait_ssh 1234 ms  detail` per finished phase: stable to grep, no cursor movement. */
+/** `✓ wait_ssh 1234 ms  detail` (`✓ setup 900 ms cached  …` from a prebuild) per finished phase: stable to grep, no cursor movement. */
 export function plainProgress(err: Writable): UpProgress {
   return {
     onEvent(e) {
       if (e.status === "start" || e.status === "progress") return;
       const mark = e.status === "done" ? "✓" : "✗";
       const ms = e.ms !== undefined ? ` ${Math.round(e.ms)} ms` : "";
-      err.write(`${mark} ${e.phase}${ms}${e.detail ? `  ${e.detail}` : ""}\n`);
+      const cached = e.cached ? " cached" : "";
+      err.write(`${mark} ${e.phase}${ms}${cached}${e.detail ? `  ${e.detail}` : ""}\n`);
     },
     end: async () => {},
   };

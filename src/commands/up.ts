@@ -20,6 +20,7 @@ import { enforceBudget } from "./up-budget.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { planFromCommand, printDryRun, type UpCommandOptions } from "./up-plan.ts";
 import { placePreDown } from "./up-pre-down.ts";
+import { withPrebuild } from "./up-prebuild.ts";
 import { createUpProgress } from "./up-progress.ts";
 import { reportSetup, setupJson } from "./up-setup.ts";
 import { spotLines, spotQuote } from "./up-spot.ts";
@@ -27,9 +28,9 @@ import { spotLines, spotQuote } from "./up-spot.ts";
 export type { UpCommandOptions } from "./up-plan.ts";
 
 export async function runUp(deps: Deps, name: string | undefined, opts: UpCommandOptions): Promise<void> {
-  const planned = await planFromCommand(deps, name, opts);
-  if (opts.dryRun) return printDryRun(deps, planned);
-  const { settings, plan, project, environment } = planned;
+  const first = await planFromCommand(deps, name, opts);
+  if (opts.dryRun) return printDryRun(deps, first);
+  const { settings, plan, project } = first;
   // The project file runs nothing unless its exact content is approved (asks on a terminal).
   await ensureProjectTrusted(deps, project);
 
@@ -45,6 +46,9 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   await enforceBudget(deps, settings, plan, provider, store, opts.ignoreBudget === true);
   const spot = await spotQuote(deps, plan);
   if (spot && !deps.json) deps.io.err.write(`Spot machine ${plan.name}:\n${spotLines(spot)}`);
+  // The prebuild of exactly this environment, if one exists (commands/up-prebuild.ts).
+  const planned = await withPrebuild(deps, provider, first, opts);
+  const { environment } = planned;
 
   const progress = await createUpProgress(deps, phasesFor(environment));
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).

@@ -70,6 +70,8 @@ export interface Settings {
   timeouts: Timeouts;
   /** Budgets in micro-units of the target provider's currency (config `budget.*`); absent = none. */
   budget: { monthlyMicros?: number; maxHourlyMicros?: number };
+  /** `prebuild.keep`: a project's newest prebuilds kept; older ones are superseded (default 1). */
+  prebuildKeep: number;
   tokens: Partial<Record<TokenProvider, TokenSource>>;
   /**
    * The agent's token for deleting its own server (providers with an API token only): from
@@ -202,6 +204,7 @@ export function resolveSettings(
       execMs: ms(t.exec, DEFAULT_TIMEOUTS.exec),
     },
     budget: resolveBudget(file.budget),
+    prebuildKeep: file.prebuild?.keep === undefined ? 1 : Number(file.prebuild.keep),
     tokens,
     ...(reaperToken ? { reaperToken } : {}),
     ...(endpoints ? { agentEndpoints: endpoints } : {}),

@@ -116,6 +116,17 @@ export const configFileSchema = z.strictObject({
   ai_tools: z.array(z.enum(AI_TOOLS)).optional(),
   timeouts: timeoutsSchema.optional(),
   budget: budgetSchema.optional(),
+  // Prebuilt environments (`spuff prebuild`): how many of one project's prebuilds to keep.
+  prebuild: z
+    .strictObject({
+      keep: z
+        .union([z.number(), z.string()])
+        .refine((v) => /^\d{1,3}$/.test(String(v)) && Number(v) >= 1 && Number(v) <= 100, {
+          message: "expected a whole number from 1 to 100",
+        })
+        .optional(),
+    })
+    .optional(),
   ...sections,
 });
 

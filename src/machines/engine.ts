@@ -4,6 +4,8 @@
  * creator's PID) → address claim → driver start (each PID saved as it appears) → `running`.
  * Whatever point a creator is killed at, `gc` finds a record or a derived name to clean from.
  */
+
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -185,7 +187,10 @@ export class MachineEngine {
         distro: base.distro,
         base: m.image,
         sourceMachine: m.name,
+        ...(m.driver === "qemu" ? { backend: "qemu" as const } : {}),
         createdAt: new Date().toISOString(),
+        // Listing snapshots (`up` looks for a prebuild) then needs no walk of every layer.
+        sizeBytes: diskUsageBytes(partial),
       };
       fs.writeFileSync(path.join(partial, "image.json"), `${JSON.stringify(manifest, null, 2)}\n`, {
         mode: 0o644,
@@ -234,5 +239,16 @@ export class MachineEngine {
       report.addresses.push(claim.address);
     }
     return report;
+  }
+}
+
+/** Bytes a folder takes on disk (du), 0 when it cannot be measured. */
+function diskUsageBytes(dir: string): number {
+  try {
+    return (
+      1024 * Number(execFileSync("du", ["-sk", dir], { encoding: "utf8", timeout: 120_000 }).split("\t")[0])
+    );
+  } catch {
+    return 0;
   }
 }

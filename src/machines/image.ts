@@ -29,8 +29,15 @@ export interface ImageManifest {
   base?: string;
   /** Snapshot images: the machine they were taken from. */
   sourceMachine?: string;
+  /**
+   * Snapshot images of qemu machines: the layer is `layer/disk.qcow2`, a qcow2 backed by the disk
+   * of the image below it (qemu boots it; nspawn cannot). Absent: a directory layer (nspawn).
+   */
+  backend?: "qemu";
   createdAt: string;
   buildSeconds?: number;
+  /** Snapshot images: bytes on disk, measured once when taken (a snapshot never changes). */
+  sizeBytes?: number;
 }
 
 const MANIFEST = "image.json";
@@ -69,14 +76,41 @@ export function requireImage(layout: MachineLayout, name: string): ImageManifest
   });
 }
 
+/** A qemu snapshot image's disk (its layer). */
+export const qemuLayerDisk = (layout: MachineLayout, name: string) =>
+  path.join(layout.imageDir(name), "layer", "disk.qcow2");
+
+/** The chain of manifests from `name` down to its base image (at most 32 deep). */
+export function manifestChain(layout: MachineLayout, name: string): ImageManifest[] {
+  const chain: ImageManifest[] = [];
+  let current: ImageManifest | undefined = requireImage(layout, name);
+  for (let depth = 0; current && depth < 32; depth++) {
+    chain.push(current);
+    if (current.kind === "base") return chain;
+    current = current.base ? requireImage(layout, current.base) : undefined;
+  }
+  throw new UserError("image_broken", `Image ${JSON.stringify(name)} has no base root filesystem.`, {
+    hint: `Remove it: spuff image rm ${name}`,
+  });
+}
+
 /**
  * Overlay lower layers of an image, top first: a snapshot's layer, then its base's, down to a
- * root filesystem.
+ * root filesystem. A qemu snapshot (a disk, not a directory) cannot be one.
  */
 export function imageLayers(layout: MachineLayout, name: string): string[] {
   const layers: string[] = [];
   let current: ImageManifest | undefined = requireImage(layout, name);
   for (let depth = 0; current && depth < 32; depth++) {
+    if (current.backend === "qemu") {
+      throw new UserError(
+        "image_backend",
+        `Image ${current.name} is a snapshot of a qemu machine (a disk).`,
+        {
+          hint: "Boot it with the qemu backend: SPUFF_LOCAL_BACKEND=qemu.",
+        },
+      );
+    }
     if (current.kind === "base") {
       layers.push(path.join(layout.imageDir(current.name), "rootfs"));
       return layers;

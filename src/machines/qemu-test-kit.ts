@@ -1,7 +1,8 @@
 /**
- * What the qemu test files (driver, disk build, acceleration probe) share: scratch folders removed
- * after the file, and reading a flag's values out of a qemu command line.
+ * What the qemu test files (driver, disk build, acceleration probe, snapshots) share: scratch folders
+ * removed after the file, reading a flag's values out of a qemu command line, the system ssh client.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,4 +24,20 @@ export function tmpDir(prefix: string): string {
 /** Values following each occurrence of `flag`. */
 export function values(args: string[], flag: string): string[] {
   return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
+}
+
+/** Runs the system ssh client; resolves with its exit code and output (255: ssh itself failed). */
+export function ssh(address: string, key: string, command: string, timeoutMs: number) {
+  const args = [
+    ...["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"],
+    ...["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5"],
+    `dev@${address}`,
+    command,
+  ];
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile("ssh", args, { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -3,7 +3,7 @@
  * have their own tests); the VM test boots the real image (TCG, or KVM where it works) and logs
  * in with the system ssh client.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -19,13 +19,14 @@ import {
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
 import { MachineEngine } from "./engine.ts";
 import { realHost } from "./host.ts";
+import { imageLayers } from "./image.ts";
 import { type MachineLayout, machineLayout } from "./layout.ts";
 import { isProcessAlive, pidsMentioning } from "./procs.ts";
 import { machineFiles, qemuArgs, qemuDriver } from "./qemu.ts";
 import { type AccelVerdict, accelCacheFile, resolveAccel } from "./qemu-accel.ts";
 import { baseDiskOf, ensureBaseDisk } from "./qemu-disk.ts";
 import { launchPrefix, setUpQemuNetwork } from "./qemu-net.ts";
-import { tmpDir, values } from "./qemu-test-kit.ts";
+import { ssh, tmpDir, values } from "./qemu-test-kit.ts";
 import { seedFiles } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
 
@@ -129,14 +130,23 @@ describe("qemu driver without a VM", () => {
     expect(fs.existsSync(path.join(layout.imageDir("debian-12"), "disk"))).toBe(false);
   });
 
-  it("refuses to snapshot a qemu machine", async () => {
-    const layout = machineLayout(tmpDir("layer"));
-    const save = qemuDriver.saveLayer(layout, recordFor("m-0000000002"), path.join(layout.dataDir, "layer"));
-    await expect(save).rejects.toMatchObject({
-      code: "qemu_snapshot_unsupported",
-      message: expect.stringContaining("not supported yet"),
-      hint: expect.stringContaining("nspawn"),
-    });
+  it("a qemu snapshot is a disk: nspawn refuses it (its layers are directories)", () => {
+    const layout = machineLayout(tmpDir("qsnap"));
+    for (const m of [
+      { name: "debian-12", kind: "base", distro: "debian-12", createdAt: "now" },
+      {
+        name: "q",
+        kind: "snapshot",
+        distro: "debian-12",
+        base: "debian-12",
+        backend: "qemu",
+        createdAt: "now",
+      },
+    ]) {
+      fs.mkdirSync(layout.imageDir(m.name), { recursive: true });
+      fs.writeFileSync(path.join(layout.imageDir(m.name), "image.json"), JSON.stringify(m));
+    }
+    expect(() => imageLayers(layout, "q")).toThrow(expect.objectContaining({ code: "image_backend" }));
   });
 
   describe("teardown", () => {
@@ -192,22 +202,6 @@ describe("qemu driver without a VM", () => {
     });
   });
 });
-
-/** Runs the system ssh client; resolves with its exit code and output (255: ssh itself failed). */
-function ssh(address: string, key: string, command: string, timeoutMs: number) {
-  const args = [
-    ...["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"],
-    ...["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5"],
-    `dev@${address}`,
-    command,
-  ];
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile("ssh", args, { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Loopback sockets qemu (`pid`) listens on, as "address:port". */
 function listeningSockets(pid: number): string[] {

@@ -9,7 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import type { MachineDriver, StartContext } from "./driver.ts";
-import { requireImage } from "./image.ts";
+import { type ImageManifest, manifestChain, qemuLayerDisk } from "./image.ts";
+import type { MachineLayout } from "./layout.ts";
 import { isProcessAlive, pidsInNetns, pidsMentioning, stopProcesses } from "./procs.ts";
 import { type Accel, accelArgs, accelCacheFile, QEMU, resolveAccel } from "./qemu-accel.ts";
 import { type BaseDisk, ensureBaseDisk } from "./qemu-disk.ts";
@@ -22,6 +23,7 @@ import {
 } from "./qemu-net.ts";
 import { run, runToExit } from "./run.ts";
 import { writeSeed } from "./seed.ts";
+import type { MachineRecord } from "./types.ts";
 
 export const DEFAULT_MEMORY_MB = 1024;
 const SMP = 2;
@@ -104,20 +106,10 @@ export const qemuDriver: MachineDriver = {
   name: "qemu",
 
   async start({ layout, record, seed, save }: StartContext) {
-    const image = requireImage(layout, record.image);
-    if (image.kind !== "base") {
-      throw new UserError(
-        "qemu_snapshot_unsupported",
-        `Image ${record.image} is a snapshot image; the qemu backend can only boot base images for now.`,
-        { hint: "Use the nspawn backend for snapshot images." },
-      );
-    }
-    const base = await ensureBaseDisk(layout, record.image);
+    const { base, backing } = await bootDisk(layout, record.image);
     const accel = await resolveAccel(accelCacheFile(layout), base.kernel);
     const files = machineFiles(layout.machineDir(record.id));
 
-    // The real path: the overlay must not depend on how the data dir was reached (symlinks).
-    const backing = fs.realpathSync(base.disk);
     await run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, files.disk]);
     writeSeed(layout.machineDir(record.id), path.basename(files.seedDir), seed);
     await run("genisoimage", [
@@ -173,12 +165,63 @@ export const qemuDriver: MachineDriver = {
     await tearDownQemuNetwork(layout, id);
   },
 
-  async saveLayer() {
-    throw new UserError("qemu_snapshot_unsupported", "Snapshots of qemu machines are not supported yet.", {
-      hint: "Use the nspawn backend for machines you want to snapshot.",
-    });
+  /**
+   * The machine's changes as a qcow2 of its own, backed by the disk it booted from: `convert -B`
+   * writes only what differs from that disk. The VM keeps running (-U: its overlay is open); the
+   * caller has had the guest `sync` (snapshot-scrub, prebuild scrub), and ext4's journal covers the
+   * rest at the next boot. Unlike nspawn's layer, the guest's files cannot be touched from the
+   * host here: identity files are removed inside the guest before (prebuild/scrub.ts).
+   */
+  async saveLayer(layout: MachineLayout, record: MachineRecord, dest: string) {
+    const { backing } = await bootDisk(layout, record.image);
+    const files = machineFiles(layout.machineDir(record.id));
+    fs.mkdirSync(dest, { mode: 0o755 });
+    await run(
+      "qemu-img",
+      [
+        "convert",
+        "-U",
+        "-q",
+        "-f",
+        "qcow2",
+        "-O",
+        "qcow2",
+        "-F",
+        "qcow2",
+        "-B",
+        backing,
+        files.disk,
+        path.join(dest, "disk.qcow2"),
+      ],
+      { timeoutMs: 600_000 },
+    );
   },
 };
+
+/**
+ * What a machine of `imageName` boots: the kernel and initrd of its base image's disk, and the
+ * disk its overlay is backed by (the base disk, or the top qemu snapshot's). A directory layer
+ * (an nspawn snapshot) is refused before anything is built.
+ */
+async function bootDisk(
+  layout: MachineLayout,
+  imageName: string,
+): Promise<{ base: BaseDisk; backing: string }> {
+  const chain = manifestChain(layout, imageName);
+  const top = chain[0] as ImageManifest;
+  const nspawnLayer = chain.find((m) => m.kind === "snapshot" && m.backend !== "qemu");
+  if (nspawnLayer) {
+    throw new UserError(
+      "qemu_snapshot_unsupported",
+      `Image ${nspawnLayer.name} is a snapshot of an nspawn machine (a directory layer); qemu boots disks.`,
+      { hint: "Use the nspawn backend for it, or snapshot a qemu machine." },
+    );
+  }
+  const base = await ensureBaseDisk(layout, (chain.at(-1) as ImageManifest).name);
+  // The real path: the overlay must not depend on how the data dir was reached (symlinks).
+  const backing = fs.realpathSync(top.kind === "base" ? base.disk : qemuLayerDisk(layout, top.name));
+  return { base, backing };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

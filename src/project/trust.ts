@@ -55,6 +55,7 @@ export function projectSummary(p: Project) {
       ...(r.branch ? { branch: r.branch } : {}),
     })),
     setup: p.setup,
+    prebuild: p.prebuild,
     hooks: {
       ...(p.hooks.postUp ? { post_up: p.hooks.postUp } : {}),
       ...(p.hooks.preDown ? { pre_down: p.hooks.preDown } : {}),
@@ -77,6 +78,7 @@ export function renderSummary(p: Project): string {
     "clone repositories (with your ssh-agent)",
     s.repositories.map((r) => `${r.url} → ~/workspace/${r.path}${r.branch ? ` (${r.branch})` : ""}`),
   );
+  list("run prebuild steps (kept in a prebuild snapshot)", s.prebuild);
   list("run setup steps (with your ssh-agent)", s.setup);
   if (s.hooks.post_up) list("run after up (post_up)", [s.hooks.post_up]);
   if (s.hooks.pre_down) list("run before down (pre_down)", [s.hooks.pre_down]);

@@ -70,7 +70,7 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
     const created = await run.phase(
       "create_instance",
       () => (run.pendingCreate = provider.createInstance(createRequest(up))),
-      (c) => `id ${c.id}`,
+      (c) => `id ${c.id}${env.prebuild ? ` from prebuild ${env.prebuild.name}` : ""}`,
     );
     store.update(run.recordId, { providerId: created.id, status: "provisioning" });
 
@@ -114,6 +114,8 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
         "environment",
         () => ssh.deliverEnvironment(conn, env, plan.sshUser),
         (x) => x,
+        undefined,
+        () => env.prebuild !== undefined && env.background.length > 0,
       );
     }
     const setup = hasSetup(env)
@@ -122,6 +124,7 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
           () => ssh.runSetup(conn, plan.sshUser, (line) => run.progress("setup", line)),
           setupDetail,
           (r) => !r.ok,
+          (r) => r.steps.some((s) => s.reason === "cached"),
         )
       : undefined;
 
@@ -181,7 +184,8 @@ function createRequest({ plan, userPublicKey }: UpRun) {
 }
 
 function setupDetail(r: SetupReport): string {
-  return r.failed
-    ? `step ${r.failed.id} failed: ${r.failed.name}`
-    : `${r.steps.filter((s) => s.status === "done").length} step(s) done`;
+  if (r.failed) return `step ${r.failed.id} failed: ${r.failed.name}`;
+  const done = r.steps.filter((s) => s.status === "done");
+  const cached = done.filter((s) => s.reason === "cached").length;
+  return `${done.length} step(s) done${cached > 0 ? ` (${cached} cached in the prebuild)` : ""}`;
 }

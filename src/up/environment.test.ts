@@ -23,6 +23,7 @@ import type { ExecOptions, exec } from "../ssh/exec.ts";
 import { installScript } from "../ssh/install-files.ts";
 import {
   environmentFiles,
+  hasSetup,
   planEnvironment,
   runSetup,
   SETUP_TIMEOUT_MS,
@@ -47,6 +48,7 @@ const project: Project = {
   env: { API_KEY: SECRET, MODE: 'it\'s "quoted" $HOME' },
   secretKeys: ["API_KEY"],
   setup: ["npm ci", "echo two > two.txt"],
+  prebuild: ["echo warm > warm.txt"],
   ports: [3000],
   hooks: { postUp: "echo done" },
   reads: [],
@@ -93,6 +95,7 @@ describe("environmentFiles", () => {
     expect(list.split("\n").map((l) => l.split("\t")[1])).toEqual([
       "bundle python",
       "packages jq",
+      "prebuild 1: echo warm > warm.txt",
       "clone app",
       "setup 1: npm ci",
       "setup 2: echo two > two.txt",
@@ -121,14 +124,14 @@ describe("environmentFiles", () => {
 
   it("generated step scripts are shellcheck-clean", () => {
     const steps = files.filter((f) => f.path.startsWith("/var/lib/spuff/setup/steps/"));
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(7);
     const paths = steps.map((s, i) => {
       const p = path.join(tmp, `step-${i}.sh`);
       // The user's own commands are not ours to lint: check only spuff's generated steps.
       fs.writeFileSync(p, s.content);
       return p;
     });
-    const ours = paths.slice(0, 3); // bundle, packages, clone
+    const ours = [paths[0], paths[1], paths[3]] as string[]; // bundle, packages, clone
     const r = spawnSync("shellcheck", ["-S", "style", ...ours], { encoding: "utf8", timeout: 20_000 });
     expect(r.stdout + r.stderr).toBe("");
   });
@@ -153,6 +156,53 @@ describe("environmentFiles", () => {
     expect(() =>
       installScript([], [{ path: "/a/../etc/x", content: "", mode: "0600", owner: "root:root" }]),
     ).toThrow(/Refusing/);
+  });
+});
+
+describe("environmentFiles for prebuilds", () => {
+  const settings = resolveSettings({ tools: ["python", "go"] }, {});
+  const listOf = (plan: Parameters<typeof environmentFiles>[0], which: "setup" | "bundles") =>
+    (
+      environmentFiles(plan, "dev").files.find((f) => f.path === `/var/lib/spuff/${which}/steps.list`)
+        ?.content ?? ""
+    )
+      .trim()
+      .split("\n")
+      .map((l) => [l.split("\t")[1], l.split("\t")[3]]);
+
+  it("`spuff prebuild` runs only what a prebuild holds: no clones, setup commands or hooks", () => {
+    const plan = { ...planEnvironment(settings, project), prebuildOnly: true };
+    expect(hasSetup(plan)).toBe(true);
+    expect(listOf(plan, "setup")).toEqual([
+      ["bundle python", "bundle"],
+      ["packages jq", "step"],
+      ["prebuild 1: echo warm > warm.txt", "step"],
+    ]);
+    const bare = { ...project, bundles: [], packages: [], prebuild: [] };
+    expect(hasSetup({ ...planEnvironment(settings, bare), prebuildOnly: true })).toBe(false);
+  });
+
+  it("`up` from a prebuild marks what the prebuild holds cached, and nothing else", () => {
+    const plan = {
+      ...planEnvironment(settings, project),
+      prebuild: { id: "7", name: "spuff-pb-app-0123456789abcdef" },
+    };
+    expect(listOf(plan, "setup")).toEqual([
+      ["bundle python", "cached-bundle"],
+      ["packages jq", "cached-step"],
+      ["prebuild 1: echo warm > warm.txt", "cached-step"],
+      ["clone app", "step"],
+      ["setup 1: npm ci", "step"],
+      ["setup 2: echo two > two.txt", "step"],
+      ["post_up: echo done", "step"],
+    ]);
+    expect(listOf(plan, "bundles")).toEqual([["go", "cached-bundle"]]);
+    // The secret env is sent again to a machine from a prebuild (the prebuild's was scrubbed).
+    expect(
+      environmentFiles(plan, "dev").files.some(
+        (f) => f.path.endsWith("env.sh") && f.content.includes(SECRET),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -39,6 +39,13 @@ export interface EnvironmentPlan {
   /** Installed in the background: the config's choice minus what the project installs itself. */
   background: BundleName[];
   project?: Project;
+  /**
+   * The prebuild this machine boots from (prebuild/find.ts): its bundles, packages and prebuild
+   * steps are only checked (run-steps.sh cached-*), the phases say `cached`.
+   */
+  prebuild?: { id: string; name: string };
+  /** `spuff prebuild`: only what a prebuild holds; no clones, setup commands or hooks. */
+  prebuildOnly?: boolean;
 }
 
 export function planEnvironment(settings: Settings, project: Project | undefined): EnvironmentPlan {
@@ -54,10 +61,10 @@ export function planEnvironment(settings: Settings, project: Project | undefined
 /** True when the project asks for anything to be run in the foreground. */
 export function hasSetup(plan: EnvironmentPlan): boolean {
   const p = plan.project;
-  return (
-    (!!p && p.bundles.length + p.packages.length + p.repositories.length + p.setup.length > 0) ||
-    !!p?.hooks.postUp
-  );
+  if (!p) return false;
+  const baked = p.bundles.length + p.packages.length + p.prebuild.length;
+  if (plan.prebuildOnly) return baked > 0;
+  return baked + p.repositories.length + p.setup.length > 0 || !!p.hooks.postUp;
 }
 
 export function hasEnvironment(plan: EnvironmentPlan): boolean {
@@ -97,7 +104,11 @@ export function environmentFiles(
     files.push({
       path: `${stateDir("bundles")}/steps.list`,
       content: stepsList(
-        plan.background.map((b) => ({ name: b, kind: "bundle", path: bundleScriptPath(b) })),
+        plan.background.map((b) => ({
+          name: b,
+          kind: plan.prebuild ? "cached-bundle" : "bundle",
+          path: bundleScriptPath(b),
+        })),
       ),
       mode: "0644",
       owner: root,
@@ -106,7 +117,10 @@ export function environmentFiles(
   const p = plan.project;
   if (p) {
     files.push({ path: envFilePath(home), content: renderProjectEnv(p.env), mode: "0600", owner: me });
-    const steps = setupSteps(p, user).map((s, i) => ({
+    const steps = setupSteps(p, user, {
+      cached: plan.prebuild !== undefined,
+      prebuildOnly: plan.prebuildOnly === true,
+    }).map((s, i) => ({
       ...s,
       path: `${stateDir("setup")}/steps/${String(i + 1).padStart(2, "0")}.sh`,
     }));
@@ -146,7 +160,11 @@ export async function deliverEnvironment(
     }
   }
   const parts = [
-    plan.background.length > 0 ? `bundles in the background: ${plan.background.join(", ")}` : "",
+    plan.background.length > 0
+      ? plan.prebuild
+        ? `bundles cached in prebuild ${plan.prebuild.name}: ${plan.background.join(", ")}`
+        : `bundles in the background: ${plan.background.join(", ")}`
+      : "",
     plan.project ? `env: ${Object.keys(plan.project.env).length} variable(s)` : "",
   ].filter(Boolean);
   return parts.join("; ") || "nothing to install";
@@ -228,6 +246,15 @@ export async function setupProgress(
     const at = steps.findIndex((s) => s.status === "running" || s.status === "installing");
     if (at >= 0 && !finished()) onProgress(`step ${at + 1}/${steps.length}: ${steps[at]?.name}`);
   }
+}
+
+/** The steps' statuses of `kind` on the machine, read over `conn` (prebuild waits on bundles). */
+export function remoteSteps(
+  conn: Connection,
+  kind: "bundles" | "setup",
+  clock: Clock = systemClock,
+): Promise<StepStatus[]> {
+  return readRemoteSteps((command, timeoutMs) => exec(conn, command, { timeoutMs, clock }), stateDir(kind));
 }
 
 async function readRemoteSteps(run: Run, dir: string): Promise<StepStatus[]> {

@@ -33,13 +33,15 @@ export class PhaseRun<C extends UpConnection> {
 
   /**
    * Run one phase: start event, the record's phase, the work (abandoned at once on Ctrl-C), then
-   * done (or failed, when `failedIf` says the result is a failure that is not thrown).
+   * done (or failed, when `failedIf` says the result is a failure that is not thrown; `cached`
+   * when `cachedIf` says a prebuild had done the work).
    */
   async phase<T>(
     name: UpPhase,
     work: () => Promise<T>,
     detail?: (r: T) => string,
     failedIf?: (r: T) => boolean,
+    cachedIf?: (r: T) => boolean,
   ): Promise<T> {
     const { clock, onEvent, store } = this.d;
     this.current = name;
@@ -48,11 +50,13 @@ export class PhaseRun<C extends UpConnection> {
     onEvent({ phase: name, status: "start" });
     if (this.recordId) store.update(this.recordId, { phase: name });
     const r = await untilAborted(work(), this.d.signal);
+    const failed = failedIf?.(r) === true;
     onEvent({
       phase: name,
-      status: failedIf?.(r) ? "failed" : "done",
+      status: failed ? "failed" : "done",
       ms: clock.now() - t0,
       ...(detail ? { detail: detail(r) } : {}),
+      ...(!failed && cachedIf?.(r) ? { cached: true } : {}),
     });
     return r;
   }

@@ -39,4 +39,6 @@ export interface PhaseEvent {
   /** Duration of the phase (done/failed). */
   ms?: number;
   detail?: string;
+  /** done: the phase's work was found already done in the prebuild the machine booted from. */
+  cached?: boolean;
 }

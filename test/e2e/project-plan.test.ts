@@ -84,6 +84,8 @@ describe("spuff.yaml and up", () => {
       project_file: path.join(p, "spuff.yaml"),
       background_bundles: [],
       phases: expect.arrayContaining(["environment", "setup"]),
+      // Nothing a prebuild would hold (no bundles, packages or prebuild steps).
+      prebuild_name: null,
     });
     expect(r.stdout).not.toContain(SECRET);
     expect(r.stderr).not.toContain(SECRET);

@@ -14,25 +14,9 @@ import { machineLayout } from "../../src/machines/layout.ts";
 import { HOST_FROM_GUEST } from "../../src/machines/slirp.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
+import { filesContaining } from "../helpers/files-containing.ts";
 import { initJourney, type Journey, newJourney } from "../helpers/journey.ts";
 import { runMachineSuites } from "../helpers/machines.ts";
-
-/** Every regular file under dir whose bytes contain one of the needles (links are not followed). */
-function filesContaining(dir: string, needles: string[]): string[] {
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && fs.statSync(p).size < 64 * 1024 * 1024) {
-        const data = fs.readFileSync(p);
-        if (needles.some((n) => data.includes(n))) hits.push(path.relative(dir, p));
-      }
-    }
-  };
-  walk(dir);
-  return hits;
-}
 
 const agentToken = (j: Journey, name: string) =>
   fs

@@ -14,10 +14,11 @@ export interface SpuffProcess {
 
 export function startSpuff(
   args: string[],
-  o: { configDir: string; env?: Record<string, string>; timeoutMs?: number },
+  o: { configDir: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string },
 ): SpuffProcess {
   const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
     env: spuffEnv(o.configDir, o.env),
+    ...(o.cwd ? { cwd: o.cwd } : {}),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";

@@ -10,7 +10,10 @@
 #
 # STATE_DIR/steps.list has one step per line: ID<TAB>NAME<TAB>SCRIPT<TAB>KIND. A step runs as
 # `bash SCRIPT install`; KIND "bundle" also asks `bash SCRIPT version` once it is done, and an
-# install exit code of 100 means "skipped" (the bundle does not apply here). Steps see the
+# install exit code of 100 means "skipped" (the bundle does not apply here). KIND cached-bundle
+# or cached-step: the machine booted from a prebuild that did the step; it is only checked (a
+# bundle's `version`, a step's `check`) and marked done with reason=cached, or installed as usual
+# when the check fails. Steps see the
 # variables of $SPUFF_ENV_FILE when it is set. Secrets are in that file: it is sourced, never
 # printed, and `set -x` is never used.
 set -euo pipefail
@@ -82,6 +85,25 @@ while IFS=$'\t' read -r id name script kind; do
   write_status "$id" "name=$name" "status=$running" "log=$log" "started=$started"
   current="$id	$name"
   : >"$log"
+  case "$kind" in
+    cached-*)
+      kind="${kind#cached-}"
+      check=check
+      [ "$kind" = bundle ] && check=version
+      if bash "$script" "$check" </dev/null >>"$log" 2>&1; then
+        version=""
+        if [ "$kind" = bundle ]; then
+          version="$(bash "$script" version </dev/null 2>/dev/null | head -n 1 | tr -d '\r')" || version=""
+        fi
+        echo "cached: done in the prebuild this machine booted from" >>"$log"
+        current=""
+        write_status "$id" "name=$name" "status=done" "version=$version" "exit=0" "log=$log" \
+          "started=$started" "finished=$(date +%s)" "reason=cached"
+        continue
+      fi
+      echo "not cached after all ($check failed): installing" >>"$log"
+      ;;
+  esac
   rc=0
   # stdin from /dev/null: a step that reads stdin must not eat the step list.
   timeout --kill-after=10 "$STEP_TIMEOUT" bash "$script" install </dev/null >>"$log" 2>&1 || rc=$?

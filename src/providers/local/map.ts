@@ -25,7 +25,9 @@ export function toSnapshot(layout: MachineLayout, i: ImageManifest): Snapshot {
   return {
     id: i.name,
     name: i.name,
-    sizeGb: diskUsageGb(layout.imageDir(i.name)),
+    sizeGb: i.sizeBytes
+      ? Math.round((i.sizeBytes / 1024 ** 3) * 100) / 100
+      : diskUsageGb(layout.imageDir(i.name)),
     createdAt: i.createdAt,
     regions: ["local"],
   };
