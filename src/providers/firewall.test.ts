@@ -117,7 +117,14 @@ function capture(): { log: Logger; warnings: string[] } {
   const none = () => undefined;
   return {
     warnings,
-    log: { debug: none, info: none, error: none, addSecret: none, warn: (m) => warnings.push(m) },
+    log: {
+      debug: none,
+      info: none,
+      error: none,
+      addSecret: none,
+      level: "warn",
+      warn: (m) => void warnings.push(m),
+    },
   };
 }
 
