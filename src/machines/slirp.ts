@@ -136,10 +136,12 @@ export async function setHostForwards(
   ports: readonly number[],
   guestAddress = GUEST_ADDRESS,
 ): Promise<void> {
+  // slirp4netns 1.x answers list_hostfwd with {"entries": […]} (not wrapped in "return").
   const listed = JSON.parse(await slirpRequest(apiSocket, { execute: "list_hostfwd" })) as {
+    entries?: HostForward[];
     return?: { entries?: HostForward[] };
   };
-  const current = (listed.return?.entries ?? []).filter(
+  const current = (listed.entries ?? listed.return?.entries ?? []).filter(
     (e) => e.proto === "tcp" && e.host_addr === hostAddress,
   );
   for (const e of current.filter((x) => !ports.includes(x.host_port))) {
