@@ -10,6 +10,7 @@
  * (or an `up` in flight) rely on it, and the next `up` would only make it again.
  */
 import type { Logger } from "../core/log.ts";
+import { visible } from "../core/visible.ts";
 
 /** One inbound rule, vendor-neutral. `ports` undefined: every port (ICMP has none). */
 export interface InboundRule {
@@ -108,7 +109,8 @@ export async function ensureFirewall<F>(
   if (drift.length > 0) {
     await s.restore(f);
     const { id, name } = s.describe(f);
-    for (const d of drift) log?.warn(`firewall ${name} (${id}) was edited: ${d}`);
+    // Names and sources come from the cloud API (anyone with console access may have typed them).
+    for (const d of drift) log?.warn(`firewall ${visible(name)} (${visible(id)}) was edited: ${visible(d)}`);
   }
   return { firewall: f, drift };
 }
