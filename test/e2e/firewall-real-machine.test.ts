@@ -7,12 +7,13 @@
  * `status --detailed` and the official client show the rules spuff set; a rule added by hand
  * through the official client opens 8000 until the next `up` restores the rules and says so.
  */
+import fs from "node:fs";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
-import { FIREWALL_SIMS } from "../helpers/firewall-sims.ts";
+import { FIREWALL_SIMS, removeCliHome } from "../helpers/firewall-sims.ts";
 import { initJourney, type Journey, newJourney } from "../helpers/journey.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites } from "../helpers/machines.ts";
 import { startSpuff } from "../helpers/spuff-process.ts";
@@ -58,7 +59,9 @@ describe.runIf(runMachineSuites)("provider firewalls on simulated public address
     for (const d of dirs) {
       const engine = new MachineEngine({ layout: machineLayout(d) });
       for (const m of engine.list()) await engine.destroy(m.id);
+      fs.rmSync(d, { recursive: true, force: true });
     }
+    removeCliHome();
   });
 
   for (const s of FIREWALL_SIMS) {

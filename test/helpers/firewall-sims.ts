@@ -25,6 +25,8 @@ import { awsSimEnv } from "./aws-sim-env.ts";
 
 const exec = promisify(execFile);
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-fw-cli-"));
+/** Removes the official clients' temporary HOME (once every simulator is closed). */
+export const removeCliHome = () => fs.rmSync(home, { recursive: true, force: true });
 
 export interface FirewallSim {
   provider: "digitalocean" | "hetzner" | "aws";
