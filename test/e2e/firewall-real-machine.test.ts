@@ -119,7 +119,7 @@ for _ in range(50):
 
         // Edited by hand through the official client: 8000 opens, until the next `up`.
         await sim.widen();
-        expect(await probeUntil(ip, 8000, MARKER, 10_000)).toBe(MARKER);
+        expect(await probeUntil(ip, 8000, MARKER, 30_000)).toBe(MARKER);
         const again = await j.run(["up", "fw-b", "--no-connect", "--json"], 300_000);
         expect(again.code, again.stderr).toBe(0);
         expect(again.stderr).toMatch(
