@@ -17,6 +17,7 @@ export const MACHINES = [
   "test/e2e/agent-exec-scope.test.ts",
   "test/e2e/bundles-local.test.ts",
   "test/e2e/faults-real-machine.test.ts",
+  "test/e2e/firewall-real-machine.test.ts",
   "test/e2e/idle-teardown.test.ts",
   "test/e2e/prebuild-do.test.ts",
   "test/e2e/prebuild-local.test.ts",

@@ -3,6 +3,7 @@
  * provider: EC2's StateReason, kept about an hour after termination) and the agent's report of
  * the interruption notice while the machine still runs (what the notice said, what pre_down did).
  */
+import type { FirewallView } from "../providers/firewall.ts";
 import type { EndReason, ProviderInstance } from "../providers/types.ts";
 
 /** The agent's GET /status `spot_interruption` (null on a spot machine before any notice). */
@@ -17,6 +18,8 @@ export interface ProviderView {
   instance: ProviderInstance | undefined;
   /** Why a gone instance ended, when the provider still says. */
   ended?: EndReason;
+  /** --detailed, on a provider with firewalls, for an instance that exists. */
+  firewalls?: FirewallView[];
 }
 
 export function providerJson(v: ProviderView) {

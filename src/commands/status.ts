@@ -18,6 +18,7 @@ import type { Checklist } from "./logs-steps.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { checklistRows } from "./status-checklist.ts";
+import { firewallJson, firewallRows } from "./status-firewall.ts";
 import {
   type ProviderView,
   providerJson,
@@ -88,7 +89,10 @@ export async function runStatus(
   opts: StatusOptions = {},
 ): Promise<void> {
   const r = await resolveInstance(deps, name);
-  const provider = opts.local || !r.providerId ? undefined : await attempt(() => providerView(deps, r));
+  const provider =
+    opts.local || !r.providerId
+      ? undefined
+      : await attempt(() => providerView(deps, r, opts.detailed === true));
   const agent =
     opts.local || r.status !== "ready"
       ? undefined
@@ -108,7 +112,14 @@ export async function runStatus(
       ...accruedJson(accrued),
       billed_while_off: off ?? null,
       ...(provider
-        ? { provider: provider.ok ? providerJson(provider.value) : { error: provider.error } }
+        ? {
+            provider: provider.ok
+              ? {
+                  ...providerJson(provider.value),
+                  ...(provider.value.firewalls ? { firewalls: firewallJson(provider.value.firewalls) } : {}),
+                }
+              : { error: provider.error },
+          }
         : {}),
       ...(agent
         ? {
@@ -144,6 +155,7 @@ export async function runStatus(
       provider.ok ? providerStatusText(provider.value) : `unknown (${provider.error})`,
     ]);
     if (off) rows.push(["Billing", `${off}: \`spuff down ${r.name}\` ends it`]);
+    if (provider.ok && provider.value.firewalls) rows.push(...firewallRows(provider.value.firewalls));
   }
   rows.push(["Rate", rateText(accrued)], ["Cost so far", accruedText(accrued)]);
   if (agent) {
@@ -182,11 +194,14 @@ async function accruedOf(deps: Deps, r: InstanceRecord, local: boolean) {
   return (await accruedFor([r], store.billing, deps.clock.now(), fetch)).get(r.id);
 }
 
-async function providerView(deps: Deps, r: InstanceRecord): Promise<ProviderView> {
+async function providerView(deps: Deps, r: InstanceRecord, detailed: boolean): Promise<ProviderView> {
   const provider = await providerFromDeps(deps, r.provider);
   const id = r.providerId as string;
   const instance = await provider.getInstance(id);
-  if (instance) return { instance };
+  if (instance) {
+    if (!detailed || !provider.firewalls) return { instance };
+    return { instance, firewalls: await provider.firewalls(id) };
+  }
   // Gone: say why while the provider still knows (AWS reclaiming a spot machine, above all).
   const ended = await provider.endReason?.(id).catch(() => undefined);
   return { instance, ...(ended ? { ended } : {}) };

@@ -11,6 +11,7 @@ import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Connection } from "../ssh/connection.ts";
 import { hostAlias } from "../ssh/ssh-config.ts";
 import { findAgentBundle } from "../up/agent-install.ts";
+import { addressSource, assertSshAllowed, currentAddress } from "../up/allow-from.ts";
 import { applyUp, type UpResult } from "../up/apply.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
@@ -41,6 +42,8 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
       hint: `Pick another name, or remove it first: spuff down ${plan.name}`,
     });
   }
+  // SSH from here must pass the firewall `ssh.allow_from` narrows (learned only when it is set).
+  if (plan.sshAllowFrom) assertSshAllowed(plan.sshAllowFrom, await currentAddress(addressSource(deps.env)));
   const agentBundle = findAgentBundle(deps.env);
   const provider = await providerFromDeps(deps, settings.provider);
   await enforceBudget(deps, settings, plan, provider, store, opts.ignoreBudget === true);

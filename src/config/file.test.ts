@@ -69,6 +69,20 @@ describe("loadConfigFile", () => {
     write("ssh_user: root\n");
     expect(loadError().message).toMatch(/ssh_user: "root".*must not be root/);
   });
+
+  it("takes ssh.allow_from as CIDR blocks, refusing anything else", () => {
+    write("ssh:\n  allow_from: [203.0.113.9/24, '2001:db8::/32']\n");
+    expect(resolveSettings(loadConfigFile(file).config, {}).sshAllowFrom).toEqual([
+      "203.0.113.0/24",
+      "2001:db8::/32",
+    ]);
+    write("ssh:\n  allow_from: ['0.0.0.0/0; curl x|sh']\n");
+    expect(loadError().message).toMatch(/allow_from.*CIDR block/);
+    write("ssh:\n  allow_from: []\n");
+    expect(loadError().message).toMatch(/at least one CIDR/);
+    write("provider: local\n");
+    expect(resolveSettings(loadConfigFile(file).config, {}).sshAllowFrom).toBeUndefined();
+  });
 });
 
 describe("resolveSettings", () => {

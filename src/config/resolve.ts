@@ -2,6 +2,7 @@
  * Effective settings: the config file plus environment plus defaults. Durations become
  * milliseconds, `~` is expanded, and each token records where it came from (env or file).
  */
+import { parseCidr } from "../core/cidr.ts";
 import { parseDuration } from "../core/duration.ts";
 import { expandHome } from "../core/paths.ts";
 import { parseMicros } from "../cost/money.ts";
@@ -60,6 +61,8 @@ export interface Settings {
   sshKeyPath: string;
   sshUser: string;
   forwardAgent: ForwardAgent;
+  /** `ssh.allow_from`, canonical CIDRs; undefined = SSH from anywhere. */
+  sshAllowFrom: string[] | undefined;
   dotfiles: string | undefined;
   /** The user's known_hosts lines for an SSH dotfiles host: filled in by `up` (never from config). */
   dotfilesKnownHosts?: string;
@@ -192,6 +195,7 @@ export function resolveSettings(
     sshKeyPath: expandHome(file.ssh_key_path ?? DEFAULTS.ssh_key_path, env.HOME || undefined),
     sshUser: file.ssh_user ?? DEFAULTS.ssh_user,
     forwardAgent: forwardAgentOf(file.forward_agent),
+    sshAllowFrom: file.ssh?.allow_from?.map((c) => parseCidr(c)?.text ?? c),
     dotfiles: file.dotfiles,
     tools: file.tools ?? [],
     environment: file.environment ?? "none",

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { AI_TOOLS, ENVIRONMENTS, TOOL_BUNDLES } from "../bundles/names.ts";
+import { parseCidr } from "../core/cidr.ts";
 import { DURATION_HELP, parseDuration } from "../core/duration.ts";
 import { parseMicros } from "../cost/money.ts";
 import { CATALOG, PROVIDERS, type ProviderEntry, type ProviderName } from "../providers/catalog.ts";
@@ -100,6 +101,16 @@ const sections = Object.fromEntries(PROVIDERS.map((p) => [p, providerSection(CAT
 export const FORWARD_AGENT = ["auto", "always", "never"] as const;
 export type ForwardAgent = (typeof FORWARD_AGENT)[number];
 
+/** A CIDR block (IPv4 or IPv6) such as 203.0.113.0/24; a bare address counts as /32 or /128. */
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  message: "expected a CIDR block such as 203.0.113.0/24 or 2001:db8::/32",
+});
+
+/** SSH reachability: where the provider firewall lets SSH in from (default: anywhere). */
+export const sshSchema = z.strictObject({
+  allow_from: z.array(cidr).min(1, { message: "must list at least one CIDR block" }).optional(),
+});
+
 export const configFileSchema = z.strictObject({
   provider: z.enum(PROVIDERS).optional(),
   ...placement,
@@ -127,6 +138,7 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  ssh: sshSchema.optional(),
   ...sections,
 });
 

@@ -79,17 +79,34 @@ export async function forwardSsh(
       throw new UserError("slirp_failed", "slirp4netns did not open its API socket.");
     await new Promise((r) => setTimeout(r, 20));
   }
-  const request = {
-    execute: "add_hostfwd",
-    arguments: {
-      proto: "tcp",
-      host_addr: hostAddress,
-      host_port: 22,
-      guest_addr: guest.address,
-      guest_port: guest.port,
+  const reply = await slirpRequest(
+    apiSocket,
+    {
+      execute: "add_hostfwd",
+      arguments: {
+        proto: "tcp",
+        host_addr: hostAddress,
+        host_port: 22,
+        guest_addr: guest.address,
+        guest_port: guest.port,
+      },
     },
-  };
-  const reply = await new Promise<string>((resolve, reject) => {
+    timeoutMs,
+  );
+  if (!reply.includes('"return"')) {
+    throw new UserError(
+      "slirp_failed",
+      `Could not forward ${hostAddress}:22 into the machine: ${reply.trim()}`,
+      {
+        hint: `Is something else listening on ${hostAddress}:22 (or 0.0.0.0:22)? Check with: ss -ltn`,
+      },
+    );
+  }
+}
+
+/** One request to slirp4netns' API socket; resolves with its raw JSON reply. */
+export function slirpRequest(apiSocket: string, request: object, timeoutMs = 5000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const sock = net.connect(apiSocket);
     let data = "";
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error("slirp4netns API timed out")));
@@ -100,13 +117,51 @@ export async function forwardSsh(
     sock.on("end", () => resolve(data));
     sock.on("error", reject);
   });
-  if (!reply.includes('"return"')) {
-    throw new UserError(
-      "slirp_failed",
-      `Could not forward ${hostAddress}:22 into the machine: ${reply.trim()}`,
-      {
-        hint: `Is something else listening on ${hostAddress}:22 (or 0.0.0.0:22)? Check with: ss -ltn`,
+}
+
+interface HostForward {
+  id: number;
+  proto: string;
+  host_addr: string;
+  host_port: number;
+}
+
+/**
+ * Makes exactly `ports` of `hostAddress` forward to the same ports of the guest (TCP): removes
+ * the forwards of other ports, adds the missing ones. A port without a forward is refused.
+ */
+export async function setHostForwards(
+  apiSocket: string,
+  hostAddress: string,
+  ports: readonly number[],
+  guestAddress = GUEST_ADDRESS,
+): Promise<void> {
+  // slirp4netns 1.x answers list_hostfwd with {"entries": […]} (not wrapped in "return").
+  const listed = JSON.parse(await slirpRequest(apiSocket, { execute: "list_hostfwd" })) as {
+    entries?: HostForward[];
+    return?: { entries?: HostForward[] };
+  };
+  const current = (listed.entries ?? listed.return?.entries ?? []).filter(
+    (e) => e.proto === "tcp" && e.host_addr === hostAddress,
+  );
+  for (const e of current.filter((x) => !ports.includes(x.host_port))) {
+    await slirpRequest(apiSocket, { execute: "remove_hostfwd", arguments: { id: e.id } });
+  }
+  for (const port of ports.filter((p) => !current.some((e) => e.host_port === p))) {
+    const reply = await slirpRequest(apiSocket, {
+      execute: "add_hostfwd",
+      arguments: {
+        proto: "tcp",
+        host_addr: hostAddress,
+        host_port: port,
+        guest_addr: guestAddress,
+        guest_port: port,
       },
-    );
+    });
+    if (!reply.includes('"return"'))
+      throw new UserError(
+        "slirp_failed",
+        `Could not forward ${hostAddress}:${port} into the machine: ${reply.trim()}`,
+      );
   }
 }

@@ -2,6 +2,7 @@
  * The provider contract. Every cloud implements `Provider`; commands only ever see this
  * interface (habit 5), and one contract suite runs against every provider's simulator (habit 6).
  */
+import type { FirewallView } from "./firewall.ts";
 
 export type ImageSpec =
   | { kind: "ubuntu" | "debian"; version: string }
@@ -25,6 +26,11 @@ export interface InstanceRequest {
    * USD/hour) when set. Only providers with `spotPrice` take it; `up` refuses it elsewhere.
    */
   spot?: { maxPrice?: string };
+  /**
+   * CIDRs the provider firewall lets SSH in from (`ssh.allow_from`); default everywhere. The
+   * firewall is shared by all of the account's spuff machines, so the latest `up` sets it.
+   */
+  sshAllowFrom?: string[];
 }
 
 export type InstanceStatus = "new" | "active" | "off" | "archive" | "unknown";
@@ -120,6 +126,11 @@ export interface Provider {
    * credential is a ProviderError of kind "authentication" (exit 4); nothing is created.
    */
   checkAccount(): Promise<AccountCheck>;
+  /**
+   * The provider firewalls covering an instance and their inbound rules (providers/firewall.ts).
+   * Absent for `local`, whose machines answer only on the host's loopback.
+   */
+  firewalls?(instanceId: string): Promise<FirewallView[]>;
   /**
    * Create one instance tagged as spuff's. MUST NOT create a duplicate when a request is retried
    * after a lost response: implementations look the instance up by its unique name first.

@@ -31,12 +31,21 @@ export interface MachineBackend {
    * guest poweroff leave it out.
    */
   onStopped?(listener: (instanceId: string) => void): void;
+  /**
+   * Optional: make exactly these ports of the instance's public address reach the guest (see
+   * public-ports.ts); the simulators call it with what the firewalls covering the instance allow,
+   * whenever that changes. A backend without it keeps only what it always forwards (qemu: 22).
+   */
+  setOpenPorts?(instanceId: string, ports: readonly number[]): Promise<void>;
+  /** The ports last set open for an instance (undefined before any call). */
+  openPorts?(instanceId: string): readonly number[] | undefined;
 }
 
 /** Allocates 127.0.0.N (N = 2…254, then 127.0.1.x …) without booting anything. */
 export function noneBackend(): MachineBackend {
   let next = 2;
   const ips = new Map<string, string>();
+  const open = new Map<string, readonly number[]>();
   return {
     name: "none",
     async create(_userData, instanceId) {
@@ -46,8 +55,13 @@ export function noneBackend(): MachineBackend {
       return { ip };
     },
     isReady: () => true,
+    async setOpenPorts(instanceId, ports) {
+      if (ips.has(instanceId)) open.set(instanceId, [...ports]);
+    },
+    openPorts: (instanceId) => open.get(instanceId),
     async destroy(instanceId) {
       ips.delete(instanceId);
+      open.delete(instanceId);
     },
     async close() {
       ips.clear();

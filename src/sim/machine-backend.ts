@@ -13,11 +13,13 @@
  */
 
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { MachineEngine } from "../machines/engine.ts";
 import { assertHostCanRun } from "../machines/host.ts";
 import { DEFAULT_IMAGE, removeImage, requireImage } from "../machines/image.ts";
 import { machineLayout } from "../machines/layout.ts";
 import { createNspawnDriver } from "../machines/nspawn.ts";
+import { setHostForwards } from "../machines/slirp.ts";
 import type { DriverName } from "../machines/types.ts";
 import type { MachineBackend } from "./backend.ts";
 
@@ -60,6 +62,9 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
     }
   }, o.stopPollMs ?? 500);
   watch.unref();
+  // Port changes for one machine run one after another (a firewall edited twice in a row).
+  const portQueue = new Map<string, Promise<void>>();
+  const open = new Map<string, readonly number[]>();
   const bootTimeoutMs = o.bootTimeoutMs ?? (o.driver === "qemu" ? 300_000 : 60_000);
 
   return {
@@ -84,6 +89,27 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       return { ip: m.address };
     },
     isReady: (instanceId) => ready.has(instanceId),
+    // nspawn: slirp4netns forwards each open port of 127.0.0.N to the guest, and nothing else.
+    // qemu's own user network forwards only 22, so it leaves this out (see backend.ts).
+    ...(o.driver === "nspawn"
+      ? {
+          setOpenPorts(instanceId: string, ports: readonly number[]): Promise<void> {
+            const id = machines.get(instanceId);
+            const m = id ? engine.get(id) : undefined;
+            if (!m) return Promise.resolve();
+            const sock = path.join(engine.layout.machineDir(m.id), "slirp.sock");
+            const next = (portQueue.get(instanceId) ?? Promise.resolve())
+              .catch(() => undefined)
+              .then(() => setHostForwards(sock, m.address, ports))
+              .then(() => {
+                open.set(instanceId, [...ports]);
+              });
+            portQueue.set(instanceId, next);
+            return next;
+          },
+          openPorts: (instanceId: string) => open.get(instanceId),
+        }
+      : {}),
     async snapshot(instanceId) {
       const id = machines.get(instanceId);
       if (!id) throw new Error(`no machine for instance ${instanceId}`);
@@ -108,6 +134,9 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       const id = machines.get(instanceId);
       machines.delete(instanceId);
       ready.delete(instanceId);
+      open.delete(instanceId);
+      await portQueue.get(instanceId)?.catch(() => undefined);
+      portQueue.delete(instanceId);
       if (id) await engine.destroy(id);
     },
     async close() {

@@ -7,6 +7,7 @@ import { resolvePaths } from "../core/paths.ts";
 import { startAwsSim } from "./aws/index.ts";
 import type { MachineBackend } from "./backend.ts";
 import { noneBackend } from "./backend.ts";
+import { startCheckIp } from "./checkip.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
 import { type HetznerSimOptions, startHetznerSim } from "./hetzner/index.ts";
 import type { SimOptions } from "./options.ts";
@@ -65,7 +66,17 @@ export async function runSim(argv: string[]): Promise<RunningSim> {
     activeAfterMs: Number(values["active-after-ms"]),
     faults: { rate: Number(values["fault-rate"]), seed: Number(values.seed) },
   });
-  return { url: sim.url, kind: kind as SimKind, env: sim.env, close: () => sim.close() };
+  // `ssh.allow_from` checks learn the caller's address here, as from checkip.amazonaws.com.
+  const checkIp = await startCheckIp();
+  return {
+    url: sim.url,
+    kind: kind as SimKind,
+    env: { ...sim.env, SPUFF_CHECKIP_URL: checkIp.url },
+    close: async () => {
+      await checkIp.close();
+      await sim.close();
+    },
+  };
 }
 
 /** `--backend none|nspawn|qemu`: real machines live under SPUFF_DATA_DIR like spuff's own. */

@@ -180,6 +180,7 @@ function createRequest({ plan, userPublicKey }: UpRun) {
     labels: plan.labels,
     sshPublicKey: userPublicKey,
     ...(plan.spot ? { spot: plan.spot } : {}),
+    ...(plan.sshAllowFrom ? { sshAllowFrom: plan.sshAllowFrom } : {}),
   };
 }
 

@@ -38,6 +38,8 @@ export interface UpPlan {
   imageSpec: ImageSpec;
   /** Labels/tags every spuff instance carries: how `gc` finds orphans. */
   labels: Record<string, string>;
+  /** `ssh.allow_from`: where the provider firewall lets SSH in from; undefined = anywhere. */
+  sshAllowFrom?: string[];
   sshUser: string;
   hostPublicKey: string;
   createdAt: string;
@@ -96,6 +98,7 @@ export function planUp(
     ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
     imageSpec: toImageSpec(image, opts.snapshot),
     labels: { spuff: "true", "spuff-name": opts.name, "managed-by": "spuff-cli" },
+    ...(settings.sshAllowFrom ? { sshAllowFrom: settings.sshAllowFrom } : {}),
     sshUser: settings.sshUser,
     hostPublicKey: inputs.hostKey.publicKey,
     createdAt,

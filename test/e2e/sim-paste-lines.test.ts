@@ -60,17 +60,24 @@ async function pasted(lines: string[], script: string) {
   return run("/bin/bash", ["-c", `set -euo pipefail\n${exportLine}\n${script}`], { env, timeout: 60_000 });
 }
 
+/** The what-is-my-address URL in the export line (its port is any free one). */
+const checkIpUrl = (lines: string[]) =>
+  /SPUFF_CHECKIP_URL='(http:\/\/127\.0\.0\.1:\d+\/)'/.exec(lines.join("\n"))?.[1];
+
 describe("spuff-sim prints the lines that point spuff and the official CLI at it", () => {
   it("hetzner: HCLOUD_ENDPOINT and HCLOUD_TOKEN serve spuff and hcloud", async () => {
     const lines = await startSim(["hetzner"]);
     expect(lines[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const token = "hcloudsimulatortoken0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
     expect(lines).toContain(
-      `export HCLOUD_ENDPOINT='${lines[0]}' HCLOUD_TOKEN='${"hcloudsimulatortoken0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"}'`,
+      `export HCLOUD_ENDPOINT='${lines[0]}' HCLOUD_TOKEN='${token}' SPUFF_CHECKIP_URL='${checkIpUrl(lines)}'`,
     );
     const r = await pasted(
       lines,
-      "$SPUFF snapshot list --provider hetzner\n/usr/bin/hcloud server list -o json",
+      '$SPUFF snapshot list --provider hetzner\ncurl -sf "$SPUFF_CHECKIP_URL"\n/usr/bin/hcloud server list -o json',
     );
+    // The what-is-my-address service answers the caller's loopback address (ssh.allow_from).
+    expect(r.stdout).toContain("127.0.0.1\n");
     expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^(null|\[\])$/);
   });
 

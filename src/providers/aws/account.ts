@@ -5,16 +5,16 @@
  * Results are cached per region for the provider's lifetime.
  */
 import { createHash } from "node:crypto";
+import type { Logger } from "../../core/log.ts";
 import { ProviderError } from "../errors.ts";
+import { ANYWHERE, desiredInbound, ensureFirewall } from "../firewall.ts";
 import { ensureSshKey } from "../ssh-key.ts";
 import type { ImageSpec } from "../types.ts";
 import type { AwsClient } from "./client.ts";
 import { awsCode, PROVIDER } from "./errors.ts";
 import { awsFingerprint, parseOpenSshKey } from "./fingerprint.ts";
 import { archForInstanceType, newest, publicImageQuery, SPUFF_TAG, unqualify } from "./map.ts";
-
-const SSH_GROUP = "spuff-ssh";
-const ROLE_TAG = { Key: "spuff-role", Value: "ssh" };
+import { groupStore } from "./security-group.ts";
 
 const invalid = (message: string, hint?: string) =>
   new ProviderError({ kind: "invalid_config", provider: PROVIDER, message, hint });
@@ -79,81 +79,19 @@ export class AwsAccount {
     });
   }
 
-  /** spuff's security group in the region's default VPC, letting SSH in (key-only logins). */
-  sshGroup(region: string): Promise<string> {
-    return this.once(`sg:${region}`, async () => {
-      const find = async () =>
-        (
-          await this.api.all(
-            region,
-            "DescribeSecurityGroups",
-            { Filters: [{ Name: `tag:${ROLE_TAG.Key}`, Values: [ROLE_TAG.Value] }] },
-            (p) => p.SecurityGroups ?? [],
-          )
-        )[0];
-      let group = await find();
-      if (!group) {
-        try {
-          const made = await this.api.call(
-            region,
-            "CreateSecurityGroup",
-            {
-              GroupName: SSH_GROUP,
-              Description: "spuff dev machines: SSH in (key-only logins)",
-              TagSpecifications: [
-                {
-                  ResourceType: "security-group",
-                  Tags: [{ ...SPUFF_TAG }, ROLE_TAG, { Key: "Name", Value: SSH_GROUP }],
-                },
-              ],
-            },
-            { idempotent: false, recover: async () => ((await find()) ? { $metadata: {} } : undefined) },
-          );
-          group = made.GroupId ? { GroupId: made.GroupId } : await find();
-        } catch (err) {
-          if (awsCode(err) !== "InvalidGroup.Duplicate") throw err;
-          // The name is taken but untagged (tags lost, or made by hand): adopt it.
-          const named = await this.api.call(region, "DescribeSecurityGroups", { GroupNames: [SSH_GROUP] });
-          group = named.SecurityGroups?.[0];
-        }
-      }
-      const id = group?.GroupId;
-      if (!id)
-        throw new ProviderError({
-          kind: "api",
-          provider: PROVIDER,
-          message: `Security group ${SSH_GROUP} was created but cannot be found in ${region}.`,
-        });
-      const open = group?.IpPermissions?.some(
-        (p) =>
-          p.IpProtocol === "tcp" &&
-          p.FromPort === 22 &&
-          p.ToPort === 22 &&
-          p.IpRanges?.some((r) => r.CidrIp === "0.0.0.0/0"),
+  /**
+   * spuff's security group in the region's default VPC, its inbound rules made exactly SSH (from
+   * `sshFrom`) and ICMP; drift is restored and logged (security-group.ts).
+   */
+  sshGroup(region: string, sshFrom: readonly string[] = ANYWHERE, log?: Logger): Promise<string> {
+    return this.once(`sg:${region}:${sshFrom.join(",")}`, async () => {
+      const { firewall } = await ensureFirewall(
+        groupStore(this.api, region, desiredInbound(sshFrom)),
+        desiredInbound(sshFrom),
+        log,
       );
-      if (!open) await this.allowSsh(region, id);
-      return id;
+      return firewall.GroupId ?? "";
     });
-  }
-
-  private async allowSsh(region: string, groupId: string): Promise<void> {
-    try {
-      // A re-send after a lost response answers Duplicate, which means done: safe to retry.
-      await this.api.call(region, "AuthorizeSecurityGroupIngress", {
-        GroupId: groupId,
-        IpPermissions: [
-          {
-            IpProtocol: "tcp",
-            FromPort: 22,
-            ToPort: 22,
-            IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "SSH (spuff)" }],
-            Ipv6Ranges: [{ CidrIpv6: "::/0", Description: "SSH (spuff)" }],
-          },
-        ],
-      });
-    } catch (err) {
-      if (awsCode(err) !== "InvalidPermission.Duplicate") throw err;
-    }
   }
 
   /** The AMI id to launch `spec` from in `region` on an instance of type `size`. */

@@ -37,6 +37,10 @@ export interface Ops {
     Ec2.DescribeSpotPriceHistoryCommandInput,
     Ec2.DescribeSpotPriceHistoryCommandOutput,
   ];
+  RevokeSecurityGroupIngress: [
+    Ec2.RevokeSecurityGroupIngressCommandInput,
+    Ec2.RevokeSecurityGroupIngressCommandOutput,
+  ];
 }
 export type Action = keyof Ops;
 

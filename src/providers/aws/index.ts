@@ -18,7 +18,13 @@ import { AwsClient } from "./client.ts";
 import type { AwsContext } from "./context.ts";
 import { PROVIDER } from "./errors.ts";
 import { createImage, deleteImage, listImages } from "./images.ts";
-import { describeInstance, launchInstance, liveTagged, terminateInstance } from "./instances.ts";
+import {
+  describeInstance,
+  instanceGroups,
+  launchInstance,
+  liveTagged,
+  terminateInstance,
+} from "./instances.ts";
 import { SPUFF_TAG, toInstance } from "./map.ts";
 import { endReason, spotPrice } from "./spot.ts";
 
@@ -71,6 +77,7 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
     },
 
     createInstance: (req) => launchInstance(ctx, req),
+    firewalls: (id) => instanceGroups(ctx, id),
     destroyInstance: (id) => terminateInstance(ctx, id),
     getInstance: (id) => describeInstance(ctx, id),
 

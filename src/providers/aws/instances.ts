@@ -1,11 +1,14 @@
 /** EC2 instances: launch (idempotent by name and client token), terminate, describe. */
+
 import type { _InstanceType } from "@aws-sdk/client-ec2";
 import { encodeUserData } from "../../cloudinit/user-data.ts";
 import { ProviderError } from "../errors.ts";
+import type { FirewallView } from "../firewall.ts";
 import type { InstanceRequest, ProviderInstance } from "../types.ts";
 import { type AwsContext, gone, PAGE } from "./context.ts";
 import { awsCode, PROVIDER } from "./errors.ts";
 import { clientToken, INSTANCE_TAG, instanceTags, LIVE_STATES, toInstance, unqualify } from "./map.ts";
+import { toFirewallView } from "./security-group.ts";
 
 /** Live instances carrying `tags` (all pages). */
 export const liveTagged = async (
@@ -39,7 +42,7 @@ export async function launchInstance(ctx: AwsContext, req: InstanceRequest): Pro
   if (found) return found;
   const [keyName, groupId, imageId] = await Promise.all([
     account.keyPair(region, req.sshPublicKey),
-    account.sshGroup(region),
+    account.sshGroup(region, req.sshAllowFrom, ctx.log),
     account.imageId(region, req.image, req.size),
   ]);
   const tags = instanceTags(req.name, req.labels);
@@ -113,4 +116,13 @@ export async function describeRaw({ api, home }: AwsContext, id: string) {
 export async function describeInstance(ctx: AwsContext, id: string): Promise<ProviderInstance | undefined> {
   const found = await describeRaw(ctx, id);
   return found && toInstance(found.region, found.instance);
+}
+
+/** The security groups of an instance, with their inbound rules (`status --detailed`). */
+export async function instanceGroups(ctx: AwsContext, id: string): Promise<FirewallView[]> {
+  const found = await describeRaw(ctx, id);
+  const groupIds = (found?.instance.SecurityGroups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+  if (!found || groupIds.length === 0) return [];
+  const res = await ctx.api.call(found.region, "DescribeSecurityGroups", { GroupIds: groupIds });
+  return (res.SecurityGroups ?? []).map(toFirewallView);
 }

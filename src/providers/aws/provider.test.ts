@@ -78,6 +78,7 @@ describe("aws provider (EC2 simulator + model validation)", () => {
     expect(group?.name).toBe("spuff-ssh");
     expect(group?.ingress).toEqual([
       { protocol: "tcp", from: 22, to: 22, cidrs: ["0.0.0.0/0"], cidrsV6: ["::/0"] },
+      { protocol: "icmp", from: -1, to: -1, cidrs: ["0.0.0.0/0"], cidrsV6: ["::/0"] },
     ]);
     expect(sim.validator?.violations).toEqual([]);
   });

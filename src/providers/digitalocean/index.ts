@@ -3,12 +3,14 @@
  * DIGITALOCEAN_API_URL (the simulator sets it), token resolved by the caller.
  */
 import { ProviderError } from "../errors.ts";
+import { ANYWHERE, desiredInbound, ensureFirewall } from "../firewall.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
 import { ACTION_BACKOFF, SNAPSHOT_TIMEOUT_MS, waitFor } from "../wait.ts";
 import { waitUntilReady } from "../wait-ready.ts";
 import { DigitalOceanClient } from "./client.ts";
+import { doFirewallStore, dropletFirewalls } from "./firewall.ts";
 import {
   imageRef,
   instanceTag,
@@ -50,6 +52,9 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
     },
     async createInstance(req) {
       const keyId = await api.ensureSshKey(req.sshPublicKey);
+      // Applies to the spuff tag: in place before the droplet exists, so it is never uncovered.
+      const store = doFirewallStore(http, api, req.sshAllowFrom ?? ANYWHERE);
+      await ensureFirewall(store, desiredInbound(req.sshAllowFrom), o.log);
       const d = await api.createDroplet({
         name: req.name,
         region: req.region,
@@ -62,6 +67,7 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
       });
       return toInstance(d);
     },
+    firewalls: (id) => dropletFirewalls(api, id),
     async destroyInstance(id) {
       const deleted = await api.deleteDroplet(id);
       o.log?.debug(deleted ? "droplet deleted" : "droplet already gone", { id });

@@ -28,6 +28,8 @@ export interface CreateServerBody {
   user_data: string;
   labels: Record<string, string>;
   start_after_create: true;
+  /** Firewalls applied before the server boots (providers/hetzner/firewall.ts). */
+  firewalls?: { firewall: number }[];
 }
 
 export class HetznerClient {

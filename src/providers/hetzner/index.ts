@@ -4,6 +4,7 @@
  * caller from HCLOUD_TOKEN / HETZNER_TOKEN / hetzner.token.
  */
 import { visibleLine as printable } from "../../core/visible.ts";
+import { ANYWHERE, desiredInbound, ensureFirewall } from "../firewall.ts";
 import { providerHttp } from "../provider-http.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { Provider, Snapshot } from "../types.ts";
@@ -11,6 +12,7 @@ import { waitUntilReady } from "../wait-ready.ts";
 import { deleteServer, snapshotServer } from "./actions.ts";
 import { HetznerClient } from "./client.ts";
 import { hetznerErrorFromResponse, TOKEN_HINT } from "./errors.ts";
+import { hzFirewallStore, serverFirewalls } from "./firewall.ts";
 import { imageRef, serverLabels, toInstance, toSnapshot } from "./map.ts";
 import { pricingSheet } from "./pricing.ts";
 
@@ -56,6 +58,8 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
     },
     async createInstance(req) {
       const keyId = await api.ensureSshKey(req.sshPublicKey);
+      const store = hzFirewallStore(http, api, req.sshAllowFrom ?? ANYWHERE);
+      const { firewall } = await ensureFirewall(store, desiredInbound(req.sshAllowFrom), o.log);
       const s = await api.createServer({
         name: req.name,
         location: req.region,
@@ -65,9 +69,12 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
         user_data: req.userData,
         labels: serverLabels(req.name, req.labels),
         start_after_create: true,
+        // Also covered by the label selector; passing it here closes the gap before that applies.
+        firewalls: [{ firewall: firewall.id }],
       });
       return toInstance(s);
     },
+    firewalls: (id) => serverFirewalls(http, api, id),
     async destroyInstance(id) {
       await deleteServer(ctx, id, o.log);
     },

@@ -8,6 +8,7 @@ import { FilterError } from "./filters.ts";
 import type { Ec2Model } from "./model.ts";
 import { accessOps } from "./ops-access.ts";
 import { Ec2Fault, type Op } from "./ops-common.ts";
+import { groupOps } from "./ops-groups.ts";
 import { imageOps } from "./ops-images.ts";
 import { type InstanceLimits, instanceOps } from "./ops-instances.ts";
 import { powerOps } from "./ops-power.ts";
@@ -29,6 +30,7 @@ export function createAwsHandler(
     ...imageOps,
     ...accessOps,
     DescribeSpotPriceHistory: describeSpotPriceHistory,
+    ...groupOps,
   };
   return async (req: SimRequest): Promise<SimResponse> => {
     const body = req.body as Ec2Request;

@@ -1,4 +1,5 @@
 /** RunInstances, DescribeInstances, TerminateInstances: EC2's checks, idempotency and states. */
+
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { ACCOUNT_ID, INSTANCE_TYPES } from "./catalog.ts";
@@ -14,6 +15,7 @@ import {
   strings,
   tagsFor,
 } from "./ops-common.ts";
+import { enforceGroups } from "./ops-groups.ts";
 import { INSTANCE_FILTERS, instanceFields, instanceOut, stateOut } from "./shapes.ts";
 import { spotRequest } from "./spot.ts";
 import type { SimInstance } from "./state.ts";
@@ -119,6 +121,7 @@ async function runInstances(ctx: OpContext, input: Input, limits: InstanceLimits
     };
     st.instances.set(id, inst);
     made.push(inst);
+    await enforceGroups(st, inst);
   }
   return reservationOut(ctx, made);
 }

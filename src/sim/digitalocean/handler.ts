@@ -4,6 +4,7 @@ import type { SimRequest, SimResponse } from "../server.ts";
 import { account, keyByIdent } from "./account.ts";
 import { authenticate, permits, type ScopedToken } from "./auth.ts";
 import { IMAGES, REGIONS, SIZES, sizeJson } from "./catalog.ts";
+import { dropletFirewalls, enforceFirewalls, firewalls } from "./firewalls.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
 import type { DoState } from "./state.ts";
 
@@ -54,13 +55,17 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
     // Sizes with their prices: where `spuff cost` reads DigitalOcean's droplet prices.
     if (a === "sizes" && !b && m === "GET")
       return { status: 200, body: page(SIZES.map(sizeJson), "sizes", base, req.path, req.query) };
+    const at = { base, path: req.path, query: req.query };
+    if (a === "firewalls") return firewalls(st, m, b, c, body, at);
     if (a === "droplets" && b) {
       const d = st.droplets.get(Number(b));
       if (!d) return notFound();
+      if (c === "firewalls" && m === "GET") return dropletFirewalls(st, d, at);
       if (!c && m === "GET") return { status: 200, body: { droplet: dropletJson(st, d) } };
       if (!c && m === "DELETE") {
         st.deletions.push({ id: d.id, token: who.name, remote: req.remote });
         st.droplets.delete(d.id);
+        for (const f of st.firewalls.values()) f.dropletIds = f.dropletIds.filter((x) => x !== d.id);
         const destroy = () => st.backend.destroy(String(d.id));
         // The droplet deleting itself (its agent's reaper) hears the 204 before its machine
         // stops; any other caller gets it once the machine is gone, so nothing is left after.
@@ -152,6 +157,8 @@ async function createDroplet(st: DoState, body: Body): Promise<SimResponse> {
     snapshotIds: [],
   });
   const d = st.droplets.get(id);
+  // The firewalls that already cover its tags apply before the create is answered.
+  if (d) await enforceFirewalls(st, d);
   return { status: 202, body: { droplet: d && dropletJson(st, d), links: { actions: [] } } };
 }
 

@@ -1,6 +1,7 @@
 /** The simulated account: droplets, actions, snapshots and SSH keys, with time-derived status. */
 import type { MachineBackend } from "../backend.ts";
 import type { Timeline } from "../timeline.ts";
+import type { SimFirewall } from "./firewalls.ts";
 
 export interface SimDroplet {
   id: number;
@@ -51,6 +52,7 @@ export class DoState {
   readonly actions = new Map<number, SimAction>();
   readonly snapshots = new Map<number, SimSnapshot>();
   readonly keys = new Map<number, SimKey>();
+  readonly firewalls = new Map<string, SimFirewall>();
   /** Every droplet DELETE: which token did it and from which address (a machine's own 127.0.0.N). */
   readonly deletions: { id: number; token: string; remote: string }[] = [];
   private seq = 100_000_000;

@@ -27,6 +27,12 @@ export class HetznerSpecValidator extends SpecValidator {
     const file = path.join(opts.specsDir ?? defaultSpecsDir(), HETZNER_CONVENTIONS);
     const conventions = JSON.parse(fs.readFileSync(file, "utf8")) as Conventions;
     this.codes = new Map(conventions.error.codes.map((c) => [c.code, c.status]));
+    // Operations document their own codes in an "Operation specific errors" table of their
+    // description (firewalls: resource_in_use, firewall_already_applied, …).
+    const spec = fs.readFileSync(path.join(opts.specsDir ?? defaultSpecsDir(), opts.spec), "utf8");
+    for (const m of spec.matchAll(/\| `(\d{3})` \| `([a-z_]+)` \|/g)) {
+      if (!this.codes.has(m[2] ?? "")) this.codes.set(m[2] ?? "", Number(m[1]));
+    }
   }
 
   override checkResponse(method: string, pathname: string, status: number, body: unknown): Violation[] {

@@ -5,6 +5,7 @@
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
 import { LOCATIONS, pricingJson, SERVER_TYPES, serverTypeJson } from "./catalog.ts";
+import { firewalls } from "./firewalls.ts";
 import { compileSelector } from "./labels.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import {
@@ -112,6 +113,7 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
       const act = st.actions.get(Number(b));
       return act ? { status: 200, body: { action: actionJson(act) } } : notFound();
     }
+    if (a === "firewalls") return firewalls(st, { m, id: b, c, d, body, url }, listed);
     if (a === "images") return images(st, m, b, body, url);
     if (a === "ssh_keys") return sshKeys(st, m, b, body, url);
     if (a === "server_types" && !b && m === "GET")

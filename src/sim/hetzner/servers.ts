@@ -4,6 +4,7 @@
  */
 import type { SimResponse } from "../server.ts";
 import { findLocation, findType, SYSTEM_IMAGES } from "./catalog.ts";
+import { attachAtCreate, enforceFirewalls } from "./firewalls.ts";
 import { labelProblem } from "./labels.ts";
 import { actionJson, errorBody, imageJson, serverJson } from "./shapes.ts";
 import type { HetznerState, SimServer } from "./state.ts";
@@ -62,6 +63,8 @@ export function createServer(st: HetznerState, body: Body, limits: CreateLimits)
   if (Buffer.byteLength(userData) > MAX_USER_DATA) return invalidField("user_data", "is too long");
   const bad = labelsProblem(body.labels);
   if (bad) return bad;
+  const attach = attachAtCreate(st, body.firewalls);
+  if (!("ok" in attach)) return attach;
   if (st.servers.size >= limits.maxServers)
     return fail(403, "resource_limit_exceeded", "server limit exceeded", {
       limits: [{ name: "server_limit" }],
@@ -83,10 +86,16 @@ export function createServer(st: HetznerState, body: Body, limits: CreateLimits)
     poweredOff: body.start_after_create === false,
     deleting: false,
   };
+  // Firewalls passed at create cover the server from the start (applied as its public address
+  // appears, before the create action can finish).
+  for (const fw of attach.ok) st.firewalls.get(fw)?.appliedTo.push({ type: "server", server: { id } });
   // The backend boots the machine; the server only reports "running" once it says where.
   server.boot = st.backend.create(userData, String(id)).then(
-    ({ ip }) => {
+    async ({ ip }) => {
       server.ip = ip;
+      await enforceFirewalls(st, server).catch((err: unknown) => {
+        server.bootError = `firewall: ${err instanceof Error ? err.message : String(err)}`;
+      });
     },
     (err: unknown) => {
       server.bootError = err instanceof Error ? err.message : String(err);
@@ -121,7 +130,12 @@ export function deleteServer(st: HetznerState, s: SimServer): SimResponse {
     });
   const action = st.startAction("delete_server", [{ id: s.id, type: "server" }], {
     due: () => destroyed && st.timeline.actionDone(action.startedAt),
-    onSuccess: () => st.servers.delete(s.id),
+    onSuccess: () => {
+      st.servers.delete(s.id);
+      // A deleted server leaves the firewalls it was applied to directly.
+      for (const f of st.firewalls.values())
+        f.appliedTo = f.appliedTo.filter((r) => r.type !== "server" || r.server.id !== s.id);
+    },
   });
   return { status: 200, body: { action: actionJson(action) } };
 }

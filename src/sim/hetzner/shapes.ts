@@ -1,5 +1,6 @@
 /** State → Hetzner JSON, complete enough to satisfy every `required` in the spec. */
 import { findLocation, findType, LOCATIONS, SERVER_TYPES, serverTypeJson } from "./catalog.ts";
+import { firewallsOf } from "./firewalls.ts";
 import type { HetznerState, SimAction, SimImage, SimServer, SimSshKey } from "./state.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
@@ -60,7 +61,7 @@ export function serverJson(st: HetznerState, s: SimServer) {
       ipv4: ip ? { id: s.id + 1, ip, blocked: false, dns_ptr: `static.${ip}.clients.your-server.de` } : null,
       ipv6: null,
       floating_ips: [],
-      firewalls: [],
+      firewalls: firewallsOf(st, s).map((f) => ({ id: f.id, status: "applied" })),
     },
     private_net: [],
     server_type: type && serverTypeJson(type),

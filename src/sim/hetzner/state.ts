@@ -5,6 +5,7 @@
  */
 import type { MachineBackend } from "../backend.ts";
 import type { Timeline } from "../timeline.ts";
+import type { SimFirewall } from "./firewalls.ts";
 
 export interface SimServer {
   id: number;
@@ -70,6 +71,7 @@ export class HetznerState {
   readonly actions = new Map<number, SimAction>();
   readonly images = new Map<number, SimImage>();
   readonly sshKeys = new Map<number, SimSshKey>();
+  readonly firewalls = new Map<number, SimFirewall>();
   private seq = 50_000_000;
 
   constructor(
