@@ -17,8 +17,9 @@ import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { type ScrubFn, snapshotInstance } from "./snapshot.ts";
-import { type CheckUnsavedFn, forgetUnsaved } from "./unsaved-check.ts";
+import type { CheckUnsavedFn } from "./unsaved-check.ts";
 import { guardDown } from "./unsaved-guard.ts";
+import { forgetUnsaved } from "./unsaved-memory.ts";
 
 export interface DownOptions {
   /** Forget the local record even if the provider call fails (e.g. the account was closed). Implies --yes. */

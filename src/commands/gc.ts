@@ -18,10 +18,10 @@ import type { Provider } from "../providers/types.ts";
 import {
   type CheckUnsavedFn,
   checkUnsavedOverSsh,
-  forgetUnsaved,
   unsavedLines,
   workspaceOnVolume,
 } from "./unsaved-check.ts";
+import { forgetUnsaved } from "./unsaved-memory.ts";
 
 export interface GcOptions {
   dryRun?: boolean;

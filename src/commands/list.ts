@@ -17,7 +17,7 @@ import {
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { age, instanceJson } from "./present-instance.ts";
-import { rememberedFor } from "./unsaved-check.ts";
+import { rememberedFor } from "./unsaved-memory.ts";
 
 export interface ListOptions {
   live?: boolean;

@@ -26,7 +26,7 @@ import {
   type SpotInterruption,
   spotRow,
 } from "./status-spot.ts";
-import { rememberUnsaved } from "./unsaved-check.ts";
+import { rememberUnsaved } from "./unsaved-memory.ts";
 
 export interface StatusOptions {
   /** Only local state: no provider or agent call. */

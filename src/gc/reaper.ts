@@ -8,7 +8,7 @@
  * cannot be asked) is snapshotted first (reap-snapshot.ts); without a snapshot it is not destroyed.
  */
 import type { Deps } from "../cli/deps.ts";
-import { forgetUnsaved } from "../commands/unsaved-check.ts";
+import { forgetUnsaved } from "../commands/unsaved-memory.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { InstanceStore } from "../state/instances.ts";
 import { inProgress } from "../state/owner.ts";

@@ -1,0 +1,61 @@
+/**
+ * The last known unsaved work of an instance, kept in its folder (unsaved.json): written by
+ * `status`, `down`, `gc` and the reaper, read by `list` and the notice line without SSH (this
+ * module must not load ssh2: `list` imports it).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Deps } from "../cli/deps.ts";
+import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { visibleLine as printable } from "../core/visible.ts";
+
+/** Lines kept per instance (one per repository). */
+export const MAX_LINES = 50;
+
+/** The last known account, kept beside the instance's other files. */
+export interface Remembered {
+  lines: string[];
+  /** The agent kept the machine past its idle deadline for this work (GET /idle's `kept`). */
+  kept: boolean;
+  price_hourly?: { amount: number; currency: string } | null;
+  at?: string;
+}
+
+const fileOf = (deps: Deps, name: string) => path.join(deps.paths.instanceDir(name), "unsaved.json");
+
+/** Nothing unsaved and not kept: the file goes, so the notice stops. */
+export function rememberUnsaved(deps: Deps, name: string, r: Remembered): void {
+  const file = fileOf(deps, name);
+  try {
+    r = { ...r, lines: r.lines.slice(0, MAX_LINES).map((l) => printable(l, 300)) };
+    if (r.lines.length === 0 && !r.kept) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    const prev = readRemembered(file);
+    const body = {
+      ...r,
+      price_hourly: r.price_hourly ?? prev?.price_hourly ?? null,
+      at: new Date(deps.clock.now()).toISOString(),
+    };
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileAtomic(file, `${JSON.stringify(body)}\n`);
+  } catch (err) {
+    deps.log.debug("could not remember unsaved work", { name, error: (err as Error).message });
+  }
+}
+
+export function forgetUnsaved(deps: Deps, name: string): void {
+  fs.rmSync(fileOf(deps, name), { force: true });
+}
+
+export function readRemembered(file: string): Remembered | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, "utf8")) as Remembered;
+    return Array.isArray(v.lines) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const rememberedFor = (deps: Deps, name: string) => readRemembered(fileOf(deps, name));
