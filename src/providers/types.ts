@@ -162,4 +162,49 @@ export interface Provider {
   spotPrice?(region: string, size: string): Promise<SpotPrice | undefined>;
   /** Why a gone instance ended, while the provider still remembers it (EC2: about an hour). */
   endReason?(id: string): Promise<EndReason | undefined>;
+  /** Block-storage volumes; absent on a provider that has none (the CLI then refuses `--volume`). */
+  readonly volumes?: VolumeOps;
+}
+
+/** A block-storage volume spuff made (tagged/labelled as spuff's, with its name). */
+export interface Volume {
+  id: string;
+  name: string;
+  sizeGb: number;
+  /** Region (DO, Hetzner location, AWS availability zone) it lives in: machines attach there only. */
+  region: string;
+  /** Provider ids of the instances it is attached to (empty when detached). */
+  attachedTo: string[];
+  /** ISO 8601. */
+  createdAt: string;
+  /** Where a guest finds it: the provider's stable /dev/disk/by-id name. */
+  devicePath: string;
+}
+
+export interface VolumeRequest {
+  /** spuff's volume name (volumes/name.ts: lowercase letters, digits and "-"). */
+  name: string;
+  sizeGb: number;
+  region: string;
+}
+
+/**
+ * Volumes, as an optional part of a provider (`Provider.volumes`): `up --volume` refuses a
+ * provider without them. Every call that changes attachment resolves only once the provider
+ * reports the new state, so the caller can say "detached" truthfully.
+ */
+export interface VolumeOps {
+  /** Only spuff's volumes, across all pages. */
+  listVolumes(): Promise<Volume[]>;
+  /** spuff's volume of that name, or undefined. */
+  findVolume(name: string): Promise<Volume | undefined>;
+  /** MUST NOT create a duplicate when a lost response is retried (found again by name). */
+  createVolume(req: VolumeRequest): Promise<Volume>;
+  attachVolume(volumeId: string, instanceId: string, opts: WaitOptions): Promise<Volume>;
+  /** Resolves (not throws) when it is already detached from that instance. */
+  detachVolume(volumeId: string, instanceId: string, opts: WaitOptions): Promise<Volume>;
+  /** Grow only; the filesystem is grown by the guest (resize2fs) on its next mount. */
+  resizeVolume(volumeId: string, sizeGb: number, opts: WaitOptions): Promise<Volume>;
+  /** Idempotent: resolves when the volume is already gone. */
+  deleteVolume(volumeId: string): Promise<void>;
 }

@@ -39,6 +39,22 @@ export interface MachineBackend {
   setOpenPorts?(instanceId: string, ports: readonly number[]): Promise<void>;
   /** The ports last set open for an instance (undefined before any call). */
   openPorts?(instanceId: string): readonly number[] | undefined;
+  /**
+   * Optional (machine backends): plug a volume into the instance's machine as a block device at
+   * `/dev/disk/by-id/<byId>`, its data kept on the host by volume id across machines.
+   */
+  attachVolume?(instanceId: string, volume: SimVolumeDevice): Promise<void>;
+  detachVolume?(instanceId: string, volumeId: string): Promise<void>;
+  resizeVolume?(volumeId: string, sizeGb: number): Promise<void>;
+  /** The volume's data on the host goes. */
+  deleteVolume?(volumeId: string): Promise<void>;
+}
+
+export interface SimVolumeDevice {
+  id: string;
+  sizeGb: number;
+  /** The provider's device name under /dev/disk/by-id (e.g. scsi-0DO_Volume_<name>). */
+  byId: string;
 }
 
 /** Allocates 127.0.0.N (N = 2…254, then 127.0.1.x …) without booting anything. */

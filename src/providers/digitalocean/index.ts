@@ -21,6 +21,7 @@ import {
   toInstance,
   toSnapshot,
 } from "./map.ts";
+import { doVolumes } from "./volumes.ts";
 
 export const DEFAULT_API_URL = "https://api.digitalocean.com";
 const NAME = "digitalocean";
@@ -135,6 +136,7 @@ export function createDigitalOceanProvider(o: ProviderFactoryOptions): Provider 
     async priceSheet() {
       return sizesSheet(await api.listSizes());
     },
+    volumes: doVolumes(http, api, clock),
   };
   return provider;
 }

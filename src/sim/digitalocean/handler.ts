@@ -7,6 +7,7 @@ import { IMAGES, REGIONS, SIZES, sizeJson } from "./catalog.ts";
 import { dropletFirewalls, enforceFirewalls, firewalls } from "./firewalls.ts";
 import { actionJson, dropletJson, dropletSnapshotJson, errorBody, page, snapshotJson } from "./shapes.ts";
 import type { DoState } from "./state.ts";
+import { volumeRoutes } from "./volumes.ts";
 
 const err = (status: number, id: string, message: string): SimResponse => ({
   status,
@@ -37,6 +38,7 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
     const m = req.method;
     const body = (req.body ?? {}) as Body;
 
+    if (a === "volumes") return volumeRoutes(st, req, seg.slice(1));
     if (a === "droplets" && !b && m === "GET") {
       const tag = req.query.get("tag_name");
       const list = [...st.droplets.values()].filter((d) => !tag || d.tags.includes(tag));
@@ -66,6 +68,8 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
         st.deletions.push({ id: d.id, token: who.name, remote: req.remote });
         st.droplets.delete(d.id);
         for (const f of st.firewalls.values()) f.dropletIds = f.dropletIds.filter((x) => x !== d.id);
+        // DO detaches a destroyed droplet's volumes; their data stays.
+        for (const v of st.volumes.values()) v.dropletIds = v.dropletIds.filter((x) => x !== d.id);
         const destroy = () => st.backend.destroy(String(d.id));
         // The droplet deleting itself (its agent's reaper) hears the 204 before its machine
         // stops; any other caller gets it once the machine is gone, so nothing is left after.

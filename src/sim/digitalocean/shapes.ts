@@ -35,7 +35,7 @@ export function dropletJson(st: DoState, d: SimDroplet) {
       tags: [],
       status: "available",
     },
-    volume_ids: [],
+    volume_ids: [...st.volumes.values()].filter((v) => v.dropletIds.includes(d.id)).map((v) => v.id),
     size: size ? sizeJson(size) : undefined,
     size_slug: d.size,
     networks: active

@@ -27,6 +27,20 @@ export interface SimAction {
   /** The machine backend's image of the droplet's disk (machine backends only). */
   backendImage?: string;
   done: boolean;
+  /** Volume actions (attach_volume, detach_volume, resize): the volume, and a resize's new size. */
+  volumeId?: string;
+  volumeSizeGb?: number;
+}
+
+export interface SimVolume {
+  id: string;
+  name: string;
+  description: string;
+  region: string;
+  sizeGb: number;
+  tags: string[];
+  createdAt: number;
+  dropletIds: number[];
 }
 
 export interface SimSnapshot {
@@ -53,6 +67,7 @@ export class DoState {
   readonly snapshots = new Map<number, SimSnapshot>();
   readonly keys = new Map<number, SimKey>();
   readonly firewalls = new Map<string, SimFirewall>();
+  readonly volumes = new Map<string, SimVolume>();
   /** Every droplet DELETE: which token did it and from which address (a machine's own 127.0.0.N). */
   readonly deletions: { id: number; token: string; remote: string }[] = [];
   private seq = 100_000_000;
@@ -71,6 +86,15 @@ export class DoState {
     return ++this.seq;
   }
 
+  /** Volume ids are UUIDs on DO; these are deterministic ones. */
+  nextUuid(): string {
+    return `506f78a4-e098-11e5-ad9f-${this.nextId().toString(16).padStart(12, "0")}`;
+  }
+
+  pendingVolumeAction(volumeId: string): boolean {
+    return [...this.actions.values()].some((a) => a.volumeId === volumeId && !a.done);
+  }
+
   /** Active once the timeline says so and, with a machine backend, its sshd answers. */
   isActive(d: SimDroplet): boolean {
     return this.timeline.isActive(d.createdAt) && this.backend.isReady(String(d.id));
@@ -82,6 +106,10 @@ export class DoState {
       if (a.done || !this.timeline.actionDone(a.startedAt)) continue;
       a.done = true;
       const d = this.droplets.get(a.dropletId);
+      if (a.volumeId) {
+        settleVolumeAction(this, a);
+        continue;
+      }
       if (a.type === "snapshot" && a.snapshotName) {
         const id = this.nextId();
         this.snapshots.set(id, {
@@ -98,4 +126,13 @@ export class DoState {
       }
     }
   }
+}
+
+/** A volume action's effect, once it completes (DO shows the attachment only then). */
+function settleVolumeAction(st: DoState, a: SimAction): void {
+  const v = a.volumeId ? st.volumes.get(a.volumeId) : undefined;
+  if (!v) return;
+  if (a.type === "attach_volume" && st.droplets.has(a.dropletId)) v.dropletIds = [a.dropletId];
+  if (a.type === "detach_volume") v.dropletIds = v.dropletIds.filter((x) => x !== a.dropletId);
+  if (a.type === "resize" && a.volumeSizeGb) v.sizeGb = a.volumeSizeGb;
 }

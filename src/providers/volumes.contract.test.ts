@@ -1,0 +1,96 @@
+/**
+ * The VolumeOps contract, run against each provider's simulator (spec-validated, strict): create
+ * in the instance's region tagged as spuff's, a lost create response leaves one volume, attach and
+ * detach resolve only when the API reports them, delete is idempotent, a destroyed instance
+ * leaves its volume. One SUBJECTS entry per provider that has volumes.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
+import type { FaultOptions } from "../sim/faults.ts";
+import { createProvider } from "./registry.ts";
+import { testRequest } from "./test-request.ts";
+import type { Provider, VolumeOps } from "./types.ts";
+
+interface Subject {
+  name: string;
+  region: string;
+  size: string;
+  /** The create call's method and path, for the lost-response fault. */
+  createPath: string;
+  start(
+    faults?: FaultOptions,
+  ): Promise<{ provider: Provider; close(): Promise<void>; violations(): unknown[] }>;
+  /** The device name the guest will see for a volume. */
+  device: RegExp;
+}
+
+const SUBJECTS: Subject[] = [
+  {
+    name: "digitalocean",
+    region: "fra1",
+    size: "s-1vcpu-1gb",
+    createPath: "/v2/volumes",
+    device: /^\/dev\/disk\/by-id\/scsi-0DO_Volume_work-[a-z]+$/,
+    async start(faults) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 50, faults, strict: true });
+      const provider = await createProvider("digitalocean", {
+        token: sim.token,
+        env: { DIGITALOCEAN_API_URL: sim.url },
+        retry: { baseDelayMs: 5, maxDelayMs: 50 },
+      });
+      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+    },
+  },
+];
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const W = { timeoutMs: 10_000 };
+const ops = (p: Provider): VolumeOps => {
+  if (!p.volumes) throw new Error(`${p.name} has no volumes`);
+  return p.volumes;
+};
+
+describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
+  it("create → attach → detach → delete, each as the API reports it; a destroyed instance leaves the volume", async () => {
+    const sim = await s.start();
+    close = sim.close;
+    const v = ops(sim.provider);
+    const inst = await sim.provider.createInstance(testRequest("vol-a", { region: s.region, size: s.size }));
+    await sim.provider.waitReady(inst.id, W);
+    const created = await v.createVolume({ name: "work-a", sizeGb: 10, region: inst.region });
+    expect(created).toMatchObject({ name: "work-a", sizeGb: 10, region: inst.region, attachedTo: [] });
+    expect(created.devicePath).toMatch(s.device);
+    expect((await v.findVolume("work-a"))?.id).toBe(created.id);
+    expect(await v.findVolume("work-b")).toBeUndefined();
+
+    expect((await v.attachVolume(created.id, inst.id, W)).attachedTo).toEqual([inst.id]);
+    // Attaching again is a no-op, not an error.
+    expect((await v.attachVolume(created.id, inst.id, W)).attachedTo).toEqual([inst.id]);
+    expect((await v.detachVolume(created.id, inst.id, W)).attachedTo).toEqual([]);
+    expect((await v.detachVolume(created.id, inst.id, W)).attachedTo).toEqual([]);
+    expect((await v.resizeVolume(created.id, 12, W)).sizeGb).toBe(12);
+
+    await v.attachVolume(created.id, inst.id, W);
+    await sim.provider.destroyInstance(inst.id);
+    const after = await v.findVolume("work-a");
+    expect(after?.attachedTo).toEqual([]);
+    expect((await v.listVolumes()).map((x) => x.name)).toEqual(["work-a"]);
+    await v.deleteVolume(created.id);
+    await v.deleteVolume(created.id);
+    expect(await v.listVolumes()).toEqual([]);
+    expect(sim.violations()).toEqual([]);
+  });
+
+  it("a create whose response was lost leaves exactly one volume", async () => {
+    const sim = await s.start({ script: [{ method: "POST", path: s.createPath, fault: "reset-after" }] });
+    close = sim.close;
+    const v = ops(sim.provider);
+    const created = await v.createVolume({ name: "work-lost", sizeGb: 1, region: s.region });
+    expect((await v.listVolumes()).map((x) => x.id)).toEqual([created.id]);
+  });
+});
