@@ -13,6 +13,7 @@ export const MACHINES = [
   "src/machines/qemu-snapshot.test.ts",
   "src/machines/slirp.test.ts",
   "src/providers/local/snapshot.test.ts",
+  "src/volumes/volume-mount.test.ts",
   "src/sim/machine-backend.test.ts",
   "test/e2e/agent-exec-scope.test.ts",
   "test/e2e/bundles-local.test.ts",

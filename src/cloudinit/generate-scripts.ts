@@ -33,6 +33,8 @@ export const SCRIPT_SOURCES = {
   "build-rootfs.sh": "../machines/scripts/build-rootfs.sh",
   // PID 1 of a user-namespaced nspawn machine until its NIC exists (machines/nspawn.ts).
   "waitnic.sh": "../machines/scripts/waitnic.sh",
+  // Formats (only when blank) and mounts a workspace volume: run over SSH by `up` (src/volumes).
+  "volume-mount.sh": "../volumes/scripts/volume-mount.sh",
 } as const;
 
 export function scriptSourcePath(name: keyof typeof SCRIPT_SOURCES): string {
