@@ -16,6 +16,7 @@ import {
   TOKEN_PROVIDERS,
   type TokenProvider,
 } from "../providers/catalog.ts";
+import { volumeWish } from "../volumes/spec.ts";
 import type { ConfigFile, ForwardAgent } from "./schema.ts";
 
 /** Seed "Timeout Handling" table. */
@@ -75,6 +76,8 @@ export interface Settings {
   budget: { monthlyMicros?: number; maxHourlyMicros?: number };
   /** `prebuild.keep`: a project's newest prebuilds kept; older ones are superseded (default 1). */
   prebuildKeep: number;
+  /** config `volume:` (src/volumes/spec.ts planVolume); undefined when not set. */
+  volume?: { name?: string; sizeGb?: number };
   tokens: Partial<Record<TokenProvider, TokenSource>>;
   /**
    * The agent's token for deleting its own server (providers with an API token only): from
@@ -210,6 +213,7 @@ export function resolveSettings(
     budget: resolveBudget(file.budget),
     prebuildKeep: file.prebuild?.keep === undefined ? 1 : Number(file.prebuild.keep),
     tokens,
+    ...(file.volume ? { volume: volumeWish(file.volume) } : {}),
     ...(reaperToken ? { reaperToken } : {}),
     ...(endpoints ? { agentEndpoints: endpoints } : {}),
     ...(spot ? { spot } : {}),

@@ -111,6 +111,22 @@ export const sshSchema = z.strictObject({
   allow_from: z.array(cidr).min(1, { message: "must list at least one CIDR block" }).optional(),
 });
 
+/** `volume: { name?, size_gb? }` in config.yaml and spuff.yaml (names: src/volumes/spec.ts). */
+export const volumeSection = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, {
+      message: "expected a volume name: a-z, 0-9 and -, starting with a letter",
+    })
+    .optional(),
+  size_gb: z
+    .number()
+    .int({ message: "expected whole GB" })
+    .min(1, { message: "a volume has 1-16384 GB" })
+    .max(16384, { message: "a volume has 1-16384 GB" })
+    .optional(),
+});
+
 export const configFileSchema = z.strictObject({
   provider: z.enum(PROVIDERS).optional(),
   ...placement,
@@ -139,6 +155,8 @@ export const configFileSchema = z.strictObject({
     })
     .optional(),
   ssh: sshSchema.optional(),
+  // The default workspace volume: its size for every --volume, and with a name, a volume for every up.
+  volume: volumeSection.optional(),
   ...sections,
 });
 

@@ -4,6 +4,7 @@
  * local environment. Everything is validated here, before `up` creates anything; errors name the
  * file, the key and what is allowed.
  */
+
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import YAML from "yaml";
 import type { BundleName } from "../bundles/names.ts";
 import { configIssuesError } from "../config/issues.ts";
 import { ConfigError } from "../core/errors.ts";
+import { volumeWish } from "../volumes/spec.ts";
 import { interpolate, referencedVariables } from "./interpolate.ts";
 import { assertProjectFileSafe } from "./safety.ts";
 import { projectFileSchema, projectKeysAt, secretsFileSchema, secretsKeysAt } from "./schema.ts";
@@ -44,6 +46,8 @@ export interface Project {
   /** spuff.yaml `prebuild:` steps: in a prebuild's snapshot, else run by `up` before the clones. */
   prebuild: string[];
   ports: number[];
+  /** spuff.yaml `volume:` (src/volumes/spec.ts plans it). */
+  volume?: { name?: string; sizeGb?: number };
   hooks: { postUp?: string; preDown?: string };
   /** Local variables its env values read (names only), shown before approval. */
   reads: string[];
@@ -213,6 +217,7 @@ export function loadProject(file: string, env: NodeJS.ProcessEnv, o: LoadOptions
     setup: p.setup ?? [],
     prebuild: p.prebuild ?? [],
     ports: p.ports ?? [],
+    ...(p.volume ? { volume: volumeWish(p.volume) } : {}),
     hooks: {
       ...(p.hooks?.post_up ? { postUp: p.hooks.post_up } : {}),
       ...(p.hooks?.pre_down ? { preDown: p.hooks.pre_down } : {}),

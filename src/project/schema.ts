@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { BUNDLE_NAMES } from "../bundles/names.ts";
 import { GIT_URL, PACKAGE } from "../cloudinit/args.ts";
-import { keysIn } from "../config/schema.ts";
+import { keysIn, volumeSection } from "../config/schema.ts";
 
 const nonEmpty = z.string().min(1, { message: "must not be empty" });
 const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
@@ -57,6 +57,8 @@ export const projectFileSchema = z.strictObject({
     .refine((ps) => new Set(ps).size === ps.length, { message: "a port is listed twice" })
     .optional(),
   hooks: z.strictObject({ post_up: command.optional(), pre_down: command.optional() }).optional(),
+  // A workspace volume mounted at ~/workspace (src/volumes): work that outlives the machine.
+  volume: volumeSection.optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

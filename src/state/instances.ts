@@ -3,6 +3,7 @@ import { BillingStore, closeRun, openRun } from "./billing.ts";
 import type { Db } from "./db.ts";
 import { corruptionError, isCorruption } from "./db.ts";
 import type { InstanceOwner, InstancePatch, InstanceRecord, InstanceStatus, NewInstance } from "./types.ts";
+import { VolumeStore } from "./volumes.ts";
 
 interface Row {
   id: string;
@@ -79,6 +80,8 @@ function fromRow(r: Row): InstanceRecord {
 export class InstanceStore {
   /** Billing history and cached prices, in the same database (state/billing.ts). */
   readonly billing: BillingStore;
+  /** Workspace volumes, in the same database and transactions (state/volumes.ts). */
+  readonly volumes: VolumeStore;
 
   constructor(
     private readonly db: Db,
@@ -86,6 +89,12 @@ export class InstanceStore {
     private readonly now: () => number = Date.now,
   ) {
     this.billing = new BillingStore(db, (fn) => this.guard(fn));
+    this.volumes = new VolumeStore(
+      db,
+      (fn) => this.guard(fn),
+      (fn) => this.write(fn),
+      now,
+    );
   }
 
   /** Run a statement, turning corruption found mid-way into the same quarantine-and-fail path as on open. */

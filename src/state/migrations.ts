@@ -102,6 +102,24 @@ export const MIGRATIONS: readonly Migration[] = [
         fetched_at TEXT NOT NULL
       );`,
   },
+  {
+    // Workspace volumes outlive instances: state knows each one spuff made (gc reports tagged
+    // volumes it does not know), its filesystem UUID once mounted, per provider and name.
+    version: 5,
+    description: "workspace volumes",
+    sql: `
+      CREATE TABLE volumes (
+        provider TEXT NOT NULL,
+        name TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        size_gb INTEGER NOT NULL,
+        fs_uuid TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (provider, name)
+      );`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

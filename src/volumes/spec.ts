@@ -25,6 +25,11 @@ export interface VolumePlan {
   sizeAsked: boolean;
 }
 
+/** A validated `volume:` section (config.yaml, spuff.yaml) as a VolumeWish. */
+export function volumeWish(v: { name?: string | undefined; size_gb?: number | undefined }): VolumeWish {
+  return { ...(v.name ? { name: v.name } : {}), ...(v.size_gb ? { sizeGb: v.size_gb } : {}) };
+}
+
 export function checkVolumeName(name: string): string {
   if (!VOLUME_NAME.test(name))
     throw new UserError("invalid_volume", `Invalid volume name ${JSON.stringify(name)}.`, {
