@@ -16,6 +16,7 @@ import { parsePublicKeyFile } from "../ssh/public-key.ts";
 import { type EnvironmentPlan, planEnvironment } from "../up/environment.ts";
 import { phasesFor } from "../up/phases.ts";
 import { generateName, planUp } from "../up/plan.ts";
+import { parseVolumeFlag, planVolume } from "../volumes/spec.ts";
 import { spotLines, spotQuote } from "./up-spot.ts";
 
 /** What `spuff prebuild` changes in the plan: nothing of the user's own (dotfiles) is baked in. */
@@ -32,6 +33,8 @@ export interface UpCommandOptions {
   snapshot?: string;
   /** --no-connect: stop once ready and print how to connect. */
   connect?: boolean;
+  /** --volume NAME[:GB]: a workspace volume (volumes/spec.ts). */
+  volume?: string;
   /** Exit 0 even when a spuff.yaml setup step failed (the instance is kept either way). */
   allowSetupFailure?: boolean;
   /** Create even when budget.monthly / budget.max_hourly would refuse (said on stderr). */
@@ -65,15 +68,25 @@ export async function planFromCommand(
       userKnownHostsFile(deps.env),
     );
   for (const key of project?.secretKeys ?? []) deps.log.addSecret(project?.env[key]);
+  const instanceName = name ?? project?.name ?? generateName();
+  const volume = planVolume(
+    {
+      ...(opts.volume !== undefined ? { flag: parseVolumeFlag(opts.volume) } : {}),
+      ...(project?.volume ? { project: project.volume } : {}),
+      ...(settings.volume ? { config: settings.volume } : {}),
+    },
+    project?.name ?? instanceName,
+  );
   const plan = planUp(
     settings,
     {
-      name: name ?? project?.name ?? generateName(),
+      name: instanceName,
       region: opts.region ?? project?.resources.region,
       size: opts.size ?? project?.resources.size,
       image: opts.image,
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.spot ? { spot: true } : {}),
+      ...(volume ? { volume } : {}),
     },
     {
       now: deps.clock.now(),
@@ -102,6 +115,7 @@ export function replan(deps: Deps, c: CommandPlan, o: { name?: string; snapshot?
       image: c.plan.image,
       ...(o.snapshot ? { snapshot: o.snapshot } : {}),
       ...(c.plan.spot ? { spot: true } : {}),
+      ...(c.plan.volume ? { volume: c.plan.volume } : {}),
     },
     {
       now: deps.clock.now(),
@@ -163,6 +177,7 @@ export async function printDryRun(deps: Deps, c: CommandPlan): Promise<void> {
       size: plan.size,
       image: plan.image,
       snapshot: plan.snapshot ?? null,
+      volume: plan.volume ? { name: plan.volume.name, size_gb: plan.volume.sizeGb } : null,
       labels: plan.labels,
       ssh_user: plan.sshUser,
       host_public_key: plan.hostPublicKey,
@@ -177,7 +192,7 @@ export async function printDryRun(deps: Deps, c: CommandPlan): Promise<void> {
       environment: {
         project_file: project?.file ?? null,
         background_bundles: environment.background,
-        phases: phasesFor(environment),
+        phases: phasesFor(environment, { volume: plan.volume !== undefined }),
         // The prebuild `up` would look for (the provider is not asked in a dry run).
         prebuild_name: prebuildKeyOf(c)?.name ?? null,
       },
@@ -191,6 +206,9 @@ export async function printDryRun(deps: Deps, c: CommandPlan): Promise<void> {
       `  pinned host key ${plan.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n` +
       (spot ? spotLines(spot) : "") +
       `  user-data: ${plan.encoded.bytes} bytes (${plan.encoded.kind}); it follows on stdout\n` +
+      (plan.volume
+        ? `  volume ${plan.volume.name} (${plan.volume.sizeGb} GB if new) at ~/workspace, kept by down\n`
+        : "") +
       (project ? `  project ${project.file}: setup over SSH after login\n` : "") +
       (environment.background.length ? `  bundles (background): ${environment.background.join(", ")}\n` : ""),
   );

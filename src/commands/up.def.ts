@@ -16,6 +16,10 @@ export const upCommand: CommandDef = {
       flags: "--spot",
       description: "AWS: a spot machine (far cheaper; AWS may take it back with 2 min notice)",
     },
+    {
+      flags: "--volume <NAME[:GB]>",
+      description: "mount a workspace volume at ~/workspace (created on first use, kept by down)",
+    },
     { flags: "--no-connect", description: "stop when ready and print how to connect" },
     {
       flags: "--allow-setup-failure",
@@ -35,6 +39,7 @@ export const upCommand: CommandDef = {
     "spuff up",
     "spuff up box --provider hetzner --size cx22",
     "spuff up --spot --provider aws",
+    "spuff up --volume work:20",
     "spuff up --dry-run --json",
   ],
   async run(deps, { args: [name], opts }) {

@@ -16,6 +16,7 @@ import { applyUp, type UpResult } from "../up/apply.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
 import { sshOps } from "../up/ssh-ops.ts";
+import { checkVolumeBeforeUp } from "../up/volume.ts";
 import { ensureProjectTrusted } from "./trust.ts";
 import { enforceBudget } from "./up-budget.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
@@ -49,11 +50,15 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   await enforceBudget(deps, settings, plan, provider, store, opts.ignoreBudget === true);
   const spot = await spotQuote(deps, plan);
   if (spot && !deps.json) deps.io.err.write(`Spot machine ${plan.name}:\n${spotLines(spot)}`);
+  if (plan.volume) await checkVolumeBeforeUp(provider, plan.volume, plan.region);
   // The prebuild of exactly this environment, if one exists (commands/up-prebuild.ts).
   const planned = await withPrebuild(deps, provider, first, opts);
   const { environment } = planned;
 
-  const progress = await createUpProgress(deps, phasesFor(environment));
+  const progress = await createUpProgress(
+    deps,
+    phasesFor(environment, { volume: planned.plan.volume !== undefined }),
+  );
   // Ctrl-C/SIGTERM from here on: destroy or keep what was created, never abandon it (exit 130).
   const trap = trapInterrupts((line) => deps.io.err.write(line));
   const result = await applyUp(

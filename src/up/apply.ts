@@ -21,6 +21,7 @@ import { PhaseRun } from "./phase-run.ts";
 import type { PhaseEvent } from "./phases.ts";
 import type { UpPlan } from "./plan.ts";
 import type { UpConnection, UpSshOps } from "./ssh-ops.ts";
+import { attachWorkspaceVolume, recordMount } from "./volume.ts";
 
 /** Everything decided before the first side effect (commands/up.ts builds it). */
 export interface UpRun {
@@ -81,6 +82,14 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
     );
     const ip = ready.ip as string;
     store.update(run.recordId, { ip });
+    const volume = plan.volume;
+    const attached = volume
+      ? await run.phase(
+          "attach_volume",
+          () => attachWorkspaceVolume(provider, store, volume, ready, signal),
+          (v) => `${v.name} (${v.sizeGb} GB, ${v.id})`,
+        )
+      : undefined;
     await run.phase("wait_ssh", () => ssh.waitSsh(ip, signal));
     const conn = await run.phase("login", () => ssh.login(ip, plan.sshUser, plan.hostPublicKey, signal));
     run.conn = conn;
@@ -104,6 +113,15 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
       () => ssh.waitCloudInit(conn, (line) => run.progress("wait_cloud_init", line)),
       (s) => s,
     );
+    if (attached) {
+      const mount = ssh.mountVolume;
+      if (!mount) throw new Error("applyUp: a volume was planned but the SSH operations cannot mount one");
+      await run.phase(
+        "mount_volume",
+        async () => recordMount(store, provider.name, attached, await mount(conn, attached, plan.sshUser)),
+        (x) => x,
+      );
+    }
     await run.phase("start_agent", () => ssh.startAgent(conn, token));
 
     // The developer's environment: bundles start in the background, then the project's setup

@@ -11,9 +11,11 @@ import { type EncodedUserData, encodeUserData } from "../cloudinit/user-data.ts"
 import type { Settings } from "../config/resolve.ts";
 import { PROVIDER_DEFAULTS } from "../providers/catalog.ts";
 import type { ImageSpec } from "../providers/types.ts";
+import type { VolumePlan } from "../volumes/spec.ts";
 import { toImageSpec } from "./image-spec.ts";
 import { checkReaperToken } from "./reaper-token-check.ts";
 import { planSpot, type SpotPlan } from "./spot.ts";
+import { VOLUME_LABEL } from "./volume-label.ts";
 
 export interface UpOptions {
   name: string;
@@ -24,6 +26,8 @@ export interface UpOptions {
   snapshot?: string;
   /** `up --spot`: a spot instance whatever the config says (providers with spot only). */
   spot?: boolean;
+  /** The workspace volume (volumes/spec.ts planVolume), when one is asked for. */
+  volume?: VolumePlan;
 }
 
 export interface UpPlan {
@@ -49,6 +53,8 @@ export interface UpPlan {
   encoded: EncodedUserData;
   /** A spot instance, capped at `maxPrice` (USD/hour) when set. */
   spot?: SpotPlan;
+  /** The workspace volume mounted at ~/workspace (up/volume.ts). */
+  volume?: VolumePlan;
 }
 
 export function planUp(
@@ -97,7 +103,13 @@ export function planUp(
     image,
     ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
     imageSpec: toImageSpec(image, opts.snapshot),
-    labels: { spuff: "true", "spuff-name": opts.name, "managed-by": "spuff-cli" },
+    labels: {
+      spuff: "true",
+      "spuff-name": opts.name,
+      "managed-by": "spuff-cli",
+      ...(opts.volume ? { [VOLUME_LABEL]: opts.volume.name } : {}),
+    },
+    ...(opts.volume ? { volume: opts.volume } : {}),
     ...(settings.sshAllowFrom ? { sshAllowFrom: settings.sshAllowFrom } : {}),
     sshUser: settings.sshUser,
     hostPublicKey: inputs.hostKey.publicKey,

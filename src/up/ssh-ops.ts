@@ -5,13 +5,17 @@
  */
 import type { Settings } from "../config/resolve.ts";
 import type { Clock } from "../core/clock.ts";
+import { UserError } from "../core/errors.ts";
+import type { Volume } from "../providers/types.ts";
 import type { Connection } from "../ssh/connection.ts";
+import { exec } from "../ssh/exec.ts";
 import { waitForLogin, waitForPort } from "../ssh/wait.ts";
 import { startAgent, uploadAgent } from "./agent-install.ts";
 import { cloudInitTail, followCloudInitLog } from "./cloud-init-log.ts";
 import { waitCloudInit } from "./cloud-init-wait.ts";
 import { deliverEnvironment, type EnvironmentPlan, runSetup, type SetupReport } from "./environment.ts";
 import { rotateAfterLogin } from "./host-key-rotate-up.ts";
+import { type MountResult, mountCommand, parseMountOutput } from "./volume.ts";
 
 /** The least applyUp needs of a connection: closing it when `up` fails. */
 export interface UpConnection {
@@ -40,6 +44,8 @@ export interface UpSshOps<C extends UpConnection> {
   startAgent(conn: C, token: string): Promise<void>;
   deliverEnvironment(conn: C, env: EnvironmentPlan, user: string): Promise<string>;
   runSetup(conn: C, user: string, onProgress: (line: string) => void): Promise<SetupReport>;
+  /** Format (only if blank) and mount the attached volume at ~/workspace (up/volume.ts). */
+  mountVolume?(conn: C, volume: Volume, user: string): Promise<MountResult>;
   /** The last lines of cloud-init's output, for the error of a failed `up`. */
   cloudInitTail(conn: C): Promise<string | undefined>;
 }
@@ -87,5 +93,18 @@ export function sshOps(
     deliverEnvironment: (conn, env, user) => deliverEnvironment(conn, env, user, t.execMs, clock),
     runSetup: (conn, user, onProgress) => runSetup(conn, user, onProgress, { clock }),
     cloudInitTail: (conn) => cloudInitTail(conn, clock),
+    mountVolume: async (conn, volume, user) => {
+      const { command, stdin } = mountCommand(volume, user);
+      const r = await exec(conn, command, { timeoutMs: t.execMs, stdin, clock });
+      if (r.exitCode !== 0)
+        throw new UserError(
+          "volume_mount_failed",
+          `Mounting volume ${volume.name} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+          {
+            hint: `The volume stays attached and untouched; see the machine with: spuff ssh, then ls -l ${volume.devicePath}`,
+          },
+        );
+      return parseMountOutput(r.stdout);
+    },
   };
 }
