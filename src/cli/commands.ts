@@ -22,6 +22,7 @@ import { statusCommand } from "../commands/status.def.ts";
 import { trustCommand } from "../commands/trust.def.ts";
 import { tunnelCommand } from "../commands/tunnel.def.ts";
 import { upCommand } from "../commands/up.def.ts";
+import { volumeCommand } from "../commands/volume.def.ts";
 import type { CommandDef } from "./command-def.ts";
 
 export const COMMANDS: readonly CommandDef[] = [
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CommandDef[] = [
   downCommand,
   snapshotCommand,
   prebuildCommand,
+  volumeCommand,
   gcCommand,
   sshConfigCommand,
   sshCommand,

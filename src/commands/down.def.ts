@@ -7,6 +7,10 @@ export const downCommand: CommandDef = {
   args: [{ name: "name", description: "instance name (default: the only one)", complete: "instances" }],
   flags: [
     { flags: "--snapshot", description: "snapshot it first (down stops if the snapshot fails)" },
+    {
+      flags: "--delete-volume",
+      description: "also delete its workspace volume and the data on it (asks; no terminal: with --yes)",
+    },
     { flags: "-y, --yes", description: "do not ask for confirmation" },
     {
       flags: "--discard-unsaved",

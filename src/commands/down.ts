@@ -15,6 +15,13 @@ import { providerFromDeps } from "../providers/from-deps.ts";
 import { ownerAlive } from "../state/owner.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { runPreDown } from "./down-hook.ts";
+import {
+  confirmDeleteVolume,
+  settleVolume,
+  type VolumeOutcome,
+  volumeLine,
+  volumeOf,
+} from "./down-volume.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { type ScrubFn, snapshotInstance } from "./snapshot.ts";
 import type { CheckUnsavedFn } from "./unsaved-check.ts";
@@ -30,6 +37,8 @@ export interface DownOptions {
   snapshot?: boolean;
   /** How secrets leave the machine before the snapshot (default: over SSH); tests inject it. */
   scrub?: ScrubFn;
+  /** Also delete the instance's workspace volume (asks, naming its size; no terminal: --yes too). */
+  deleteVolume?: boolean;
   /** How long the provider may take to report the instance gone (default: 2 × the API timeout, ≥ 60 s). */
   goneTimeoutMs?: number;
   /** Destroy even with work that exists only on the machine (the guard does not ask). */
@@ -59,9 +68,11 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
       })
     : "skipped";
   if (!opts.yes && !opts.force && guard !== "asked") await confirmDown(deps, rec);
+  if (opts.deleteVolume) await confirmDeleteVolume(deps, rec, opts);
   const store = await deps.state();
   let warning: string | undefined;
   let snapshot: { id: string; name: string } | undefined;
+  let volume: VolumeOutcome | undefined;
   // spuff.yaml's hooks.pre_down, before anything is destroyed (never blocks it).
   const preDown = rec.providerId ? await runPreDown(deps, rec) : undefined;
   if (rec.providerId) {
@@ -89,6 +100,13 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
       warning = `the provider call failed (${err instanceof Error ? err.message : String(err)}); forgetting it anyway (--force)`;
       deps.log.warn("destroy failed, --force given", { name: rec.name, providerId: rec.providerId });
     }
+    // The workspace volume outlives the instance: confirmed detached and intact, or deleted.
+    if (warning === undefined && volumeOf(rec))
+      volume = await settleVolume(provider, store, rec, {
+        delete: opts.deleteVolume === true,
+        instanceId: rec.providerId,
+        clock: deps.clock,
+      });
   }
   store.remove(rec.id);
   forgetUnsaved(deps, rec.name);
@@ -101,12 +119,14 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
       confirmed_gone: warning === undefined,
       forgotten: true,
       ...(snapshot ? { snapshot } : {}),
+      ...(volume ? { volume } : {}),
       ...(preDown ? { pre_down: preDown } : {}),
       ...(warning ? { warning } : {}),
     });
   if (warning) deps.io.err.write(`Warning: ${warning}\n`);
   if (snapshot) deps.io.out.write(`Saved snapshot ${snapshot.id} (${snapshot.name})\n`);
   deps.io.out.write(`Destroyed ${rec.name}\n`);
+  if (volume) deps.io.out.write(volumeLine(volume, rec.provider));
 }
 
 async function confirmDown(deps: Deps, rec: InstanceRecord): Promise<void> {

@@ -70,6 +70,7 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
         for (const f of st.firewalls.values()) f.dropletIds = f.dropletIds.filter((x) => x !== d.id);
         // DO detaches a destroyed droplet's volumes; their data stays.
         for (const v of st.volumes.values()) v.dropletIds = v.dropletIds.filter((x) => x !== d.id);
+        for (const a of st.actions.values()) if (a.volumeId && a.dropletId === d.id) a.done = true;
         const destroy = () => st.backend.destroy(String(d.id));
         // The droplet deleting itself (its agent's reaper) hears the 204 before its machine
         // stops; any other caller gets it once the machine is gone, so nothing is left after.
