@@ -29,6 +29,7 @@ export const MACHINES = [
   "test/e2e/unsaved-guard.test.ts",
   "test/e2e/up-progress.test.ts",
   "test/e2e/up-real-machine.test.ts",
+  "test/e2e/volume-journey.test.ts",
 ];
 
 /** The built binaries (dist/), a real OpenSSH sshd, the official hcloud and aws clients. */

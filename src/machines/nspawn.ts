@@ -35,6 +35,13 @@ const POWEROFF_GRACE_MS = 15_000;
 export interface NspawnOptions {
   /** See SlirpOptions.hostLoopbackFrom: each machine leaves from its own 127.0.0.N (simulator only). */
   guestReachesHostLoopback?: boolean;
+  /**
+   * TEST INFRASTRUCTURE ONLY (the simulators' `--volume-devices`): false boots the machine without
+   * a user namespace, so guest root can format and mount a block device the way a cloud VM's root
+   * does (a userns guest gets "permission denied": local-machines-2.md §3b). Guest root is then
+   * host root over the machine's files and devices; never for local machines.
+   */
+  userNamespace?: boolean;
 }
 
 export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
@@ -43,12 +50,14 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
   async start({ layout, record, seed, save }: StartContext) {
     const dir = layout.machineDir(record.id);
     const merged = path.join(dir, "merged");
-    const uidBase = uidBaseFor(record.address);
-    save({ uidBase });
+    const userns = o.userNamespace !== false;
+    const uidBase = userns ? uidBaseFor(record.address) : 0;
+    if (userns) save({ uidBase });
     for (const d of ["upper", "work", "merged"]) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
     // The image's layers appear shifted to the machine's UID range; the upper stays plain (an
     // idmapped upper makes overlayfs mount read-only).
-    const lowers = await mountIdmapped(imageLayers(layout, record.image), dir, uidBase);
+    const layers = imageLayers(layout, record.image);
+    const lowers = userns ? await mountIdmapped(layers, dir, uidBase) : layers;
     await mountOverlay(lowers, path.join(dir, "upper"), path.join(dir, "work"), merged);
     const guestRoot = { uid: uidBase, gid: uidBase };
     writeSeed(merged, NOCLOUD_SEED, seed, guestRoot);
@@ -73,8 +82,7 @@ export const createNspawnDriver = (o: NspawnOptions = {}): MachineDriver => ({
         `--directory=${merged}`,
         `--machine=${record.id}`,
         "--private-network",
-        `--private-users=${uidBase}:${UID_RANGE}`,
-        "--private-users-ownership=off",
+        ...(userns ? [`--private-users=${uidBase}:${UID_RANGE}`, "--private-users-ownership=off"] : []),
         // Not --boot, so a clean poweroff on SIGTERM must be asked for.
         "--kill-signal=SIGRTMIN+3",
         "--console=read-only",

@@ -8,8 +8,8 @@
  * the simulators serve both on loopback and tell machines apart by that source address.
  *
  * Sim nspawn machines run in their own user namespace like local ones (guest root is not host
- * root). No simulator test needs the guest to be root over a host device today, so there is no
- * option without it; one would belong here, in the engine options below, named for its test.
+ * root). The one exception is `volumeDevices` (test infrastructure, volume-devices.ts): volumes
+ * become real block devices, which a userns guest cannot mount, so those machines boot without one.
  */
 
 import { randomBytes } from "node:crypto";
@@ -19,9 +19,11 @@ import { assertHostCanRun } from "../machines/host.ts";
 import { DEFAULT_IMAGE, removeImage, requireImage } from "../machines/image.ts";
 import { machineLayout } from "../machines/layout.ts";
 import { createNspawnDriver } from "../machines/nspawn.ts";
+import { descendantInOtherNetns } from "../machines/procs.ts";
 import { setHostForwards } from "../machines/slirp.ts";
 import type { DriverName } from "../machines/types.ts";
-import type { MachineBackend } from "./backend.ts";
+import type { MachineBackend, SimVolumeDevice } from "./backend.ts";
+import { loopVolumeDevices } from "./volume-devices.ts";
 
 export interface RealMachineBackendOptions {
   driver: DriverName;
@@ -32,6 +34,11 @@ export interface RealMachineBackendOptions {
   /** How often to look for machines that stopped on their own. */
   stopPollMs?: number;
   engine?: MachineEngine;
+  /**
+   * TEST INFRASTRUCTURE: attached volumes are loop devices under the provider's by-id name in the
+   * machine, data kept in disk images under dataDir; machines then run without a user namespace.
+   */
+  volumeDevices?: boolean;
 }
 
 export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend {
@@ -39,7 +46,12 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
     o.engine ??
     new MachineEngine({
       layout: machineLayout(o.dataDir),
-      drivers: { nspawn: createNspawnDriver({ guestReachesHostLoopback: true }) },
+      drivers: {
+        nspawn: createNspawnDriver({
+          guestReachesHostLoopback: true,
+          ...(o.volumeDevices ? { userNamespace: false } : {}),
+        }),
+      },
     });
   const image = o.image ?? DEFAULT_IMAGE;
   // Fail at simulator start, not on the first create, when the host cannot run machines.
@@ -66,6 +78,11 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
   const portQueue = new Map<string, Promise<void>>();
   const open = new Map<string, readonly number[]>();
   const bootTimeoutMs = o.bootTimeoutMs ?? (o.driver === "qemu" ? 300_000 : 60_000);
+  const leaderOf = (instanceId: string) => {
+    const pid = engine.get(machines.get(instanceId) ?? "")?.pid;
+    return pid ? descendantInOtherNetns(pid) : undefined;
+  };
+  const volumes = o.volumeDevices ? loopVolumeDevices(o.dataDir, leaderOf) : undefined;
 
   return {
     name: o.driver,
@@ -130,6 +147,14 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
     onStopped(listener) {
       stoppedListeners.push(listener);
     },
+    ...(volumes
+      ? {
+          attachVolume: (instanceId: string, v: SimVolumeDevice) => volumes.attach(instanceId, v),
+          detachVolume: (_instanceId: string, volumeId: string) => volumes.detach(volumeId),
+          resizeVolume: (volumeId: string, gb: number) => volumes.resize(volumeId, gb),
+          deleteVolume: (volumeId: string) => volumes.remove(volumeId),
+        }
+      : {}),
     async destroy(instanceId) {
       const id = machines.get(instanceId);
       machines.delete(instanceId);
@@ -138,11 +163,14 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
       await portQueue.get(instanceId)?.catch(() => undefined);
       portQueue.delete(instanceId);
       if (id) await engine.destroy(id);
+      // After the machine: its filesystems are unmounted, so the loop devices free cleanly.
+      await volumes?.detachAllOf(instanceId);
     },
     async close() {
       clearInterval(watch);
       const ids = [...machines.keys()];
       await Promise.all(ids.map((i) => this.destroy(i)));
+      await volumes?.close();
       for (const name of [...images]) await this.deleteImage?.(name).catch(() => undefined);
     },
   };
