@@ -72,7 +72,7 @@ export async function settleVolume(
         backoff: ACTION_BACKOFF,
         tolerateRetryable: true,
         poll: () => ops.findVolume(name),
-        isDone: (v) => !v || !v.attachedTo.includes(o.instanceId as string),
+        isDone: (v) => !v?.attachedTo.includes(o.instanceId as string),
       })
     : found;
   if (!detached) return { name, id: found.id, size_gb: found.sizeGb, state: "missing" };

@@ -14,6 +14,10 @@ export const gcCommand: CommandDef = {
       complete: "providers",
     },
     { flags: "--dry-run", description: "only list what would be removed" },
+    {
+      flags: "--volumes",
+      description: "also delete tagged volumes unknown to state (their data goes; asks)",
+    },
     { flags: "-y, --yes", description: "do not ask for confirmation (required without a terminal)" },
     {
       flags: "--discard-unsaved",

@@ -15,6 +15,7 @@ import { type Applied, applyGarbage, scanProvider } from "../gc/collect.ts";
 import { goneTimeoutMs, resyncSshFiles } from "../gc/discard.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Provider } from "../providers/types.ts";
+import { collectVolumes, describeVolumes, scanVolumes } from "./gc-volumes.ts";
 import {
   type CheckUnsavedFn,
   checkUnsavedOverSsh,
@@ -31,6 +32,8 @@ export interface GcOptions {
   discardUnsaved?: boolean;
   /** How a live instance is asked for unsaved work (default: GET /unsaved over SSH); tests inject it. */
   checkUnsaved?: CheckUnsavedFn;
+  /** Also delete tagged volumes unknown to state (asks, naming sizes; no terminal: --yes). */
+  volumes?: boolean;
 }
 
 interface Scanned {
@@ -67,9 +70,14 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   if (!opts.dryRun && found.length > 0 && (await confirmed(deps, opts, found.length))) {
     results = await applyAll(deps, scanned, opts);
   }
+  // Volumes: reported always, deleted only with --volumes and their own confirmation.
+  const providers = scanned.map((s) => s.provider);
+  const volumes = await collectVolumes(deps, providers, await scanVolumes(providers, store), opts);
+  if (!deps.json) describeVolumes(deps, volumes, opts.volumes === true);
   if (deps.json) {
     printJson(deps.io, {
       dry_run: opts.dryRun === true,
+      volumes,
       found: found.map(garbageJson),
       in_progress: inProgress,
       unreachable,

@@ -114,3 +114,42 @@ describe("spuff volume", () => {
     expect(t.sim.state.volumes.size).toBe(0);
   });
 });
+
+describe("gc and volumes (data first)", () => {
+  it("reports a tagged volume state does not know and keeps it; --volumes needs a confirmation (--yes) and spares known ones", async () => {
+    const { runGc } = await import("./gc.ts");
+    await api("POST", "/v2/volumes", { name: "stray", size_gigabytes: 4, region: "fra1", tags: ["spuff"] });
+    const mine = (
+      await api("POST", "/v2/volumes", { name: "mine", size_gigabytes: 2, region: "fra1", tags: ["spuff"] })
+    ).volume;
+    (await t.deps.state()).volumes.put({
+      provider: "digitalocean",
+      name: "mine",
+      providerId: mine.id,
+      region: "fra1",
+      sizeGb: 2,
+      fsUuid: null,
+    });
+    await runGc(t.deps, { yes: true });
+    expect(t.io.stderr()).toContain(
+      "· volume stray (4 GB, digitalocean, 0.40 USD/mo): tagged as spuff's but unknown to state — kept; delete with `spuff gc --volumes`",
+    );
+    expect(t.io.stderr()).toContain(
+      "· volume mine (2 GB, digitalocean, 0.20 USD/mo): kept, attached to nothing",
+    );
+    expect(t.sim.state.volumes.size).toBe(2);
+
+    const refused = await runGc(t.deps, { volumes: true }).catch((e) => e);
+    expect(refused.exitCode).toBe(ExitCode.usage);
+    expect(refused.message).toContain("stray (4 GB, digitalocean)");
+    expect(t.sim.state.volumes.size).toBe(2);
+
+    t.deps = t.makeDeps(true);
+    await runGc(t.deps, { volumes: true, yes: true });
+    const out = JSON.parse(t.io.stdout());
+    expect(
+      out.volumes.map((v: { name: string; outcome: string }) => `${v.name}:${v.outcome}`).sort(),
+    ).toEqual(["mine:reported", "stray:deleted"]);
+    expect([...t.sim.state.volumes.values()].map((v) => v.name)).toEqual(["mine"]);
+  });
+});

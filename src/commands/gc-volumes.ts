@@ -1,0 +1,107 @@
+/**
+ * `gc` and workspace volumes: data first. Volumes tagged as spuff's that local state does not
+ * know (a create interrupted before its row was written, another machine's spuff, a lost state
+ * file) are reported, never deleted, unless `--volumes` is given and the user confirms a question
+ * that names each size and says the data goes (without a terminal: `--yes` as well). Known
+ * volumes attached to nothing are listed with what they cost, so a kept volume is never invisible.
+ */
+import type { Deps } from "../cli/deps.ts";
+import { confirmOnTerminal } from "../core/confirm.ts";
+import type { Provider, Volume } from "../providers/types.ts";
+import type { InstanceStore } from "../state/instances.ts";
+import { monthlyPrice } from "../volumes/price.ts";
+
+export interface VolumeFinding {
+  provider: string;
+  name: string;
+  id: string;
+  size_gb: number;
+  attached_to: string[];
+  known: boolean;
+  price_monthly: { amount: number; currency: string } | null;
+  outcome: "reported" | "deleted" | "kept" | "failed";
+  note?: string;
+}
+
+function finding(p: string, v: Volume, known: boolean): VolumeFinding {
+  return {
+    provider: p,
+    name: v.name,
+    id: v.id,
+    size_gb: v.sizeGb,
+    attached_to: v.attachedTo,
+    known,
+    price_monthly: monthlyPrice(p, v.sizeGb) ?? null,
+    outcome: "reported",
+  };
+}
+
+export async function scanVolumes(providers: Provider[], store: InstanceStore): Promise<VolumeFinding[]> {
+  const out: VolumeFinding[] = [];
+  for (const p of providers) {
+    if (!p.volumes) continue;
+    for (const v of await p.volumes.listVolumes()) {
+      const rec = store.volumes.get(p.name, v.name);
+      const known = rec !== undefined && (rec.providerId === v.id || rec.providerId === "");
+      // Known and attached volumes are in use: nothing to say about them.
+      if (!known || v.attachedTo.length === 0) out.push(finding(p.name, v, known));
+    }
+  }
+  return out;
+}
+
+/** Deletes unknown, detached volumes only with --volumes and a confirmation; the rest stay. */
+export async function collectVolumes(
+  deps: Deps,
+  providers: Provider[],
+  found: VolumeFinding[],
+  opts: { volumes?: boolean; yes?: boolean; dryRun?: boolean },
+): Promise<VolumeFinding[]> {
+  const doomed = found.filter((f) => !f.known && f.attached_to.length === 0);
+  if (!opts.volumes || opts.dryRun || doomed.length === 0) return found;
+  const list = doomed.map((f) => `${f.name} (${f.size_gb} GB, ${f.provider})`).join(", ");
+  if (!opts.yes) {
+    const ok = await confirmOnTerminal(deps.io, {
+      message: `Delete ${doomed.length} volume(s) unknown to state: ${list}? The data on them goes and cannot be recovered.`,
+      refusal: `Not deleting volumes (${list}; their data goes) without confirmation (no terminal to ask on).`,
+      hint: "Re-run with --volumes --yes to delete them, or keep them and check with `spuff volume list`.",
+      canAsk: !deps.json,
+    });
+    if (!ok) return found.map((f) => (doomed.includes(f) ? { ...f, outcome: "kept" } : f));
+  }
+  const result: VolumeFinding[] = [];
+  for (const f of found) {
+    const p = providers.find((x) => x.name === f.provider);
+    if (!doomed.includes(f) || !p?.volumes) {
+      result.push(f);
+      continue;
+    }
+    try {
+      await p.volumes.deleteVolume(f.id);
+      result.push({ ...f, outcome: "deleted" });
+    } catch (err) {
+      result.push({ ...f, outcome: "failed", note: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return result;
+}
+
+export function describeVolumes(deps: Deps, found: VolumeFinding[], withVolumes: boolean): void {
+  for (const f of found) {
+    const price = f.price_monthly
+      ? `, ${f.price_monthly.amount.toFixed(2)} ${f.price_monthly.currency}/mo`
+      : "";
+    const what = f.known
+      ? "kept, attached to nothing"
+      : `tagged as spuff's but unknown to state${f.attached_to.length ? `, attached to ${f.attached_to.join(",")}` : ""}`;
+    const next =
+      f.outcome === "deleted"
+        ? " — deleted"
+        : f.outcome === "failed"
+          ? ` — delete failed: ${f.note}`
+          : !f.known && f.attached_to.length === 0 && !withVolumes
+            ? " — kept; delete with `spuff gc --volumes`"
+            : "";
+    deps.io.err.write(`· volume ${f.name} (${f.size_gb} GB, ${f.provider}${price}): ${what}${next}\n`);
+  }
+}
