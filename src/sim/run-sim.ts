@@ -1,5 +1,5 @@
 /**
- * Argument parsing for `spuff-sim digitalocean --port P [--token T] [--fault-rate 0.3 --seed 1 --active-after-ms 500] [--strict] [--backend none|nspawn|qemu] [--image debian-12]`
+ * Argument parsing for `spuff-sim digitalocean --port P [--token T] [--fault-rate 0.3 --seed 1 --active-after-ms 500] [--strict] [--backend none|nspawn|qemu [--volume-devices]] [--image debian-12]`
  * Kept apart from main.ts so tests can start a simulator the way the CLI does, in-process.
  */
 import { parseArgs } from "node:util";
@@ -48,6 +48,8 @@ export async function runSim(argv: string[]): Promise<RunningSim> {
       strict: { type: "boolean", default: false },
       backend: { type: "string", default: "none" },
       image: { type: "string" },
+      // Test infrastructure: volumes as real block devices (nspawn machines without a user namespace).
+      "volume-devices": { type: "boolean", default: false },
       "specs-dir": { type: "string" },
       "no-validate": { type: "boolean", default: false },
     },
@@ -57,7 +59,7 @@ export async function runSim(argv: string[]): Promise<RunningSim> {
   if (!start)
     throw new Error(`unknown simulator ${JSON.stringify(kind)}; available: ${Object.keys(SIMS).join(", ")}`);
   const sim = await start({
-    backend: await backendFrom(values.backend, values.image),
+    backend: await backendFrom(values.backend, values.image, values["volume-devices"]),
     port: Number(values.port),
     token: values.token,
     strict: values.strict,
@@ -80,11 +82,21 @@ export async function runSim(argv: string[]): Promise<RunningSim> {
 }
 
 /** `--backend none|nspawn|qemu`: real machines live under SPUFF_DATA_DIR like spuff's own. */
-async function backendFrom(name: string, image: string | undefined): Promise<MachineBackend> {
+async function backendFrom(
+  name: string,
+  image: string | undefined,
+  volumeDevices = false,
+): Promise<MachineBackend> {
   if (name === "none") return noneBackend();
   if (name !== "nspawn" && name !== "qemu") {
     throw new Error(`unknown backend ${JSON.stringify(name)}; available: none, nspawn, qemu`);
   }
   const { realMachineBackend } = await import("./machine-backend.ts");
-  return realMachineBackend({ driver: name, dataDir: resolvePaths(process.env).dataDir, image });
+  if (volumeDevices && name !== "nspawn") throw new Error("--volume-devices needs --backend nspawn");
+  return realMachineBackend({
+    driver: name,
+    dataDir: resolvePaths(process.env).dataDir,
+    image,
+    volumeDevices,
+  });
 }
