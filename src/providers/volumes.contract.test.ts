@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import type { FaultOptions } from "../sim/faults.ts";
+import { startHetznerSim } from "../sim/hetzner/index.ts";
 import { createProvider } from "./registry.ts";
 import { testRequest } from "./test-request.ts";
 import type { Provider, VolumeOps } from "./types.ts";
@@ -36,6 +37,22 @@ const SUBJECTS: Subject[] = [
       const provider = await createProvider("digitalocean", {
         token: sim.token,
         env: { DIGITALOCEAN_API_URL: sim.url },
+        retry: { baseDelayMs: 5, maxDelayMs: 50 },
+      });
+      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+    },
+  },
+  {
+    name: "hetzner",
+    region: "fsn1",
+    size: "cx22",
+    createPath: "/v1/volumes",
+    device: /^\/dev\/disk\/by-id\/scsi-0HC_Volume_\d+$/,
+    async start(faults) {
+      const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 50, faults, strict: true });
+      const provider = await createProvider("hetzner", {
+        token: sim.token,
+        env: { HCLOUD_ENDPOINT: sim.endpoint },
         retry: { baseDelayMs: 5, maxDelayMs: 50 },
       });
       return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };

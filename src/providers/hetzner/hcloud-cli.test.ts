@@ -57,6 +57,22 @@ describe.runIf(fs.existsSync(HCLOUD))("official hcloud CLI against the simulator
     }
   }
 
+  it("lists spuff's workspace volume with its labels, and no longer after spuff deletes it", async () => {
+    const ops = provider.volumes;
+    if (!ops) throw new Error("hetzner has volumes");
+    const v = await ops.createVolume({ name: "w-cli", sizeGb: 10, region: "fsn1" });
+    const list = await hcloud("volume", "list", "-o", "json");
+    expect(list.code, list.stderr).toBe(0);
+    const vols = JSON.parse(list.stdout) as { id: number; name: string; size: number; labels: object }[];
+    expect(vols).toMatchObject([
+      { id: Number(v.id), name: "w-cli", size: 10, labels: { spuff: "true", "spuff-volume": "w-cli" } },
+    ]);
+    await ops.deleteVolume(v.id);
+    // hcloud prints null for an empty list.
+    expect(JSON.parse((await hcloud("volume", "list", "-o", "json")).stdout) ?? []).toEqual([]);
+    expect(sim.validator?.violations).toEqual([]);
+  });
+
   it("lists and describes spuff's server with its labels, and finds it gone after destroy", async () => {
     const created = await provider.createInstance(
       testRequest("spuff-hcloud", { region: "nbg1", size: "cx22" }),

@@ -15,6 +15,7 @@ import { hetznerErrorFromResponse, TOKEN_HINT } from "./errors.ts";
 import { hzFirewallStore, serverFirewalls } from "./firewall.ts";
 import { imageRef, serverLabels, toInstance, toSnapshot } from "./map.ts";
 import { pricingSheet } from "./pricing.ts";
+import { hetznerVolumes } from "./volumes.ts";
 
 export const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
 const NAME = "hetzner";
@@ -105,6 +106,7 @@ export function createHetznerProvider(o: ProviderFactoryOptions): Provider {
     async priceSheet() {
       return pricingSheet(await api.pricing());
     },
+    volumes: hetznerVolumes(http, api, clock),
   };
   return provider;
 }

@@ -20,6 +20,7 @@ import {
 } from "./servers.ts";
 import { actionJson, imageJson, page, serverJson, sshKeyJson } from "./shapes.ts";
 import type { HetznerState } from "./state.ts";
+import { volumeRoutes } from "./volumes.ts";
 
 type Body = Record<string, unknown>;
 const notFound = () => fail(404, "not_found", "resource not found");
@@ -115,6 +116,7 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
     }
     if (a === "firewalls") return firewalls(st, { m, id: b, c, d, body, url }, listed);
     if (a === "images") return images(st, m, b, body, url);
+    if (a === "volumes") return volumeRoutes(st, m, [b, c, d], body, url, listed);
     if (a === "ssh_keys") return sshKeys(st, m, b, body, url);
     if (a === "server_types" && !b && m === "GET")
       return listed(SERVER_TYPES.map(serverTypeJson), "server_types", url);

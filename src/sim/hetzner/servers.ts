@@ -135,6 +135,8 @@ export function deleteServer(st: HetznerState, s: SimServer): SimResponse {
       // A deleted server leaves the firewalls it was applied to directly.
       for (const f of st.firewalls.values())
         f.appliedTo = f.appliedTo.filter((r) => r.type !== "server" || r.server.id !== s.id);
+      // Deleting a server detaches its volumes; their data stays.
+      for (const v of st.volumes.values()) if (v.server === s.id) v.server = null;
     },
   });
   return { status: 200, body: { action: actionJson(action) } };

@@ -76,7 +76,7 @@ export function serverJson(st: HetznerState, s: SimServer) {
     included_traffic: 21_990_232_555_520,
     protection: { delete: false, rebuild: false },
     labels: { ...s.labels },
-    volumes: [],
+    volumes: [...st.volumes.values()].filter((v) => v.server === s.id).map((v) => v.id),
     load_balancers: [],
     primary_disk_size: type?.disk ?? 40,
     placement_group: null,

@@ -6,6 +6,7 @@
 import type { MachineBackend } from "../backend.ts";
 import type { Timeline } from "../timeline.ts";
 import type { SimFirewall } from "./firewalls.ts";
+import type { SimHcVolume } from "./volumes.ts";
 
 export interface SimServer {
   id: number;
@@ -72,6 +73,7 @@ export class HetznerState {
   readonly images = new Map<number, SimImage>();
   readonly sshKeys = new Map<number, SimSshKey>();
   readonly firewalls = new Map<number, SimFirewall>();
+  readonly volumes = new Map<number, SimHcVolume>();
   private seq = 50_000_000;
 
   constructor(
