@@ -1,5 +1,5 @@
 /**
- * Work that outlives the machine, with the real binary: through the DigitalOcean simulator backed
+ * Work that outlives the machine, with the real binary: through the DigitalOcean and Hetzner simulators backed
  * by nspawn machines whose volumes are real block devices (test infrastructure:
  * `volumeDevices`, no user namespace), `up --volume w:10` → a commit in ~/workspace → `down`
  * (volume kept, detached per the API) → `up --volume w` on a new machine → the commit is there
@@ -8,7 +8,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { machineLayout } from "../../src/machines/layout.ts";
+import type { MachineBackend } from "../../src/sim/backend.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
+import { startHetznerSim } from "../../src/sim/hetzner/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { initJourney, newJourney } from "../helpers/journey.ts";
 import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../helpers/machines.ts";
@@ -16,82 +18,117 @@ import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../he
 const dirs: string[] = [];
 afterAll(() => removeDataDirs(dirs));
 
-const DEVICE = "/dev/disk/by-id/scsi-0DO_Volume_w";
+// The device as the guest sees it: the mounted workspace's source, whatever the provider names it.
+const UUID = 'sudo -n blkid -s UUID -o value "$(findmnt -no SOURCE ~/workspace)"';
 
-describe.runIf(runMachineSuites)("workspace volume across machines (DigitalOcean sim, nspawn)", () => {
-  it("keeps a commit and the filesystem across down and up; --delete-volume removes it at the provider", async () => {
-    const j = newJourney("vol-do");
-    dirs.push(j.dir);
-    const sim = await startDigitalOceanSim({
-      activeAfterMs: 200,
-      actionAfterMs: 100,
-      backend: realMachineBackend({ driver: "nspawn", dataDir: j.dir, volumeDevices: true }),
-    });
-    try {
-      Object.assign(j.env, { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: sim.url });
-      await initJourney(j, "digitalocean");
-      const run = j.run;
+const SIMS = [
+  {
+    provider: "digitalocean",
+    device: /^\/dev\/disk\/by-id\/scsi-0DO_Volume_w /m,
+    async start(backend: MachineBackend) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: 200, actionAfterMs: 100, backend });
+      return {
+        env: { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: sim.url },
+        volumes: () => [...sim.state.volumes.values()].map((v) => v.dropletIds.length),
+        instances: () => sim.state.droplets.size,
+        violations: () => sim.validator?.violations,
+        close: () => sim.close(),
+      };
+    },
+  },
+  {
+    provider: "hetzner",
+    device: /^\/dev\/disk\/by-id\/scsi-0HC_Volume_\d+ /m,
+    async start(backend: MachineBackend) {
+      const sim = await startHetznerSim({ activeAfterMs: 200, actionAfterMs: 100, backend });
+      return {
+        env: { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint },
+        volumes: () => [...sim.state.volumes.values()].map((v) => (v.server === null ? 0 : 1)),
+        instances: () => sim.state.servers.size,
+        violations: () => sim.validator?.violations,
+        close: () => sim.close(),
+      };
+    },
+  },
+];
 
-      const up1 = await run(["up", "v1", "--volume", "w:10", "--no-connect", "--json"], 300_000);
-      expect(up1.code, up1.stderr + up1.stdout).toBe(0);
-      const events = up1.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
-      const mount = events.find((e) => e.phase === "mount_volume" && e.status === "done");
-      expect(mount?.detail).toMatch(/^w on ~\/workspace, 10 GB, formatted \(new volume\), UUID /);
-      expect(events.find((e) => e.phase === "attach_volume" && e.status === "done")).toBeDefined();
+describe.runIf(runMachineSuites)("workspace volume across machines (simulators, nspawn)", () => {
+  it.each(SIMS)(
+    "$provider: keeps a commit and the filesystem across down and up; --delete-volume removes it",
+    async (s) => {
+      const j = newJourney(`vol-${s.provider}`);
+      dirs.push(j.dir);
+      const sim = await s.start(
+        realMachineBackend({ driver: "nspawn", dataDir: j.dir, volumeDevices: true }),
+      );
+      try {
+        Object.assign(j.env, sim.env);
+        await initJourney(j, s.provider);
+        const run = j.run;
 
-      const work = await run([
-        "exec",
-        "v1",
-        "--",
-        "sh",
-        "-c",
-        "cd ~/workspace && git init -q r && cd r && echo kept > notes.txt && git add notes.txt && " +
-          "git -c user.email=d@e -c user.name=d commit -qm 'work in progress' && " +
-          `stat -c %U ~/workspace && sudo -n blkid -s UUID -o value ${DEVICE} && findmnt -no FSTYPE ~/workspace`,
-      ]);
-      expect(work.code, work.stderr).toBe(0);
-      const [owner, uuid, fstype] = work.stdout.trim().split("\n");
-      expect(owner).toBe("dev");
-      expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
-      expect(fstype).toBe("ext4");
-      const fstab = await run(["exec", "v1", "--", "grep", "-F", DEVICE, "/etc/fstab"]);
-      expect(fstab.stdout).toContain("nofail");
+        const up1 = await run(["up", "v1", "--volume", "w:10", "--no-connect", "--json"], 300_000);
+        expect(up1.code, up1.stderr + up1.stdout).toBe(0);
+        const events = up1.stdout
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l));
+        const mount = events.find((e) => e.phase === "mount_volume" && e.status === "done");
+        expect(mount?.detail).toMatch(/^w on ~\/workspace, 10 GB, formatted \(new volume\), UUID /);
+        expect(events.find((e) => e.phase === "attach_volume" && e.status === "done")).toBeDefined();
 
-      const down1 = await run(["down", "v1", "--yes"], 120_000);
-      expect(down1.code, down1.stderr).toBe(0);
-      expect(down1.stdout).toContain("Kept volume w (10 GB): detached and intact per digitalocean");
-      expect([...sim.state.volumes.values()].map((v) => v.dropletIds)).toEqual([[]]);
+        const work = await run([
+          "exec",
+          "v1",
+          "--",
+          "sh",
+          "-c",
+          "cd ~/workspace && git init -q r && cd r && echo kept > notes.txt && git add notes.txt && " +
+            "git -c user.email=d@e -c user.name=d commit -qm 'work in progress' && " +
+            `stat -c %U ~/workspace && ${UUID} && findmnt -no FSTYPE ~/workspace`,
+        ]);
+        expect(work.code, work.stderr).toBe(0);
+        const [owner, uuid, fstype] = work.stdout.trim().split("\n");
+        expect(owner).toBe("dev");
+        expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+        expect(fstype).toBe("ext4");
+        const fstab = await run(["exec", "v1", "--", "grep", "-F", "/workspace", "/etc/fstab"]);
+        expect(fstab.stdout).toMatch(s.device);
+        expect(fstab.stdout).toContain("nofail");
 
-      const up2 = await run(["up", "v2", "--volume", "w", "--no-connect", "--json"], 300_000);
-      expect(up2.code, up2.stderr + up2.stdout).toBe(0);
-      expect(up2.stdout).toContain("existing filesystem");
-      const back = await run([
-        "exec",
-        "v2",
-        "--",
-        "sh",
-        "-c",
-        `cd ~/workspace/r && cat notes.txt && git log --format=%s && sudo -n blkid -s UUID -o value ${DEVICE}`,
-      ]);
-      expect(back.code, back.stderr).toBe(0);
-      expect(back.stdout).toBe(`kept\nwork in progress\n${uuid}\n`);
+        const down1 = await run(["down", "v1", "--yes"], 120_000);
+        expect(down1.code, down1.stderr).toBe(0);
+        expect(down1.stdout).toContain(`Kept volume w (10 GB): detached and intact per ${s.provider}`);
+        expect(sim.volumes()).toEqual([0]);
 
-      const list = await run(["volume", "list", "--json"]);
-      expect(JSON.parse(list.stdout)).toMatchObject([{ name: "w", size_gb: 10, known: true }]);
+        const up2 = await run(["up", "v2", "--volume", "w", "--no-connect", "--json"], 300_000);
+        expect(up2.code, up2.stderr + up2.stdout).toBe(0);
+        expect(up2.stdout).toContain("existing filesystem");
+        const back = await run([
+          "exec",
+          "v2",
+          "--",
+          "sh",
+          "-c",
+          `cd ~/workspace/r && cat notes.txt && git log --format=%s && ${UUID}`,
+        ]);
+        expect(back.code, back.stderr).toBe(0);
+        expect(back.stdout).toBe(`kept\nwork in progress\n${uuid}\n`);
 
-      const down2 = await run(["down", "v2", "--delete-volume", "--yes"], 120_000);
-      expect(down2.code, down2.stderr).toBe(0);
-      expect(down2.stdout).toContain("Deleted volume w (10 GB); digitalocean no longer lists it");
-      expect(sim.state.volumes.size).toBe(0);
-      expect(JSON.parse((await run(["volume", "list", "--json"])).stdout)).toEqual([]);
-      expect(sim.state.droplets.size).toBe(0);
-      expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
-      expect(sim.validator?.violations).toEqual([]);
-    } finally {
-      await sim.close();
-    }
-  }, 600_000);
+        const list = await run(["volume", "list", "--json"]);
+        expect(JSON.parse(list.stdout)).toMatchObject([{ name: "w", size_gb: 10, known: true }]);
+
+        const down2 = await run(["down", "v2", "--delete-volume", "--yes"], 120_000);
+        expect(down2.code, down2.stderr).toBe(0);
+        expect(down2.stdout).toContain(`Deleted volume w (10 GB); ${s.provider} no longer lists it`);
+        expect(sim.volumes()).toEqual([]);
+        expect(JSON.parse((await run(["volume", "list", "--json"])).stdout)).toEqual([]);
+        expect(sim.instances()).toBe(0);
+        expect(leftovers(machineLayout(j.dir))).toEqual(NOTHING_LEFT);
+        expect(sim.violations()).toEqual([]);
+      } finally {
+        await sim.close();
+      }
+    },
+    600_000,
+  );
 });
