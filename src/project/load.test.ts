@@ -103,7 +103,7 @@ describe("loadProject", () => {
     expect(msg).toMatch(/ports\.1: 70000 is not valid/);
     expect(msg).toMatch(/in repositories\.0: unknown key "dir" \(allowed: url, path, branch\)/);
     expect(msg).toMatch(
-      /unknown key "extra" \(allowed: version, name, resources, bundles, packages, repositories, env, setup, prebuild, ports, hooks\)/,
+      /unknown key "extra" \(allowed: version, name, resources, bundles, packages, repositories, env, setup, prebuild, ports, hooks, volume\)/,
     );
   });
 
