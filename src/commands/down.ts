@@ -131,7 +131,7 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
 
 async function confirmDown(deps: Deps, rec: InstanceRecord): Promise<void> {
   const ok = await confirmOnTerminal(deps.io, {
-    message: `Destroy ${rec.name} (${rec.provider}${rec.providerId ? ` ${rec.providerId}` : ""})? Its disk is lost unless you pass --snapshot.`,
+    message: `Destroy ${rec.name} (${rec.provider}${rec.providerId ? ` ${rec.providerId}` : ""})? Its disk is lost unless you pass --snapshot${volumeOf(rec) ? `; volume ${volumeOf(rec)} (~/workspace) is kept` : ""}.`,
     refusal: `Not destroying ${rec.name} without confirmation (no terminal to ask on).`,
     hint: `Re-run with --yes: spuff down ${rec.name} --yes`,
   });

@@ -135,3 +135,16 @@ describe("loadProject", () => {
     );
   });
 });
+
+describe("spuff.yaml volume", () => {
+  it("reads volume: {name, size_gb}; a hostile name or size is refused with the file and key", () => {
+    const ok = project("vol-ok", "volume: { name: work, size_gb: 20 }\n");
+    expect(loadProject(path.join(ok, "spuff.yaml"), {}).volume).toEqual({ name: "work", sizeGb: 20 });
+    for (const [i, bad] of ['"$(touch /tmp/x)"', '"a b"', '"../etc"', "Work", '"w;reboot"'].entries()) {
+      const dir = project(`vol-bad-${i}`, `volume: { name: ${bad} }\n`);
+      expect(message(() => loadProject(path.join(dir, "spuff.yaml"), {}))).toMatch(/volume\.name/);
+    }
+    const big = project("vol-big", "volume: { size_gb: 20000 }\n");
+    expect(message(() => loadProject(path.join(big, "spuff.yaml"), {}))).toMatch(/volume\.size_gb.*1-16384/);
+  });
+});
