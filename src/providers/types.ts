@@ -186,6 +186,8 @@ export interface VolumeRequest {
   name: string;
   sizeGb: number;
   region: string;
+  /** The instance it is for: providers with zones (AWS) create it in that instance's zone. */
+  instanceId?: string;
 }
 
 /**

@@ -5,6 +5,7 @@
  * leaves its volume. One SUBJECTS entry per provider that has volumes.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import type { FaultOptions } from "../sim/faults.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
@@ -23,6 +24,8 @@ interface Subject {
   ): Promise<{ provider: Provider; close(): Promise<void>; violations(): unknown[] }>;
   /** The device name the guest will see for a volume. */
   device: RegExp;
+  /** false: resize is refused (AWS: ModifyVolume not called yet). */
+  resize?: boolean;
 }
 
 const SUBJECTS: Subject[] = [
@@ -58,6 +61,28 @@ const SUBJECTS: Subject[] = [
       return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
     },
   },
+  {
+    name: "aws",
+    region: "eu-central-1",
+    size: "t3.medium",
+    createPath: "/",
+    device: /^\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol[0-9a-f]+$/,
+    resize: false,
+    async start(faults) {
+      const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 50, faults });
+      const provider = await createProvider("aws", {
+        token: undefined,
+        env: {
+          AWS_ENDPOINT_URL_EC2: sim.url,
+          AWS_ACCESS_KEY_ID: sim.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
+        },
+        region: "eu-central-1",
+        retry: { baseDelayMs: 5, maxDelayMs: 50 },
+      });
+      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+    },
+  },
 ];
 
 let close: (() => Promise<void>) | undefined;
@@ -79,8 +104,15 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
     const v = ops(sim.provider);
     const inst = await sim.provider.createInstance(testRequest("vol-a", { region: s.region, size: s.size }));
     await sim.provider.waitReady(inst.id, W);
-    const created = await v.createVolume({ name: "work-a", sizeGb: 10, region: inst.region });
-    expect(created).toMatchObject({ name: "work-a", sizeGb: 10, region: inst.region, attachedTo: [] });
+    const created = await v.createVolume({
+      name: "work-a",
+      sizeGb: 10,
+      region: inst.region,
+      instanceId: inst.id,
+    });
+    expect(created).toMatchObject({ name: "work-a", sizeGb: 10, attachedTo: [] });
+    // The instance's region, or (AWS) an availability zone in it.
+    expect(created.region.startsWith(inst.region)).toBe(true);
     expect(created.devicePath).toMatch(s.device);
     expect((await v.findVolume("work-a"))?.id).toBe(created.id);
     expect(await v.findVolume("work-b")).toBeUndefined();
@@ -90,7 +122,11 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
     expect((await v.attachVolume(created.id, inst.id, W)).attachedTo).toEqual([inst.id]);
     expect((await v.detachVolume(created.id, inst.id, W)).attachedTo).toEqual([]);
     expect((await v.detachVolume(created.id, inst.id, W)).attachedTo).toEqual([]);
-    expect((await v.resizeVolume(created.id, 12, W)).sizeGb).toBe(12);
+    if (s.resize === false)
+      await expect(v.resizeVolume(created.id, 12, W)).rejects.toMatchObject({
+        code: "volume_resize_unsupported",
+      });
+    else expect((await v.resizeVolume(created.id, 12, W)).sizeGb).toBe(12);
 
     await v.attachVolume(created.id, inst.id, W);
     await sim.provider.destroyInstance(inst.id);

@@ -80,7 +80,12 @@ export async function attachWorkspaceVolume(
       sizeGb: v.sizeGb,
       fsUuid: known?.fsUuid ?? null,
     });
-    vol = await ops.createVolume({ name: v.name, sizeGb: v.sizeGb, region: inst.region });
+    vol = await ops.createVolume({
+      name: v.name,
+      sizeGb: v.sizeGb,
+      region: inst.region,
+      instanceId: inst.id,
+    });
   }
   store.volumes.put({
     provider: provider.name,

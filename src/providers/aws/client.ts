@@ -29,6 +29,11 @@ export interface Ops {
   CreateSecurityGroup: [Ec2.CreateSecurityGroupCommandInput, Ec2.CreateSecurityGroupCommandOutput];
   DescribeSecurityGroups: [Ec2.DescribeSecurityGroupsCommandInput, Ec2.DescribeSecurityGroupsCommandOutput];
   DescribeRegions: [Ec2.DescribeRegionsCommandInput, Ec2.DescribeRegionsCommandOutput];
+  CreateVolume: [Ec2.CreateVolumeCommandInput, Ec2.CreateVolumeCommandOutput];
+  DescribeVolumes: [Ec2.DescribeVolumesCommandInput, Ec2.DescribeVolumesCommandOutput];
+  AttachVolume: [Ec2.AttachVolumeCommandInput, Ec2.AttachVolumeCommandOutput];
+  DetachVolume: [Ec2.DetachVolumeCommandInput, Ec2.DetachVolumeCommandOutput];
+  DeleteVolume: [Ec2.DeleteVolumeCommandInput, Ec2.DeleteVolumeCommandOutput];
   AuthorizeSecurityGroupIngress: [
     Ec2.AuthorizeSecurityGroupIngressCommandInput,
     Ec2.AuthorizeSecurityGroupIngressCommandOutput,

@@ -27,6 +27,7 @@ import {
 } from "./instances.ts";
 import { SPUFF_TAG, toInstance } from "./map.ts";
 import { endReason, spotPrice } from "./spot.ts";
+import { awsVolumes } from "./volumes.ts";
 
 /** The access key by its last four characters (as `aws configure list` shows it), or the profile. */
 function credentialName(accessKeyId: string | undefined, profile: string | undefined): string {
@@ -80,6 +81,7 @@ export function createAwsProvider(o: ProviderFactoryOptions): Provider {
     firewalls: (id) => instanceGroups(ctx, id),
     destroyInstance: (id) => terminateInstance(ctx, id),
     getInstance: (id) => describeInstance(ctx, id),
+    volumes: awsVolumes(ctx),
 
     async listInstances() {
       const all = await liveTagged(ctx, home, [SPUFF_TAG]);

@@ -12,6 +12,7 @@ import { groupOps } from "./ops-groups.ts";
 import { imageOps } from "./ops-images.ts";
 import { type InstanceLimits, instanceOps } from "./ops-instances.ts";
 import { powerOps } from "./ops-power.ts";
+import { volumeOps } from "./ops-volumes.ts";
 import { decodeQuery } from "./query.ts";
 import { type Credentials, verifySigV4 } from "./sigv4.ts";
 import { describeSpotPriceHistory } from "./spot.ts";
@@ -31,6 +32,7 @@ export function createAwsHandler(
     ...accessOps,
     DescribeSpotPriceHistory: describeSpotPriceHistory,
     ...groupOps,
+    ...volumeOps,
   };
   return async (req: SimRequest): Promise<SimResponse> => {
     const body = req.body as Ec2Request;
