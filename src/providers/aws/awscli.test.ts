@@ -111,6 +111,57 @@ describe("AWS CLI against the EC2 simulator", () => {
     expect(sim.validator?.violations).toEqual([]);
   });
 
+  it("describe-volumes shows spuff's gp3 volume with its tags, attached and then detached and kept", async () => {
+    const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 100 }));
+    const provider = await createProvider("aws", {
+      token: undefined,
+      env: {
+        AWS_ENDPOINT_URL_EC2: sim.url,
+        AWS_ACCESS_KEY_ID: sim.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
+      },
+      region: REGION,
+    });
+    const made = await provider.createInstance(
+      testRequest("spuff-vol", { region: REGION, size: "t3.medium" }),
+    );
+    await provider.waitReady(made.id, { timeoutMs: 10_000 });
+    const ops = provider.volumes;
+    if (!ops) throw new Error("aws has volumes");
+    const v = await ops.createVolume({ name: "w-cli", sizeGb: 10, region: REGION, instanceId: made.id });
+    await ops.attachVolume(v.id, made.id, { timeoutMs: 10_000 });
+    type Vols = {
+      Volumes: {
+        VolumeId: string;
+        Size: number;
+        VolumeType: string;
+        State: string;
+        Tags: object[];
+        Attachments: { DeleteOnTermination: boolean; State: string }[];
+      }[];
+    };
+    const seen = (await aws(sim, [
+      "ec2",
+      "describe-volumes",
+      "--filters",
+      "Name=tag:spuff,Values=true",
+    ])) as Vols;
+    expect(seen.Volumes).toMatchObject([
+      {
+        VolumeId: v.id.split("/")[1],
+        Size: 10,
+        VolumeType: "gp3",
+        State: "in-use",
+        Attachments: [{ DeleteOnTermination: false, State: "attached" }],
+      },
+    ]);
+    expect(seen.Volumes[0]?.Tags).toEqual(expect.arrayContaining([{ Key: "spuff-volume", Value: "w-cli" }]));
+    await provider.destroyInstance(made.id);
+    const after = (await aws(sim, ["ec2", "describe-volumes"])) as Vols;
+    expect(after.Volumes).toMatchObject([{ State: "available", Attachments: [] }]);
+    expect(sim.validator?.violations).toEqual([]);
+  });
+
   it("runs the CLI's own lifecycle: run, describe, stop, start, terminate, zero model violations", async () => {
     const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 200 }));
     const images = (await aws(sim, [
