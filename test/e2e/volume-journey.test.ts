@@ -1,5 +1,5 @@
 /**
- * Work that outlives the machine, with the real binary: through the DigitalOcean and Hetzner simulators backed
+ * Work that outlives the machine, with the real binary: through the DigitalOcean, Hetzner and AWS simulators backed
  * by nspawn machines whose volumes are real block devices (test infrastructure:
  * `volumeDevices`, no user namespace), `up --volume w:10` → a commit in ~/workspace → `down`
  * (volume kept, detached per the API) → `up --volume w` on a new machine → the commit is there
@@ -8,10 +8,13 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { machineLayout } from "../../src/machines/layout.ts";
+import { startAwsSim } from "../../src/sim/aws/index.ts";
+import { simVolumes } from "../../src/sim/aws/ops-volumes.ts";
 import type { MachineBackend } from "../../src/sim/backend.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { startHetznerSim } from "../../src/sim/hetzner/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
+import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import { initJourney, newJourney } from "../helpers/journey.ts";
 import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../helpers/machines.ts";
 
@@ -45,6 +48,20 @@ const SIMS = [
         env: { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint },
         volumes: () => [...sim.state.volumes.values()].map((v) => (v.server === null ? 0 : 1)),
         instances: () => sim.state.servers.size,
+        violations: () => sim.validator?.violations,
+        close: () => sim.close(),
+      };
+    },
+  },
+  {
+    provider: "aws",
+    device: /^\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol[0-9a-f]+ /m,
+    async start(backend: MachineBackend) {
+      const sim = await startAwsSim({ activeAfterMs: 200, actionAfterMs: 100, backend });
+      return {
+        env: awsSimEnv(sim.url),
+        volumes: () => simVolumes(sim.state).map((v) => v.attached),
+        instances: () => [...sim.state.instances.values()].filter((x) => x.ended?.to !== "terminated").length,
         violations: () => sim.validator?.violations,
         close: () => sim.close(),
       };

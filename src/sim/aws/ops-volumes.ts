@@ -45,6 +45,10 @@ const vols = (st: AwsState) => {
 const VOL_ID = /^vol-[0-9a-f]{8,17}$/;
 const FILTERS = ["volume-id", "status", "availability-zone", "attachment.instance-id", "size"];
 
+/** The simulated volumes and how many instances each is attached to (tests read it). */
+export const simVolumes = (st: AwsState) =>
+  [...vols(st).values()].map((v) => ({ id: v.id, attached: attachmentOf(st, v) ? 1 : 0 }));
+
 export const ebsDevice = (volumeId: string) => `nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
 
 /** The attachment as EC2 reports it now: settles on the timeline, ends with its instance. */
