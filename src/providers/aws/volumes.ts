@@ -8,7 +8,7 @@
  */
 import type { Volume as Ebs } from "@aws-sdk/client-ec2";
 import { UserError } from "../../core/errors.ts";
-import type { Volume, VolumeOps, WaitOptions } from "../types.ts";
+import type { Volume, VolumeOps, VolumeRequest, WaitOptions } from "../types.ts";
 import { ACTION_BACKOFF, waitFor } from "../wait.ts";
 import type { AwsContext } from "./context.ts";
 import { gone } from "./context.ts";
@@ -83,32 +83,7 @@ export function awsVolumes(ctx: AwsContext): VolumeOps {
       const [v] = await describe(home, [...spuffs, { Name: `tag:${VOLUME_TAG}`, Values: [name] }]);
       return v && toVolume(home, v);
     },
-    async createVolume(req) {
-      // The volume must be in the instance's zone; without an instance, the region's first zone.
-      let region = req.region;
-      let az = /\d[a-z]$/.test(req.region) ? req.region : `${req.region}a`;
-      if (/\d[a-z]$/.test(req.region)) region = req.region.slice(0, -1);
-      if (req.instanceId) {
-        const ref = unqualify(req.instanceId, home);
-        const res = await api.call(ref.region, "DescribeInstances", { InstanceIds: [ref.id] });
-        az = res.Reservations?.[0]?.Instances?.[0]?.Placement?.AvailabilityZone ?? az;
-        region = ref.region;
-      }
-      const v = await api.call(region, "CreateVolume", {
-        AvailabilityZone: az,
-        Size: req.sizeGb,
-        VolumeType: "gp3",
-        // EC2 deduplicates by ClientToken: a re-send after a lost answer returns the same volume.
-        ClientToken: `spuff-volume-${req.name}-${az}`,
-        TagSpecifications: [
-          {
-            ResourceType: "volume",
-            Tags: [{ ...SPUFF_TAG }, { Key: VOLUME_TAG, Value: req.name }, { Key: "Name", Value: req.name }],
-          },
-        ],
-      });
-      return toVolume(region, v);
-    },
+    createVolume: (req) => createEbs(ctx, req),
     async attachVolume(volumeId, instanceId, w) {
       const vol = unqualify(volumeId, home);
       const inst = unqualify(instanceId, home);
@@ -168,4 +143,31 @@ export function awsVolumes(ctx: AwsContext): VolumeOps {
       }
     },
   };
+}
+
+/** CreateVolume in the instance's availability zone (DescribeInstances); without one, the region's first. */
+async function createEbs({ api, home }: AwsContext, req: VolumeRequest): Promise<Volume> {
+  let region = req.region;
+  let az = /\d[a-z]$/.test(req.region) ? req.region : `${req.region}a`;
+  if (/\d[a-z]$/.test(req.region)) region = req.region.slice(0, -1);
+  if (req.instanceId) {
+    const ref = unqualify(req.instanceId, home);
+    const res = await api.call(ref.region, "DescribeInstances", { InstanceIds: [ref.id] });
+    az = res.Reservations?.[0]?.Instances?.[0]?.Placement?.AvailabilityZone ?? az;
+    region = ref.region;
+  }
+  const v = await api.call(region, "CreateVolume", {
+    AvailabilityZone: az,
+    Size: req.sizeGb,
+    VolumeType: "gp3",
+    // EC2 deduplicates by ClientToken: a re-send after a lost answer returns the same volume.
+    ClientToken: `spuff-volume-${req.name}-${az}`,
+    TagSpecifications: [
+      {
+        ResourceType: "volume",
+        Tags: [{ ...SPUFF_TAG }, { Key: VOLUME_TAG, Value: req.name }, { Key: "Name", Value: req.name }],
+      },
+    ],
+  });
+  return toVolume(region, v);
 }
