@@ -24,6 +24,12 @@ export interface VolumeOutcome {
 
 export const volumeOf = (rec: InstanceRecord): string | undefined => rec.tags[VOLUME_LABEL];
 
+/** The record as the unsaved-work guard must see it when the volume goes too. */
+export const withoutVolume = (rec: InstanceRecord): InstanceRecord => {
+  const { [VOLUME_LABEL]: _gone, ...tags } = rec.tags;
+  return { ...rec, tags };
+};
+
 /** Before anything is destroyed: --delete-volume is confirmed (or refused) up front. */
 export async function confirmDeleteVolume(
   deps: Deps,

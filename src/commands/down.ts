@@ -21,6 +21,7 @@ import {
   type VolumeOutcome,
   volumeLine,
   volumeOf,
+  withoutVolume,
 } from "./down-volume.ts";
 import { resolveInstance } from "./resolve-instance.ts";
 import { type ScrubFn, snapshotInstance } from "./snapshot.ts";
@@ -61,7 +62,8 @@ export async function runDown(deps: Deps, name: string | undefined, opts: DownOp
     );
   // A machine that never became ready never held the user's work.
   const guard = rec.readyAt
-    ? await guardDown(deps, rec, {
+    ? // A volume down keeps holds the work; one --delete-volume deletes does not: guard it then.
+      await guardDown(deps, opts.deleteVolume ? withoutVolume(rec) : rec, {
         ...(opts.discardUnsaved ? { discard: true } : {}),
         ...(opts.snapshot ? { snapshot: true } : {}),
         ...(opts.checkUnsaved ? { check: opts.checkUnsaved } : {}),

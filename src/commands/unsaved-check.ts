@@ -9,6 +9,7 @@ import { describeRepo } from "../agent/unsaved.ts";
 import type { Deps } from "../cli/deps.ts";
 import { visibleLine as printable } from "../core/visible.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { VOLUME_LABEL } from "../up/volume-label.ts";
 import { withAgent } from "./agent-session.ts";
 import { MAX_LINES, rememberUnsaved } from "./unsaved-memory.ts";
 
@@ -21,10 +22,10 @@ export type CheckUnsavedFn = (deps: Deps, rec: InstanceRecord) => Promise<Unsave
 const SCAN_TIMEOUT_MS = 60_000;
 
 /**
- * The CLI's hook for workspace volumes (issue 16, part 1): a workspace on a volume outlives the
- * machine, so `down`, `gc` and the reaper need not guard it. Nothing records volumes yet.
+ * The CLI's hook for workspace volumes: ~/workspace on a volume (the record's spuff-volume label,
+ * up --volume) outlives the machine, so `down`, `gc` and the reaper need not guard it.
  */
-export const workspaceOnVolume = (_rec: InstanceRecord): boolean => false;
+export const workspaceOnVolume = (rec: InstanceRecord): boolean => rec.tags[VOLUME_LABEL] !== undefined;
 
 export const checkUnsavedOverSsh: CheckUnsavedFn = async (deps, rec) => {
   try {

@@ -134,7 +134,11 @@ describe.runIf(runMachineSuites)("workspace volume across machines (simulators, 
         const list = await run(["volume", "list", "--json"]);
         expect(JSON.parse(list.stdout)).toMatchObject([{ name: "w", size_gb: 10, known: true }]);
 
-        const down2 = await run(["down", "v2", "--delete-volume", "--yes"], 120_000);
+        // Deleting the volume deletes the work: the unsaved-work guard applies again (an unpushed commit).
+        const refused = await run(["down", "v2", "--delete-volume", "--yes"], 120_000);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toContain("unsaved work");
+        const down2 = await run(["down", "v2", "--delete-volume", "--yes", "--discard-unsaved"], 120_000);
         expect(down2.code, down2.stderr).toBe(0);
         expect(down2.stdout).toContain(`Deleted volume w (10 GB); ${s.provider} no longer lists it`);
         expect(sim.volumes()).toEqual([]);
