@@ -19,11 +19,10 @@ import { assertHostCanRun } from "../machines/host.ts";
 import { DEFAULT_IMAGE, removeImage, requireImage } from "../machines/image.ts";
 import { machineLayout } from "../machines/layout.ts";
 import { createNspawnDriver } from "../machines/nspawn.ts";
-import { descendantInOtherNetns } from "../machines/procs.ts";
 import { setHostForwards } from "../machines/slirp.ts";
 import type { DriverName } from "../machines/types.ts";
-import type { MachineBackend, SimVolumeDevice } from "./backend.ts";
-import { loopVolumeDevices } from "./volume-devices.ts";
+import type { MachineBackend } from "./backend.ts";
+import { loopVolumeDevices, volumeBackendMethods } from "./volume-devices.ts";
 
 export interface RealMachineBackendOptions {
   driver: DriverName;
@@ -43,16 +42,7 @@ export interface RealMachineBackendOptions {
 
 export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend {
   const engine =
-    o.engine ??
-    new MachineEngine({
-      layout: machineLayout(o.dataDir),
-      drivers: {
-        nspawn: createNspawnDriver({
-          guestReachesHostLoopback: true,
-          ...(o.volumeDevices ? { userNamespace: false } : {}),
-        }),
-      },
-    });
+    o.engine ?? new MachineEngine({ layout: machineLayout(o.dataDir), drivers: { nspawn: simNspawn(o) } });
   const image = o.image ?? DEFAULT_IMAGE;
   // Fail at simulator start, not on the first create, when the host cannot run machines.
   assertHostCanRun(o.driver);
@@ -78,11 +68,9 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
   const portQueue = new Map<string, Promise<void>>();
   const open = new Map<string, readonly number[]>();
   const bootTimeoutMs = o.bootTimeoutMs ?? (o.driver === "qemu" ? 300_000 : 60_000);
-  const leaderOf = (instanceId: string) => {
-    const pid = engine.get(machines.get(instanceId) ?? "")?.pid;
-    return pid ? descendantInOtherNetns(pid) : undefined;
-  };
-  const volumes = o.volumeDevices ? loopVolumeDevices(o.dataDir, leaderOf) : undefined;
+  const volumes = o.volumeDevices
+    ? loopVolumeDevices(o.dataDir, (i) => engine.get(machines.get(i) ?? "")?.pid)
+    : undefined;
 
   return {
     name: o.driver,
@@ -147,14 +135,7 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
     onStopped(listener) {
       stoppedListeners.push(listener);
     },
-    ...(volumes
-      ? {
-          attachVolume: (instanceId: string, v: SimVolumeDevice) => volumes.attach(instanceId, v),
-          detachVolume: (_instanceId: string, volumeId: string) => volumes.detach(volumeId),
-          resizeVolume: (volumeId: string, gb: number) => volumes.resize(volumeId, gb),
-          deleteVolume: (volumeId: string) => volumes.remove(volumeId),
-        }
-      : {}),
+    ...(volumes ? volumeBackendMethods(volumes) : {}),
     async destroy(instanceId) {
       const id = machines.get(instanceId);
       machines.delete(instanceId);
@@ -175,3 +156,10 @@ export function realMachineBackend(o: RealMachineBackendOptions): MachineBackend
     },
   };
 }
+
+/** Sim nspawn machines reach the host's loopback; with volume devices they run without a userns. */
+const simNspawn = (o: RealMachineBackendOptions) =>
+  createNspawnDriver({
+    guestReachesHostLoopback: true,
+    ...(o.volumeDevices ? { userNamespace: false } : {}),
+  });

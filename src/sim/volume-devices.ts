@@ -10,6 +10,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { descendantInOtherNetns } from "../machines/procs.ts";
 import { run } from "../machines/run.ts";
 import type { SimVolumeDevice } from "./backend.ts";
 
@@ -23,7 +24,22 @@ interface Attached {
   byId: string;
 }
 
-export function loopVolumeDevices(dataDir: string, leaderOf: (instanceId: string) => number | undefined) {
+/** The MachineBackend volume methods over these devices. */
+export function volumeBackendMethods(v: ReturnType<typeof loopVolumeDevices>) {
+  return {
+    attachVolume: (instanceId: string, d: SimVolumeDevice) => v.attach(instanceId, d),
+    detachVolume: (_instanceId: string, volumeId: string) => v.detach(volumeId),
+    resizeVolume: (volumeId: string, gb: number) => v.resize(volumeId, gb),
+    deleteVolume: (volumeId: string) => v.remove(volumeId),
+  };
+}
+
+/** `nspawnPidOf`: the machine's nspawn process; its child in another netns is the guest's PID 1. */
+export function loopVolumeDevices(dataDir: string, nspawnPidOf: (instanceId: string) => number | undefined) {
+  const leaderOf = (instanceId: string) => {
+    const pid = nspawnPidOf(instanceId);
+    return pid ? descendantInOtherNetns(pid) : undefined;
+  };
   const dir = path.join(dataDir, "sim-volumes");
   const attached = new Map<string, Attached>();
   const image = (id: string) => {
