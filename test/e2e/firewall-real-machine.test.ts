@@ -101,7 +101,13 @@ for _ in range(50):
         try {
           const mapping = JSON.parse(await tunnel.waitForLine((l) => l.startsWith("{"), 60_000));
           const local = mapping.forwards[0].local_port as number;
-          expect(await probeUntil("127.0.0.1", local, MARKER, 30_000)).toBe(MARKER);
+          const got = await probeUntil("127.0.0.1", local, MARKER, 30_000);
+          // Seen once (DigitalOcean, a loaded CI host): empty replies for 30 s. Say what both ends saw.
+          const why =
+            got === MARKER
+              ? ""
+              : `tunnel stderr: ${tunnel.stderr()}\non the VM: ${(await j.run(["exec", "fw-a", "--", "sh", "-c", "cat /tmp/www.log; ss -ltnp"])).stdout}`;
+          expect(got, why).toBe(MARKER);
         } finally {
           tunnel.child.kill("SIGINT");
           expect((await tunnel.done).code).toBe(0);

@@ -10,6 +10,8 @@ export interface SpuffProcess {
   /** Resolves with the first stdout line (so far or later) that `pred` accepts; rejects after `ms`. */
   waitForLine(pred: (line: string) => boolean, ms?: number): Promise<string>;
   done: Promise<RunResult & { signal: NodeJS.Signals | null }>;
+  /** What it wrote to stderr so far (for a failing assertion's message). */
+  stderr(): string;
 }
 
 export function startSpuff(
@@ -54,6 +56,7 @@ export function startSpuff(
   return {
     child,
     done,
+    stderr: () => stderr,
     waitForLine(pred, ms = 30_000) {
       const seen = lines.find(pred);
       if (seen !== undefined) return Promise.resolve(seen);
