@@ -55,7 +55,15 @@ export async function runTunnel(
       if (interrupt.signal.aborted) return;
       for (const s of specs) {
         forwards.push(
-          await forward(conn, { localHost: HOST, localPort: s.localPort, remotePort: s.remotePort }),
+          await forward(conn, {
+            localHost: HOST,
+            localPort: s.localPort,
+            remotePort: s.remotePort,
+            onRefused: (err) =>
+              deps.log.warn(`${rec.name}: the VM refused a connection to ${HOST}:${s.remotePort}`, {
+                reason: err.message,
+              }),
+          }),
         );
       }
       const mapping = specs.map((s, i) => ({

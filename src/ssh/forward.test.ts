@@ -74,14 +74,16 @@ describe("forward", () => {
     await expect(fetch(`http://127.0.0.1:${fwd.localPort}/x`)).rejects.toThrow();
   });
 
-  it("closes the local socket when nothing listens on the remote port", async () => {
+  it("closes the local socket when nothing listens on the remote port, and says so to the caller", async () => {
     const probe = http.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     const deadPort = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const fwd = await forward(conn, { remotePort: deadPort });
+    const refused: string[] = [];
+    const fwd = await forward(conn, { remotePort: deadPort, onRefused: (e) => refused.push(e.message) });
     try {
       await expect(fetch(`http://127.0.0.1:${fwd.localPort}/`)).rejects.toThrow();
+      expect(refused.length).toBeGreaterThan(0);
     } finally {
       await fwd.close();
     }

@@ -12,6 +12,8 @@ export interface ForwardOptions {
   /** 0 (default) picks a free port. */
   localPort?: number;
   localHost?: string;
+  /** A connection the remote end refused (nothing listening, sshd said no): the caller tells the user. */
+  onRefused?: (err: Error) => void;
 }
 
 export interface Forward {
@@ -34,8 +36,11 @@ export async function forward(conn: Connection, opts: ForwardOptions): Promise<F
       remoteHost,
       opts.remotePort,
       (err, channel) => {
-        // The remote refused (nothing listening there): the local client just sees a closed socket.
-        if (err) return sock.destroy();
+        // The remote refused (nothing listening there): the local client sees a closed socket.
+        if (err) {
+          opts.onRefused?.(err);
+          return sock.destroy();
+        }
         channel.on("error", () => sock.destroy());
         channel.on("close", () => sock.destroy());
         sock.on("close", () => channel.close());
