@@ -7,9 +7,10 @@
  */
 import type { Deps } from "../cli/deps.ts";
 import { confirmOnTerminal } from "../core/confirm.ts";
+import { type Priced, rateJson } from "../cost/rate.ts";
 import type { Provider, Volume } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
-import { monthlyPrice } from "../volumes/price.ts";
+import { storageRates } from "./storage-rates.ts";
 
 export interface VolumeFinding {
   provider: string;
@@ -18,12 +19,13 @@ export interface VolumeFinding {
   size_gb: number;
   attached_to: string[];
   known: boolean;
-  price_monthly: { amount: number; currency: string } | null;
+  /** The rate `spuff cost` lists for it (cost/ price book). */
+  price_monthly: ReturnType<typeof rateJson>;
   outcome: "reported" | "deleted" | "kept" | "failed";
   note?: string;
 }
 
-function finding(p: string, v: Volume, known: boolean): VolumeFinding {
+function finding(p: string, v: Volume, known: boolean, monthly: Priced): VolumeFinding {
   return {
     provider: p,
     name: v.name,
@@ -31,21 +33,35 @@ function finding(p: string, v: Volume, known: boolean): VolumeFinding {
     size_gb: v.sizeGb,
     attached_to: v.attachedTo,
     known,
-    price_monthly: monthlyPrice(p, v.sizeGb) ?? null,
+    price_monthly: rateJson(monthly),
     outcome: "reported",
   };
 }
 
-export async function scanVolumes(providers: Provider[], store: InstanceStore): Promise<VolumeFinding[]> {
+export async function scanVolumes(
+  deps: Deps,
+  providers: Provider[],
+  store: InstanceStore,
+): Promise<VolumeFinding[]> {
   const out: VolumeFinding[] = [];
   for (const p of providers) {
     if (!p.volumes) continue;
-    for (const v of await p.volumes.listVolumes()) {
+    const flagged = (await p.volumes.listVolumes()).flatMap((v) => {
       const rec = store.volumes.get(p.name, v.name);
       const known = rec !== undefined && (rec.providerId === v.id || rec.providerId === "");
       // Known and attached volumes are in use: nothing to say about them.
-      if (!known || v.attachedTo.length === 0) out.push(finding(p.name, v, known));
-    }
+      return !known || v.attachedTo.length === 0 ? [{ v, known }] : [];
+    });
+    if (flagged.length === 0) continue;
+    const prices = await storageRates(
+      deps,
+      p,
+      "volume",
+      flagged.map((f) => f.v.sizeGb),
+    );
+    flagged.forEach((f, i) => {
+      out.push(finding(p.name, f.v, f.known, prices[i] as Priced));
+    });
   }
   return out;
 }
@@ -88,9 +104,7 @@ export async function collectVolumes(
 
 export function describeVolumes(deps: Deps, found: VolumeFinding[], withVolumes: boolean): void {
   for (const f of found) {
-    const price = f.price_monthly
-      ? `, ${f.price_monthly.amount.toFixed(2)} ${f.price_monthly.currency}/mo`
-      : "";
+    const price = f.price_monthly.known ? `, ${f.price_monthly.text}` : "";
     const what = f.known
       ? "kept, attached to nothing"
       : `tagged as spuff's but unknown to state${f.attached_to.length ? `, attached to ${f.attached_to.join(",")}` : ""}`;

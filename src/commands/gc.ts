@@ -72,7 +72,7 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   }
   // Volumes: reported always, deleted only with --volumes and their own confirmation.
   const providers = scanned.map((s) => s.provider);
-  const volumes = await collectVolumes(deps, providers, await scanVolumes(providers, store), opts);
+  const volumes = await collectVolumes(deps, providers, await scanVolumes(deps, providers, store), opts);
   if (!deps.json) describeVolumes(deps, volumes, opts.volumes === true);
   if (deps.json) {
     printJson(deps.io, {

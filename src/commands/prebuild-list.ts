@@ -8,13 +8,11 @@ import type { Deps } from "../cli/deps.ts";
 import type { ProviderName } from "../config/schema.ts";
 import { UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
-import { loadPriceBook } from "../cost/price-source.ts";
-import { storageRate } from "../cost/prices.ts";
 import { formatRate, type Priced, rateJson } from "../cost/rate.ts";
 import { type Prebuild, prebuildsOf } from "../prebuild/catalog.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
-import type { Provider } from "../providers/types.ts";
 import { removeSuperseded } from "./prebuild.ts";
+import { storageRates } from "./storage-rates.ts";
 
 export interface PrebuildListOptions {
   provider?: ProviderName;
@@ -31,26 +29,15 @@ const json = (p: Prebuild, monthly?: Priced) => ({
   ...(monthly ? { monthly: rateJson(monthly) } : {}),
 });
 
-/** Each prebuild's monthly storage price; unknown (with the reason) when no price is published. */
-async function monthlyPrices(deps: Deps, provider: Provider, list: Prebuild[]): Promise<Priced[]> {
-  try {
-    const store = await deps.state();
-    const book = await loadPriceBook(provider.name, {
-      billing: store.billing,
-      now: deps.clock.now(),
-      provider: async () => provider,
-    });
-    return list.map((p) => storageRate(book, "snapshot", p.sizeGb));
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return list.map(() => ({ unknown: `prices not available: ${why}` }));
-  }
-}
-
 export async function runPrebuildList(deps: Deps, opts: PrebuildListOptions = {}): Promise<void> {
   const provider = await providerFromDeps(deps, opts.provider);
   const list = prebuildsOf(await provider.listSnapshots());
-  const prices = await monthlyPrices(deps, provider, list);
+  const prices = await storageRates(
+    deps,
+    provider,
+    "snapshot",
+    list.map((p) => p.sizeGb),
+  );
   if (deps.json)
     return printJson(
       deps.io,

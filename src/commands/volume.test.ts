@@ -87,7 +87,8 @@ describe("spuff volume", () => {
       name: "w",
       size_gb: 10,
       region: "fra1",
-      price_monthly: { amount: 1, currency: "USD" },
+      // 10 GB × DigitalOcean's vendored 0.10 USD per GB-month, the rate `spuff cost` lists.
+      price_monthly: { known: true, micros: 1_000_000, per: "month", currency: "USD", text: "1.00 USD/mo" },
       device: "/dev/disk/by-id/scsi-0DO_Volume_w",
       known: true,
     });

@@ -4,19 +4,19 @@ import type { ProviderName } from "../config/schema.ts";
 import { confirmOnTerminal } from "../core/confirm.ts";
 import { CancelledError, NotFoundError, UserError } from "../core/errors.ts";
 import { printJson, renderTable } from "../core/io.ts";
+import { formatRate, type Priced, rateJson } from "../cost/rate.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Volume } from "../providers/types.ts";
 import { VOLUME_ACTION_TIMEOUT_MS, volumeOps } from "../up/volume.ts";
-import { monthlyPrice } from "../volumes/price.ts";
 import { checkVolumeName, checkVolumeSize } from "../volumes/spec.ts";
+import { storageRates } from "./storage-rates.ts";
 
 export interface VolumeOptions {
   provider?: ProviderName;
   yes?: boolean;
 }
 
-function volumeJson(provider: string, v: Volume, known: boolean) {
-  const price = monthlyPrice(provider, v.sizeGb);
+function volumeJson(v: Volume, monthly: Priced, known: boolean) {
   return {
     id: v.id,
     name: v.name,
@@ -25,7 +25,8 @@ function volumeJson(provider: string, v: Volume, known: boolean) {
     attached_to: v.attachedTo,
     created_at: v.createdAt,
     device: v.devicePath,
-    price_monthly: price ?? null,
+    // The same rate `spuff cost` lists for it (unknown, with the reason, never 0).
+    price_monthly: rateJson(monthly),
     // Known to local state (made by this spuff); gc reports the others.
     known,
   };
@@ -35,25 +36,29 @@ export async function runVolumeList(deps: Deps, opts: VolumeOptions = {}): Promi
   const provider = await providerFromDeps(deps, opts.provider);
   const vols = await volumeOps(provider).listVolumes();
   const store = await deps.state();
-  const rows = vols.map((v) =>
-    volumeJson(provider.name, v, store.volumes.get(provider.name, v.name) !== undefined),
+  const prices = await storageRates(
+    deps,
+    provider,
+    "volume",
+    vols.map((v) => v.sizeGb),
+  );
+  const rows = vols.map((v, i) =>
+    volumeJson(v, prices[i] as Priced, store.volumes.get(provider.name, v.name) !== undefined),
   );
   if (deps.json) return printJson(deps.io, rows);
   if (rows.length === 0) {
     deps.io.err.write(`No spuff volumes on ${provider.name}.\n`);
     return;
   }
-  const money = (p: { amount: number; currency: string } | null) =>
-    p ? `${p.amount.toFixed(2)} ${p.currency}/mo` : "?";
   deps.io.out.write(
     renderTable(
       ["NAME", "SIZE", "REGION", "ATTACHED TO", "PRICE", "ID"],
-      rows.map((r) => [
+      rows.map((r, i) => [
         r.name,
         `${r.size_gb} GB`,
         r.region,
         r.attached_to.join(",") || "-",
-        money(r.price_monthly),
+        formatRate(prices[i] as Priced),
         r.id,
       ]),
     ),
@@ -87,7 +92,10 @@ export async function runVolumeResize(
   const store = await deps.state();
   const known = store.volumes.get(provider.name, name);
   if (known) store.volumes.put({ ...known, sizeGb: grown.sizeGb });
-  if (deps.json) return printJson(deps.io, volumeJson(provider.name, grown, known !== undefined));
+  if (deps.json) {
+    const [monthly] = await storageRates(deps, provider, "volume", [grown.sizeGb]);
+    return printJson(deps.io, volumeJson(grown, monthly as Priced, known !== undefined));
+  }
   deps.io.out.write(
     `Volume ${name} is now ${grown.sizeGb} GB; its filesystem grows on the next \`spuff up --volume ${name}\`\n`,
   );

@@ -7,5 +7,11 @@ import type { BillableKind } from "./kind.ts";
 import { instanceKind } from "./kinds/instances.ts";
 import { publicIpv4Kind } from "./kinds/public-ipv4.ts";
 import { snapshotKind } from "./kinds/snapshots.ts";
+import { volumeKind } from "./kinds/volumes.ts";
 
-export const BILLABLE_KINDS: readonly BillableKind[] = [instanceKind, publicIpv4Kind, snapshotKind];
+export const BILLABLE_KINDS: readonly BillableKind[] = [
+  instanceKind,
+  publicIpv4Kind,
+  volumeKind,
+  snapshotKind,
+];

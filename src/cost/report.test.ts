@@ -16,7 +16,6 @@ import type { InstanceRun } from "../state/billing.ts";
 import type { InstanceStore } from "../state/instances.ts";
 import { openInstanceStore } from "../state/open.ts";
 import { addRuns, emptyTotals, runRate } from "./history.ts";
-import type { BillableKind } from "./kind.ts";
 import { loadPriceBook } from "./price-source.ts";
 import { instanceRate, type PriceBook, storageRate } from "./prices.ts";
 import { costBetween, isKnown, type Rate } from "./rate.ts";
@@ -204,39 +203,5 @@ describe("prices: unknown, never 0", () => {
     const book = await loadPriceBook("aws", { billing: store.billing, now });
     expect(instanceRate(book, "us-east-1", "t3.medium")).toMatchObject({ micros: 41_600, currency: "USD" });
     expect(isKnown(instanceRate(book, "ap-southeast-1", "t3.medium"))).toBe(false);
-  });
-});
-
-describe("the registry takes new kinds", () => {
-  it("a volume kind: 100 GB at DigitalOcean's 0.10 USD/GB-month = 10 USD a month; 73 h = 1 USD", async () => {
-    const { provider } = await doSim();
-    const created = new Date(now - 73 * H).toISOString();
-    const volumeKind: BillableKind = {
-      kind: "volume",
-      async list(ctx) {
-        return [
-          {
-            kind: "volume",
-            provider: ctx.provider,
-            id: "vol-1",
-            name: "data",
-            region: "fra1",
-            detail: "100 GB",
-            createdAt: created,
-            rate: storageRate(ctx.prices, "volume", 100),
-          },
-        ];
-      },
-    };
-    const report = await costReport({
-      providers: [{ name: "digitalocean", client: async () => provider }],
-      billing: store.billing,
-      records: [],
-      kinds: [...BILLABLE_KINDS, volumeKind],
-      now,
-    });
-    const v = report.items.find((i) => i.kind === "volume");
-    expect(v?.rate).toMatchObject({ micros: 10_000_000, per: "month", currency: "USD" });
-    expect(v?.sinceCreated).toBe(1_000_000);
   });
 });

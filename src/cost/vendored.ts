@@ -14,7 +14,7 @@ export interface VendoredSheet extends PriceSheet {
 }
 
 const AWS_EC2_SOURCE =
-  "vendored table: https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, on-demand) and https://aws.amazon.com/ebs/pricing/ (EBS snapshots, standard tier)";
+  "vendored table: https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, on-demand) and https://aws.amazon.com/ebs/pricing/ (EBS snapshots, standard tier; gp3 volumes with the included 3000 IOPS and 125 MB/s)";
 
 /** us-east-1, us-east-2 and us-west-2 charge the same for these types; other regions: unknown. */
 const AWS_HOURLY: Record<string, string> = {
@@ -55,6 +55,7 @@ export const VENDORED: Partial<Record<ProviderName, VendoredSheet>> = {
       AWS_REGIONS.map((region) => ({ size, region, hourly: { amount: hourly } })),
     ),
     snapshotPerGbMonth: { amount: "0.05" },
+    // EBS gp3, per GB-month in the regions above (the same figure in each).
     volumePerGbMonth: { amount: "0.08" },
     // In-use public IPv4 addresses, every region: https://aws.amazon.com/vpc/pricing/ (Public IPv4 Address).
     publicIpv4: [{ region: null, hourly: { amount: "0.005" } }],

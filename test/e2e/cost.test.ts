@@ -33,7 +33,7 @@ function tempDir(): string {
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl cost@test";
 
-/** One instance and one snapshot of it, made through spuff's own client against the simulator. */
+/** One instance, a snapshot of it and a 10 GB volume, made through spuff's own client against the simulator. */
 async function instanceAndSnapshot(p: Provider, region: string, size: string) {
   const i = await p.createInstance({
     name: "costed",
@@ -46,7 +46,9 @@ async function instanceAndSnapshot(p: Provider, region: string, size: string) {
   });
   await p.waitReady(i.id, { timeoutMs: 10_000 });
   const s = await p.createSnapshot(i.id, "costed-snap");
-  return { instance: i, snapshot: s };
+  if (!p.volumes) throw new Error(`${p.name} has no volumes`);
+  const v = await p.volumes.createVolume({ name: "costed-vol", sizeGb: 10, region, instanceId: i.id });
+  return { instance: i, snapshot: s, volume: v };
 }
 
 interface Item {
@@ -69,13 +71,13 @@ const micros = (x: string | number) => parseMicros(x) as number;
 /** Per GB and month × size, rounded half up to a micro-unit, as done by hand. */
 const perMonth = (perGb: string, gb: number) => Math.round(micros(perGb) * gb);
 
-describe("spuff cost --json lists an instance and a snapshot at the catalog's rates", () => {
+describe("spuff cost --json lists an instance, a volume and a snapshot at the catalog's rates", () => {
   it("digitalocean: droplet from GET /v2/sizes, snapshot from the vendored table", async () => {
     const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 0 });
     cleanups.push(() => sim.close());
     const env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: sim.url };
     const p = await createProvider("digitalocean", { token: sim.token, env });
-    const { instance, snapshot } = await instanceAndSnapshot(p, "fra1", "s-2vcpu-4gb");
+    const { instance, snapshot, volume } = await instanceAndSnapshot(p, "fra1", "s-2vcpu-4gb");
     const out = await costJson(env);
     const i = out.items.find((x) => x.kind === "instance" && x.id === instance.id);
     const size = SIZES.find((s) => s.slug === "s-2vcpu-4gb");
@@ -89,6 +91,17 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
     const perGb = VENDORED.digitalocean?.snapshotPerGbMonth?.amount ?? "";
     expect(s?.rate).toMatchObject({ known: true, micros: perMonth(perGb, snapshot.sizeGb), per: "month" });
     expect(s?.rate.source).toContain("docs.digitalocean.com");
+    // Volumes: the vendored 0.10 USD per GB-month × 10 GB = 1 USD a month.
+    const v = out.items.find((x) => x.kind === "volume" && x.id === volume.id);
+    const volGb = VENDORED.digitalocean?.volumePerGbMonth?.amount ?? "";
+    expect(v?.rate).toMatchObject({
+      known: true,
+      micros: perMonth(volGb, 10),
+      per: "month",
+      currency: "USD",
+    });
+    expect(v?.rate.micros).toBe(1_000_000);
+    expect(v?.rate.source).toContain("docs.digitalocean.com/products/volumes");
     expect(sim.validator?.violations).toEqual([]);
   });
 
@@ -97,7 +110,7 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
     cleanups.push(() => sim.close());
     const env = { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint };
     const p = await createProvider("hetzner", { token: sim.token, env });
-    const { instance, snapshot } = await instanceAndSnapshot(p, "fsn1", "cx22");
+    const { instance, snapshot, volume } = await instanceAndSnapshot(p, "fsn1", "cx22");
     const out = await costJson(env);
     const net = SERVER_TYPES.find((t) => t.name === "cx22")?.hourly.fsn1 ?? -1;
     const i = out.items.find((x) => x.kind === "instance" && x.id === instance.id);
@@ -113,6 +126,16 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
       micros: perMonth((STORAGE_NET.image * 1.19).toFixed(10), snapshot.sizeGb),
       currency: "EUR",
     });
+    // Volumes: /pricing's 0.044 EUR net per GB-month, gross × 1.19, × 10 GB = 0.5236 EUR a month.
+    const v = out.items.find((x) => x.kind === "volume" && x.id === volume.id);
+    expect(v?.rate).toMatchObject({
+      known: true,
+      micros: perMonth((STORAGE_NET.volume * 1.19).toFixed(10), 10),
+      currency: "EUR",
+      per: "month",
+    });
+    expect(v?.rate.micros).toBe(523_600);
+    expect(v?.rate.source).toContain("GET /pricing");
     expect(i?.rate.source).toContain("GET /pricing");
     expect(out.month_to_date.totals.map((t) => t.currency)).toEqual(["EUR"]);
     // Traffic is priced from /pricing too (the sim: 1 EUR/TB net): listed, not counted.
@@ -130,7 +153,7 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
     cleanups.push(() => sim.close());
     const env = awsSimEnv(sim.url);
     const p = await createProvider("aws", { token: undefined, env });
-    const { instance, snapshot } = await instanceAndSnapshot(p, "us-east-1", "t3.medium");
+    const { instance, snapshot, volume } = await instanceAndSnapshot(p, "us-east-1", "t3.medium");
     const out = await costJson(env);
     const table = VENDORED.aws;
     const i = out.items.find((x) => x.kind === "instance" && x.id === instance.id);
@@ -143,6 +166,16 @@ describe("spuff cost --json lists an instance and a snapshot at the catalog's ra
       micros: perMonth(table?.snapshotPerGbMonth?.amount ?? "x", snapshot.sizeGb),
       per: "month",
     });
+    // Volumes: EBS gp3 at the vendored 0.08 USD per GB-month × 10 GB = 0.80 USD a month.
+    const v = out.items.find((x) => x.kind === "volume" && x.id === volume.id);
+    expect(v?.rate).toMatchObject({
+      known: true,
+      micros: perMonth(table?.volumePerGbMonth?.amount ?? "x", 10),
+      per: "month",
+      currency: "USD",
+    });
+    expect(v?.rate.micros).toBe(800_000);
+    expect(v?.rate.source).toContain("gp3");
   });
 });
 
