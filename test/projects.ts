@@ -15,6 +15,7 @@ export const MACHINES = [
   "src/providers/local/snapshot.test.ts",
   "src/volumes/volume-mount.test.ts",
   "src/sim/machine-backend.test.ts",
+  "src/sim/machine-backend-snapshot.test.ts",
   "test/e2e/agent-exec-scope.test.ts",
   "test/e2e/bundles-local.test.ts",
   "test/e2e/faults-real-machine.test.ts",

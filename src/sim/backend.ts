@@ -84,3 +84,17 @@ export function noneBackend(): MachineBackend {
     },
   };
 }
+
+/**
+ * The one path every simulator's snapshot/image action takes to carry the instance's disk: the
+ * backend's image name when it has disks (machine backends), undefined for `none`. Instances
+ * created with that name (`create(…, fromImage)`) boot the saved disk.
+ */
+export function snapshotDisk(b: MachineBackend, instanceId: string): Promise<string | undefined> {
+  return b.snapshot ? b.snapshot(instanceId) : Promise.resolve(undefined);
+}
+
+/** The provider's image/snapshot is gone: its backend image (if any) goes with it. */
+export async function dropDiskImage(b: MachineBackend, image: string | undefined): Promise<void> {
+  if (image) await b.deleteImage?.(image);
+}

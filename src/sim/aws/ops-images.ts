@@ -3,6 +3,7 @@
  * backed by an EBS snapshot that outlives its deregistration until deleted on its own, and
  * cannot be deleted while an image still uses it: spuff's cleanup has to get the order right.
  */
+import { dropDiskImage, snapshotDisk } from "../backend.ts";
 import { ACCOUNT_ID } from "./catalog.ts";
 import {
   fail,
@@ -39,7 +40,7 @@ export const imageOps: Record<string, Op> = {
   DeleteSnapshot: deleteSnapshot,
 };
 
-function createImage(ctx: OpContext, input: Input) {
+async function createImage(ctx: OpContext, input: Input) {
   const { st, region } = ctx;
   const instanceId = String(input.InstanceId);
   const inst = st.instances.get(instanceId);
@@ -58,6 +59,9 @@ function createImage(ctx: OpContext, input: Input) {
   if (dup) fail("InvalidAMIName.Duplicate", `AMI name ${name} is already in use by AMI ${dup.id}`);
   const imageTags = tagsFor(input, "image", ["image", "snapshot"]);
   const snapTags = tagsFor(input, "snapshot", ["image", "snapshot"]);
+  // With a machine backend the disk is saved before the AMI exists, so no instance can launch
+  // from it without its disk (it still turns available on the timeline).
+  const backendImage = await snapshotDisk(st.backend, instanceId);
   const now = st.timeline.now();
   const imageId = st.newId("ami");
   const snap: SimSnapshot = {
@@ -84,6 +88,7 @@ function createImage(ctx: OpContext, input: Input) {
     rootVolumeGb: inst.rootVolumeGb,
     sourceInstanceId: instanceId,
     tags: imageTags,
+    ...(backendImage ? { backendImage } : {}),
   });
   return { ImageId: imageId };
 }
@@ -115,12 +120,14 @@ function describeImages(ctx: OpContext, input: Input) {
   return { Images: p.items.map((i) => imageOut(ctx.st, i)), ...nextToken(p) };
 }
 
-function deregisterImage(ctx: OpContext, input: Input) {
+async function deregisterImage(ctx: OpContext, input: Input) {
   const id = String(input.ImageId);
   if (!AMI_ID.test(id)) fail("InvalidAMIID.Malformed", `Invalid id: "${id}"`);
   const img = ownImages(ctx).find((i) => i.id === id);
   if (!img) fail("InvalidAMIID.NotFound", `The image id '[${id}]' does not exist`);
   ctx.st.images.delete(id);
+  // The simulator keeps the disk with the AMI, not its EBS snapshot: deregistering frees it.
+  await dropDiskImage(ctx.st.backend, img.backendImage);
   if (input.DeleteAssociatedSnapshots === true) {
     for (const s of img.snapshotIds) ctx.st.snapshots.delete(s);
     return {

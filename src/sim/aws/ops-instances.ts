@@ -97,7 +97,7 @@ async function runInstances(ctx: OpContext, input: Input, limits: InstanceLimits
   const made: SimInstance[] = [];
   for (let n = 0; n < count; n++) {
     const id = st.newId("i");
-    const { ip } = await st.backend.create(userData, id);
+    const { ip } = await st.backend.create(userData, id, image.backendImage);
     const seq = parseInt(id.slice(-4), 16);
     const inst: SimInstance = {
       id,

@@ -66,6 +66,8 @@ export interface SimImage {
   rootVolumeGb: number;
   sourceInstanceId?: string;
   tags: Tag[];
+  /** The machine backend's image of the instance's disk (created AMIs, machine backends only). */
+  backendImage?: string;
 }
 
 export interface SimSnapshot {

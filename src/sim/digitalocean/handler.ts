@@ -1,5 +1,6 @@
 /** DigitalOcean API v2 routes over DoState: the subset spuff uses, with DO's error shapes. */
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
+import { dropDiskImage, snapshotDisk } from "../backend.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
 import { account, keyByIdent } from "./account.ts";
 import { authenticate, permits, type ScopedToken } from "./auth.ts";
@@ -92,7 +93,7 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
           done: false,
         };
         // With a machine backend the disk is saved now (the action completes on the timeline).
-        const backendImage = st.backend.snapshot ? await st.backend.snapshot(String(d.id)) : undefined;
+        const backendImage = await snapshotDisk(st.backend, String(d.id));
         st.actions.set(id, {
           ...action,
           snapshotName: String(body.name ?? `${d.name}-${id}`),
@@ -118,7 +119,7 @@ export function createDoHandler(st: DoState, auth: DoAuth) {
       const s = st.snapshots.get(Number(b));
       if (!s) return notFound();
       st.snapshots.delete(s.id);
-      if (s.backendImage) await st.backend.deleteImage?.(s.backendImage);
+      await dropDiskImage(st.backend, s.backendImage);
       for (const d of st.droplets.values()) d.snapshotIds = d.snapshotIds.filter((x) => x !== s.id);
       return { status: 204 };
     }

@@ -3,6 +3,7 @@
  * to list and describe servers), rate limited, with Hetzner's error envelope.
  */
 import { md5Fingerprint } from "../../providers/ssh-fingerprint.ts";
+import { dropDiskImage } from "../backend.ts";
 import type { SimRequest, SimResponse } from "../server.ts";
 import { LOCATIONS, pricingJson, SERVER_TYPES, serverTypeJson } from "./catalog.ts";
 import { firewalls } from "./firewalls.ts";
@@ -126,7 +127,13 @@ export function createHetznerHandler(st: HetznerState, o: HandlerOptions) {
   };
 }
 
-function images(st: HetznerState, m: string, id: string | undefined, body: Body, url: URL): SimResponse {
+async function images(
+  st: HetznerState,
+  m: string,
+  id: string | undefined,
+  body: Body,
+  url: URL,
+): Promise<SimResponse> {
   if (!id && m === "GET") {
     const q = url.searchParams;
     const types = q.getAll("type");
@@ -155,6 +162,7 @@ function images(st: HetznerState, m: string, id: string | undefined, body: Body,
   }
   if (m === "DELETE") {
     st.images.delete(img.id);
+    await dropDiskImage(st.backend, img.backendImage);
     return { status: 204 };
   }
   return notFound();

@@ -2,6 +2,7 @@
  * The server operations that change state: create (booting the machine through the backend),
  * delete, power actions and create_image. Each starts a Hetzner action that the timeline finishes.
  */
+import { dropDiskImage, snapshotDisk } from "../backend.ts";
 import type { SimResponse } from "../server.ts";
 import { findLocation, findType, SYSTEM_IMAGES } from "./catalog.ts";
 import { attachAtCreate, enforceFirewalls } from "./firewalls.ts";
@@ -90,7 +91,7 @@ export function createServer(st: HetznerState, body: Body, limits: CreateLimits)
   // appears, before the create action can finish).
   for (const fw of attach.ok) st.firewalls.get(fw)?.appliedTo.push({ type: "server", server: { id } });
   // The backend boots the machine; the server only reports "running" once it says where.
-  server.boot = st.backend.create(userData, String(id)).then(
+  server.boot = st.backend.create(userData, String(id), image.backendImage).then(
     async ({ ip }) => {
       server.ip = ip;
       await enforceFirewalls(st, server).catch((err: unknown) => {
@@ -156,12 +157,19 @@ export function powerAction(st: HetznerState, s: SimServer, command: keyof typeo
   return { status: 201, body: { action: actionJson(action) } };
 }
 
-export function createImage(st: HetznerState, s: SimServer, body: Body): SimResponse {
+export async function createImage(st: HetznerState, s: SimServer, body: Body): Promise<SimResponse> {
   if ((body.type ?? "snapshot") !== "snapshot")
     return invalidField("type", "backups are not enabled for this server");
   const bad = labelsProblem(body.labels);
   if (bad) return bad;
   if (st.busy(s.id) || s.deleting) return fail(423, "locked", "server is locked by a running action");
+  // With a machine backend the disk is saved now, before the image exists at the API, so no
+  // server can be created from it without its disk (the action completes on the timeline).
+  const backendImage = await s.boot.then(() => snapshotDisk(st.backend, String(s.id)));
+  if (s.deleting) {
+    await dropDiskImage(st.backend, backendImage);
+    return fail(423, "locked", "server is being deleted");
+  }
   const source = st.images.get(s.imageId);
   const id = st.nextId();
   const image = {
@@ -177,6 +185,7 @@ export function createImage(st: HetznerState, s: SimServer, body: Body): SimResp
     createdFrom: { id: s.id, name: s.name },
     labels: { ...((body.labels as Record<string, string> | undefined) ?? {}) },
     architecture: source?.architecture ?? ("x86" as const),
+    ...(backendImage ? { backendImage } : {}),
   };
   st.images.set(id, image);
   const action = st.startAction(

@@ -56,6 +56,8 @@ export interface SimImage {
   createdFrom: { id: number; name: string } | null;
   labels: Record<string, string>;
   architecture: "x86" | "arm";
+  /** The machine backend's image of the server's disk (snapshots, machine backends only). */
+  backendImage?: string;
 }
 
 export interface SimSshKey {
