@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SshdFixture, sshdConnectOptions, startSshd } from "../../test/helpers/sshd.ts";
@@ -84,6 +84,23 @@ describe("forward", () => {
     try {
       await expect(fetch(`http://127.0.0.1:${fwd.localPort}/`)).rejects.toThrow();
       expect(refused.length).toBeGreaterThan(0);
+    } finally {
+      await fwd.close();
+    }
+  });
+  it("answers a client that half-closes after its request (HTTP/1.0 style)", async () => {
+    const fwd = await forward(conn, { remotePort: serverPort });
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(fwd.localPort, "127.0.0.1");
+        let data = "";
+        sock.setTimeout(10_000, () => sock.destroy(new Error("timeout")));
+        sock.on("connect", () => sock.end("GET /half HTTP/1.0\r\nHost: x\r\n\r\n"));
+        sock.on("data", (b) => (data += b));
+        sock.on("end", () => resolve(data));
+        sock.on("error", reject);
+      });
+      expect(reply).toContain('"path":"/half"');
     } finally {
       await fwd.close();
     }

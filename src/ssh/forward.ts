@@ -25,7 +25,9 @@ export async function forward(conn: Connection, opts: ForwardOptions): Promise<F
   const remoteHost = opts.remoteHost ?? "127.0.0.1";
   const localHost = opts.localHost ?? "127.0.0.1";
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  // allowHalfOpen: a client that sends its request and half-closes (HTTP/1.0, `nc -N`) still gets
+  // the reply; the channel is closed when either side is gone.
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => sock.destroy());
