@@ -78,6 +78,36 @@ describe("up with a workspace volume", () => {
     expect(sim.validator?.violations).toEqual([]);
   });
 
+  it("writes an intent row without the id of an earlier volume of that name (deleted outside spuff)", async () => {
+    const a = await machine("m-old");
+    const old = await attachWorkspaceVolume(provider, store, plan, a);
+    recordMount(store, "digitalocean", old, { uuid: "1111-aaaa", formatted: true });
+    await provider.destroyInstance(a.id);
+    // Deleted in the provider's console: state still holds its id.
+    await volumeOps(provider).deleteVolume(old.id);
+    const ops = volumeOps(provider);
+    let atCreate: ReturnType<typeof store.volumes.get>;
+    const watched: Provider = {
+      ...provider,
+      volumes: {
+        ...ops,
+        createVolume: (req) => {
+          atCreate = store.volumes.get("digitalocean", "w");
+          return ops.createVolume(req);
+        },
+      },
+    };
+    const fresh = await attachWorkspaceVolume(watched, store, plan, await machine("m-new"));
+    // Had this process died during the create, gc would have known the new volume (empty id),
+    // not called it unknown because the row named the deleted one.
+    expect(atCreate).toMatchObject({ providerId: "", fsUuid: "1111-aaaa" });
+    expect(fresh.id).not.toBe(old.id);
+    expect(store.volumes.get("digitalocean", "w")).toMatchObject({ providerId: fresh.id });
+    expect(recordMount(store, "digitalocean", fresh, { uuid: "3333-cccc", formatted: true })).toContain(
+      "changed from 1111-aaaa",
+    );
+  });
+
   it("refuses another region (with the --region to use), a smaller volume than asked, a provider without volumes", async () => {
     const a = await machine("m-c", "nyc1");
     await attachWorkspaceVolume(provider, store, plan, a);

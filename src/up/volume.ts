@@ -72,10 +72,13 @@ export async function attachWorkspaceVolume(
   const known = store.volumes.get(provider.name, v.name);
   let vol = await ops.findVolume(v.name);
   if (!vol) {
+    // The intent row names no id: an id from an earlier volume of this name (deleted outside
+    // spuff) would make gc call the new one unknown if this process dies before the id is saved.
+    // Its filesystem UUID stays, so mount_volume reports the volume as replaced.
     store.volumes.put({
       provider: provider.name,
       name: v.name,
-      providerId: known?.providerId ?? "",
+      providerId: "",
       region: inst.region,
       sizeGb: v.sizeGb,
       fsUuid: known?.fsUuid ?? null,
