@@ -65,6 +65,7 @@ export const E2E = [
   "test/e2e/init-check.test.ts",
   "test/e2e/install.test.ts",
   "test/e2e/kill-point.test.ts",
+  "test/e2e/kill-point-volume.test.ts",
   "test/e2e/project-plan.test.ts",
   "test/e2e/state-concurrency.test.ts",
   "test/e2e/up-dry-run.test.ts",

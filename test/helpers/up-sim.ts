@@ -16,17 +16,20 @@ import { generateKeyPair } from "./sshd.ts";
 export interface UpSim {
   dir: string;
   sim: DigitalOceanSim;
-  /** Delays for POST /v2/droplets responses. */
+  /** Delays for the responses `hold` picks (default: POST /v2/droplets). */
   proxy: DelayProxy;
   /** Environment for the binary: token, and the API URL of the proxy. */
   env: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startUpSim(prefix: string): Promise<UpSim> {
+export async function startUpSim(
+  prefix: string,
+  hold: (method: string, path: string) => boolean = (m, p) => m === "POST" && p === "/v2/droplets",
+): Promise<UpSim> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `spuff-${prefix}-`));
   const sim = await startDigitalOceanSim({ activeAfterMs: 0, backend: silentBackend() });
-  const proxy = await startDelayProxy(sim.url, (m, p) => m === "POST" && p === "/v2/droplets");
+  const proxy = await startDelayProxy(sim.url, hold);
   const env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: proxy.url };
   generateKeyPair(path.join(dir, "id_ed25519"));
   const init = await runSpuff(
