@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,5 +58,64 @@ describe("settings", () => {
     expect(() => parseSettings('{"spot":"yes"}', 0)).toThrow(/spot must be true or false/);
     expect(loadSettings(path.join(dir, "none.json"), 5).idle_timeout_seconds).toBe(0);
     expect(() => loadSettings(path.join(dir, "none.json"), 5, true)).toThrow(/cannot read/);
+  });
+});
+
+describe("workspace_on_volume", () => {
+  const uid = process.getuid?.() ?? 0;
+  /** agent.json in a directory of its own, both with the given modes. */
+  function file(text: string, mode = 0o644, dirMode = 0o755) {
+    const d = mkdtempSync(path.join(dir, "etc-"));
+    const f = path.join(d, "agent.json");
+    writeFileSync(f, text);
+    chmodSync(f, mode);
+    chmodSync(d, dirMode);
+    return f;
+  }
+  const on = '{"provider":"digitalocean","idle_timeout_seconds":60,"workspace_on_volume":true}';
+
+  it("is true or false, nothing else", () => {
+    expect(parseSettings(on, 0).workspace_on_volume).toBe(true);
+    expect(parseSettings('{"workspace_on_volume":false}', 0).workspace_on_volume).toBeUndefined();
+    for (const bad of ['"yes"', '"true"', "1", "null", "{}", "[true]"])
+      expect(() => parseSettings(`{"workspace_on_volume":${bad}}`, 0)).toThrow(
+        /workspace_on_volume must be true or false/,
+      );
+  });
+
+  it("is believed from a file only the agent's user may write, in a directory only it may write", () => {
+    const warned: string[] = [];
+    const warn = (l: string) => void warned.push(l);
+    expect(loadSettings(file(on), 0, true, { uid, warn }).workspace_on_volume).toBe(true);
+    expect(loadSettings(file(on, 0o600, 0o700), 0, true, { uid, warn }).workspace_on_volume).toBe(true);
+    expect(warned).toEqual([]);
+    // What a guest process could write: a file of another user (the dev user's while the agent
+    // is root), one anyone may write, or one in a directory others may write.
+    const other = loadSettings(file(on), 0, true, { uid: uid + 1, warn });
+    const world = loadSettings(file(on, 0o666), 0, true, { uid, warn });
+    const group = loadSettings(file(on, 0o664), 0, true, { uid, warn });
+    const openDir = loadSettings(file(on, 0o644, 0o777), 0, true, { uid, warn });
+    for (const s of [other, world, group, openDir]) {
+      expect(s.workspace_on_volume).toBeUndefined();
+      // The rest still applies: only the lowering of the guard is refused.
+      expect(s).toMatchObject({ provider: "digitalocean", idle_timeout_seconds: 60 });
+    }
+    expect(warned).toEqual([
+      expect.stringMatching(/workspace_on_volume ignored \(it belongs to uid \d+, not the agent's \d+\)/),
+      expect.stringContaining("(group or others may write it)"),
+      expect.stringContaining("(group or others may write it)"),
+      expect.stringContaining("(group or others may write its directory)"),
+    ]);
+  });
+
+  it("is never believed through a symbolic link", () => {
+    const real = file(on);
+    const link = path.join(mkdtempSync(path.join(dir, "etc-")), "agent.json");
+    symlinkSync(real, link);
+    const warned: string[] = [];
+    const s = loadSettings(link, 0, true, { uid, warn: (l) => void warned.push(l) });
+    expect(s.workspace_on_volume).toBeUndefined();
+    expect(s.idle_timeout_seconds).toBe(60);
+    expect(warned).toEqual([expect.stringContaining("(it is a symbolic link)")]);
   });
 });

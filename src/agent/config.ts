@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { AGENT_REAPER_TOKEN_PATH } from "../cloudinit/agent-unit.ts";
+import { readSettingsFile } from "./settings-trust.ts";
 
 export const DEFAULT_ENV_FILE = "/etc/spuff/agent.env";
 export const DEFAULT_SETTINGS_FILE = "/etc/spuff/agent.json";
@@ -87,10 +88,11 @@ function optionalString(obj: Record<string, unknown>, key: string): string | und
   return v;
 }
 
-function spotFlag(o: Record<string, unknown>): boolean {
-  const v = o["spot"];
+/** A flag that is absent, true or false: anything else ("yes", 1, "true") is refused. */
+function flag(o: Record<string, unknown>, key: "spot" | "workspace_on_volume"): boolean {
+  const v = o[key];
   if (v !== undefined && typeof v !== "boolean")
-    throw new AgentConfigError("agent.json: spot must be true or false");
+    throw new AgentConfigError(`agent.json: ${key} must be true or false`);
   return v === true;
 }
 
@@ -125,22 +127,37 @@ export function parseSettings(text: string, now: number): AgentSettings {
     reaper_token_file: optionalString(o, "reaper_token_file") ?? d.reaper_token_file,
     api_base_url: optionalString(o, "api_base_url"),
     metadata_base_url: optionalString(o, "metadata_base_url"),
-    ...(spotFlag(o) ? { spot: true } : {}),
-    ...(o["workspace_on_volume"] === true ? { workspace_on_volume: true } : {}),
+    ...(flag(o, "spot") ? { spot: true } : {}),
+    ...(flag(o, "workspace_on_volume") ? { workspace_on_volume: true } : {}),
     ...(o["unsaved_grace_seconds"] !== undefined
       ? { unsaved_grace_seconds: nonNegative(o, "unsaved_grace_seconds", 0) }
       : {}),
   };
 }
 
-/** Reads agent.json; a missing file means "no automatic teardown", a broken one is an error. */
-export function loadSettings(file: string, now: number, required = false): AgentSettings {
-  let text: string;
+/**
+ * Reads agent.json; a missing file means "no automatic teardown", a broken one is an error. A file
+ * the agent cannot believe (settings-trust.ts) may not lower the unsaved-work guard: its
+ * `workspace_on_volume` is dropped, and `warn` says why.
+ */
+export function loadSettings(
+  file: string,
+  now: number,
+  required = false,
+  o: { uid?: number; warn?: (line: string) => void } = {},
+): AgentSettings {
+  let read: { text: string; untrusted?: string };
   try {
-    text = readFileSync(file, "utf8");
+    read = readSettingsFile(file, o.uid ?? process.getuid?.() ?? 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT" && !required) return defaultSettings(now);
     throw new AgentConfigError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  return parseSettings(text, now);
+  const { workspace_on_volume, ...settings } = parseSettings(read.text, now);
+  if (!workspace_on_volume) return settings;
+  if (!read.untrusted) return { ...settings, workspace_on_volume };
+  (o.warn ?? ((l) => process.stderr.write(`${l}\n`)))(
+    `${file}: workspace_on_volume ignored (${read.untrusted}); the unsaved-work guard checks ~/workspace`,
+  );
+  return settings;
 }

@@ -6,7 +6,6 @@ import { idleReport } from "./idle-report.ts";
 import { parseLines, parseOffset, readLogFrom, readLogTailAt } from "./logs.ts";
 import { postExec } from "./post-exec.ts";
 import { readEnvironment } from "./steps-status.ts";
-import { guardNeeded } from "./unsaved-guard.ts";
 
 export const DEFAULT_STEPS_ROOT = "/var/lib/spuff";
 
@@ -48,14 +47,22 @@ const logs: Handler = async (_req, url, d) => {
   return json(await readLogTailAt(d.paths.logRoot, file, lines));
 };
 
-/** What a teardown now would lose; `guard_needed` false when the workspace is on a volume. */
+/**
+ * What a teardown now would lose, ~/workspace included even on a volume (`down --delete-volume`
+ * asks this before the volume goes). `guard_needed` is always true (the CLI decides whether a
+ * volume keeps the work); `workspace_on_volume` says the idle guard leaves ~/workspace out.
+ */
 const unsaved: Handler = async (_req, _url, d) => {
   if (!d.unsaved) throw new HttpError(503, "unsaved-work scan unavailable");
   // A failed scan is an answer the CLI can act on ("could not check"), not a 500.
   const report = await d.unsaved().catch((e: Error) => {
     throw new HttpError(503, `unsaved-work scan failed: ${e.message}`);
   });
-  return json({ guard_needed: guardNeeded(d.settings), ...report });
+  return json({
+    guard_needed: true,
+    ...report,
+    workspace_on_volume: d.settings.workspace_on_volume === true,
+  });
 };
 
 export const routes: Record<string, Record<string, Handler>> = {

@@ -20,7 +20,7 @@ import { createSupervisor } from "./supervisor.ts";
 import { createSystemExecutor } from "./teardown-executor.ts";
 import { notifyUsers } from "./tty-notify.ts";
 import { scanUnsaved } from "./unsaved.ts";
-import { createUnsavedGuard, type ScanFn } from "./unsaved-guard.ts";
+import { createUnsavedGuard, type ScanFn, unsavedScans } from "./unsaved-guard.ts";
 
 const logError = (err: unknown) =>
   process.stderr.write(`spuff-agent: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -76,13 +76,14 @@ function spotWatcher(o: Omit<SpotSetup, "logError">) {
 /**
  * The unsaved-work scan, as the dev user (git never runs as root); when the agent is not root,
  * as itself in its own home. No dev user under root: every scan fails, so the guard keeps.
+ * `workspaceOnVolume` leaves a mounted ~/workspace out (the idle guard's scan on a volume machine).
  */
-function scanFor(cfg: AgentEnvConfig): ScanFn {
-  if (process.getuid?.() !== 0) return () => scanUnsaved({ home: os.homedir() });
+function scanFor(cfg: AgentEnvConfig, workspaceOnVolume: boolean): ScanFn {
+  if (process.getuid?.() !== 0) return () => scanUnsaved({ home: os.homedir(), workspaceOnVolume });
   const user = cfg.devUser && cfg.devUser !== "root" ? lookupUser(cfg.devUser) : undefined;
   if (!user || user.uid === 0)
     return async () => Promise.reject(new Error("no non-root dev user (SPUFF_DEV_USER)"));
-  return () => scanUnsaved({ home: user.home, user });
+  return () => scanUnsaved({ home: user.home, user, workspaceOnVolume });
 }
 
 /** Throws AgentConfigError (token, settings) before anything listens. */
@@ -95,7 +96,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
   const metrics = createMetrics();
   const executor = createSystemExecutor(cfg.teardownStateFile);
   const exec = execFor(cfg);
-  const scan = scanFor(cfg);
+  const scans = unsavedScans((onVolume) => scanFor(cfg, onVolume), settings);
   const supervisor = createSupervisor({
     clock,
     settings,
@@ -109,7 +110,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
       ),
     cpuPercent: metrics.cpuPercent,
     cpuThreshold: cfg.cpuThreshold,
-    guard: createUnsavedGuard(scan, cfg.unsavedRecheckSeconds * 1000),
+    guard: createUnsavedGuard(scans.guard, cfg.unsavedRecheckSeconds * 1000),
   });
   const spot = spotWatcher({
     settings,
@@ -137,7 +138,7 @@ export function runServer(cfg: AgentEnvConfig, version: string): void {
     supervisor,
     ...(spot ? { spot } : {}),
     startedAt,
-    unsaved: scan,
+    unsaved: scans.report,
     system: { hostname: os.hostname, uptimeSeconds: () => machineUptimeSeconds() },
     logError,
   });

@@ -9,7 +9,7 @@ import type { AgentSettings } from "./config.ts";
 import { type CpuSample, cpuSustained, type IdleTracker } from "./idle.ts";
 import { type Decision, decideTeardown } from "./teardown.ts";
 import type { TeardownExecutor } from "./teardown-executor.ts";
-import { guardNeeded, type UnsavedGuard, unsavedGraceMs } from "./unsaved-guard.ts";
+import { type UnsavedGuard, unsavedGraceMs } from "./unsaved-guard.ts";
 
 export interface DecisionLogEntry {
   at: string;
@@ -95,7 +95,7 @@ export function createSupervisor(o: SupervisorOptions) {
    * the hard limit wins and the teardown runs as configured: that bound is documented.
    */
   async function guard(d: Act, now: number): Promise<Act | "kept"> {
-    if (!o.guard || !guardNeeded(o.settings)) return d;
+    if (!o.guard) return d;
     if (d.reason === "max_lifetime" && now >= d.deadline + unsavedGraceMs(o.settings)) return d;
     const { detail, checked_at } = await o.guard.unsaved(now);
     if (detail.length === 0) {

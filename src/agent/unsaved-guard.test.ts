@@ -107,7 +107,7 @@ describe("unsaved-work guard", () => {
     expect(sup.state().kept?.detail).toEqual(["could not check for unsaved work (git exploded)"]);
   });
 
-  it("the reason stays through activity (status over SSH is activity); a workspace on a volume needs no guard", async () => {
+  it("the reason stays through activity (status over SSH is activity); a workspace on a volume still guards the dotfiles", async () => {
     const { clock, sup, dir, calls } = setup();
     await clock.advance(600_000);
     await sup.tick();
@@ -118,11 +118,18 @@ describe("unsaved-work guard", () => {
     await clock.advance(700_000);
     await sup.tick();
     expect(calls).toEqual([]);
+    // workspace_on_volume narrows the scan (unsaved.ts leaves a mounted ~/workspace out); it never
+    // switches the guard off: unsaved dotfiles still keep the machine.
     const vol = setup({ onVolume: true });
+    vol.state.repos = [repo({ path: ".dotfiles", uncommitted: 1 })];
     await vol.clock.advance(600_000);
     await vol.sup.tick();
+    expect(vol.calls).toEqual([]);
+    expect(vol.sup.state().kept?.detail).toEqual([".dotfiles: 1 uncommitted change"]);
+    vol.state.repos = [];
+    await vol.clock.advance(60_000);
+    await vol.sup.tick();
     expect(vol.calls).toEqual(["record:idle_timeout:poweroff", "poweroff"]);
-    expect(vol.state.scans).toBe(0);
   });
 
   it("max_lifetime: kept for a grace (the CLI's snapshot), then the hard limit wins", async () => {
@@ -170,7 +177,12 @@ describe("unsaved-work guard", () => {
     const res = await agent.fetch(
       new Request("http://agent/unsaved", { headers: { "x-spuff-token": deps.token } }),
     );
-    expect(await res.json()).toMatchObject({ guard_needed: true, complete: true, repos: [{ unpushed: 1 }] });
+    expect(await res.json()).toMatchObject({
+      guard_needed: true,
+      workspace_on_volume: false,
+      complete: true,
+      repos: [{ unpushed: 1 }],
+    });
     const failing = createAgent({ ...deps, unsaved: async () => Promise.reject(new Error("no dev user")) });
     const down = await failing.fetch(
       new Request("http://agent/unsaved", { headers: { "x-spuff-token": deps.token } }),

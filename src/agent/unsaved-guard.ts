@@ -17,18 +17,21 @@ export interface Kept {
   checked_at: string;
 }
 
-/**
- * The one hook for workspace volumes (issue 16, part 1): a workspace on a volume outlives the
- * machine, so nothing needs guarding. agent.json's `workspace_on_volume` says so.
- */
-export const guardNeeded = (settings: AgentSettings) => settings.workspace_on_volume !== true;
-
 /** How long past max_lifetime a machine with unsaved work waits for the CLI's reaper to snapshot it. */
 export const DEFAULT_UNSAVED_GRACE_SECONDS = 6 * 3600;
 export const unsavedGraceMs = (settings: AgentSettings) =>
   (settings.unsaved_grace_seconds ?? DEFAULT_UNSAVED_GRACE_SECONDS) * 1000;
 
 export type ScanFn = () => Promise<UnsavedReport>;
+
+/**
+ * The idle guard's scan and GET /unsaved's. On a volume machine (agent.json, believed only from a
+ * root-owned file) the guard's leaves a mounted ~/workspace out: that work outlives the machine.
+ * GET /unsaved always scans everything, since `down --delete-volume` asks it before the volume goes.
+ */
+export function unsavedScans(scanFor: (workspaceOnVolume: boolean) => ScanFn, settings: AgentSettings) {
+  return { guard: scanFor(settings.workspace_on_volume === true), report: scanFor(false) };
+}
 
 export function createUnsavedGuard(scan: ScanFn, recheckMs: number) {
   let cached: { at: number; report: UnsavedReport | { error: string } } | undefined;

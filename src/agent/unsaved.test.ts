@@ -12,8 +12,10 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeRepo, findRepos, scanUnsaved } from "./unsaved.ts";
+import { defaultSettings } from "./config.ts";
+import { describeRepo, findRepos, isMountPoint, scanUnsaved } from "./unsaved.ts";
 import { filterNames } from "./unsaved-git.ts";
+import { unsavedScans } from "./unsaved-guard.ts";
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), "spuff-unsaved-")));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -124,6 +126,56 @@ describe("scanUnsaved", () => {
       { path: "workspace/scratch", uncommitted: 0, unpushed: 1 },
       { path: ".dotfiles", untracked: 1 },
     ]);
+  });
+
+  it("workspace on a volume: ~/workspace is left out while mounted, ~/.dotfiles is still checked", async () => {
+    const h = home();
+    const local = path.join(h, "workspace", "scratch");
+    mkdirSync(local);
+    git(local, "init", "-q");
+    writeFileSync(path.join(local, "x"), "x\n");
+    const dot = path.join(h, ".dotfiles");
+    mkdirSync(dot);
+    git(dot, "init", "-q");
+    writeFileSync(path.join(dot, "bashrc"), "x\n");
+    const asked: string[] = [];
+    const mounted = async (dir: string) => {
+      asked.push(dir);
+      return true;
+    };
+    const onVolume = await scanUnsaved({ home: h, workspaceOnVolume: true, mountPoint: mounted });
+    expect(asked).toEqual([path.join(h, "workspace")]);
+    expect(onVolume).toMatchObject({ workspace_on_volume: true, checked: 1, repos: [{ path: ".dotfiles" }] });
+    expect(onVolume.repos).toHaveLength(1);
+    // The volume did not mount (fstab nofail): the work is on the machine's disk, and guarded.
+    const unmounted = await scanUnsaved({ home: h, workspaceOnVolume: true, mountPoint: async () => false });
+    expect(unmounted.workspace_on_volume).toBeUndefined();
+    expect(unmounted.repos.map((r) => r.path)).toEqual(["workspace/scratch", ".dotfiles"]);
+    // Mounted but agent.json did not say so (or was not believed): scanned as ever.
+    const notSaid = await scanUnsaved({ home: h, mountPoint: mounted });
+    expect(notSaid.repos.map((r) => r.path)).toEqual(["workspace/scratch", ".dotfiles"]);
+    // The agent's wiring: the idle guard's scan leaves it out, GET /unsaved's (what `down
+    // --delete-volume` asks before the volume goes) never does.
+    const scanFor = (workspaceOnVolume: boolean) => () =>
+      scanUnsaved({ home: h, workspaceOnVolume, mountPoint: mounted });
+    const onVol = unsavedScans(scanFor, { ...defaultSettings(0), workspace_on_volume: true });
+    expect((await onVol.guard()).repos.map((r) => r.path)).toEqual([".dotfiles"]);
+    expect((await onVol.report()).repos.map((r) => r.path)).toEqual(["workspace/scratch", ".dotfiles"]);
+    const plain = unsavedScans(scanFor, defaultSettings(0));
+    expect((await plain.guard()).repos.map((r) => r.path)).toEqual(["workspace/scratch", ".dotfiles"]);
+    // The real check (no stub): the workspace of a temporary home is on the home's filesystem.
+    const real = await scanUnsaved({ home: h, workspaceOnVolume: true });
+    expect(real.repos.map((r) => r.path)).toEqual(["workspace/scratch", ".dotfiles"]);
+  });
+
+  it("isMountPoint: another filesystem than the parent's, never through a symlink", async () => {
+    const h = home();
+    expect(await isMountPoint(path.join(h, "workspace"))).toBe(false);
+    expect(await isMountPoint(path.join(h, "missing"))).toBe(false);
+    // /proc is always its own filesystem on Linux; a symlink to it is not a mount point.
+    expect(await isMountPoint("/proc")).toBe(true);
+    symlinkSync("/proc", path.join(h, "proc-link"));
+    expect(await isMountPoint(path.join(h, "proc-link"))).toBe(false);
   });
 
   it("does not follow symlinks out of the workspace, and a broken repository counts as unsaved", async () => {

@@ -4,6 +4,9 @@
  * that are not ignored, stashes and commits on no remote branch. A repository that cannot be
  * checked counts as unsaved (its error says why): the guard errs on the side of the work.
  * The walk never follows a symlink; git runs as the dev user through unsaved-git.ts.
+ * With the workspace on a volume (agent.json, believed only from a root-owned file) ~/workspace is
+ * left out, but only while it really is a mount point: a volume that failed to mount leaves the
+ * work on the machine's own disk, and that is guarded.
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -43,6 +46,8 @@ export interface UnsavedReport {
   repos: RepoUnsaved[];
   /** How many repositories were checked in all. */
   checked: number;
+  /** ~/workspace was left out: it is a mounted volume that outlives the machine. */
+  workspace_on_volume?: boolean;
 }
 
 export interface ScanOptions {
@@ -52,6 +57,22 @@ export interface ScanOptions {
   now?: () => number;
   /** Injectable for tests; default: gitFor. */
   git?: (repo: string) => Promise<GitRunner>;
+  /** agent.json says ~/workspace is a volume: leave it out while it is mounted. */
+  workspaceOnVolume?: boolean;
+  /** Injectable for tests; default: isMountPoint. */
+  mountPoint?: (dir: string) => Promise<boolean>;
+}
+
+/**
+ * A directory (not a symlink to one) on another filesystem than its parent: something is mounted
+ * there. Anything it cannot tell answers false, so the workspace is then scanned.
+ */
+export async function isMountPoint(dir: string): Promise<boolean> {
+  const [st, parent] = await Promise.all([
+    fsp.lstat(dir).catch(() => undefined),
+    fsp.lstat(path.dirname(dir)).catch(() => undefined),
+  ]);
+  return st !== undefined && parent !== undefined && st.isDirectory() && st.dev !== parent.dev;
 }
 
 export const hasUnsaved = (r: RepoUnsaved) =>
@@ -146,7 +167,9 @@ export async function checkRepo(git: GitRunner, rel: string): Promise<RepoUnsave
 export async function scanUnsaved(o: ScanOptions): Promise<UnsavedReport> {
   const now = o.now ?? Date.now;
   const git = o.git ?? ((repo: string) => gitFor(repo, o.user, o.home));
-  const found = await findRepos(path.join(o.home, WORKSPACE_DIR));
+  const workspace = path.join(o.home, WORKSPACE_DIR);
+  const onVolume = o.workspaceOnVolume === true && (await (o.mountPoint ?? isMountPoint)(workspace));
+  const found = onVolume ? { repos: [], complete: true } : await findRepos(workspace);
   const dotfiles = path.join(o.home, DOTFILES_DIR);
   const all = (await isRepo(dotfiles)) ? [...found.repos, dotfiles] : found.repos;
   const repos: RepoUnsaved[] = [];
@@ -168,5 +191,11 @@ export async function scanUnsaved(o: ScanOptions): Promise<UnsavedReport> {
       );
     if (hasUnsaved(r)) repos.push(r);
   }
-  return { checked_at: new Date(now()).toISOString(), complete: found.complete, repos, checked: all.length };
+  return {
+    checked_at: new Date(now()).toISOString(),
+    complete: found.complete,
+    repos,
+    checked: all.length,
+    ...(onVolume ? { workspace_on_volume: true } : {}),
+  };
 }

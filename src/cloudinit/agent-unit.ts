@@ -49,6 +49,7 @@ export interface AgentSettings {
   api_base_url?: string;
   metadata_base_url?: string;
   spot?: true;
+  workspace_on_volume?: true;
 }
 
 export function agentSettingsJson(s: AgentSettings): string {

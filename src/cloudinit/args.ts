@@ -35,6 +35,8 @@ export interface CloudConfigArgs {
   agentMetadataUrl?: string;
   /** An AWS spot instance: the agent watches for AWS's interruption notice. */
   spot?: boolean;
+  /** ~/workspace is a volume that outlives the machine: the agent's guard skips it (not ~/.dotfiles). */
+  workspaceOnVolume?: boolean;
 }
 
 const LOGIN_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;

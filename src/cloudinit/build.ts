@@ -69,6 +69,7 @@ function writeFiles(args: CloudConfigArgs): CloudConfigWriteFile[] {
         ...(args.agentApiUrl ? { api_base_url: args.agentApiUrl } : {}),
         ...(args.agentMetadataUrl ? { metadata_base_url: args.agentMetadataUrl } : {}),
         ...(args.spot ? { spot: true as const } : {}),
+        ...(args.workspaceOnVolume ? { workspace_on_volume: true as const } : {}),
       }),
       permissions: "0644",
       owner: root,

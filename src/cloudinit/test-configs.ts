@@ -39,6 +39,7 @@ export function testConfigs(): Record<string, CloudConfig> {
     minimal: buildCloudConfig(testArgs()),
     dotfiles: buildCloudConfig(testArgs({ dotfiles: "git@github.com:me/dotfiles.git", provider: "aws" })),
     "long-packages": buildCloudConfig(testArgs({ extraPackages: longPackages, teardown: "poweroff" })),
+    "workspace-volume": buildCloudConfig(testArgs({ workspaceOnVolume: true, provider: "digitalocean" })),
     special,
   };
 }

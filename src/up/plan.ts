@@ -89,6 +89,7 @@ export function planUp(
       ...(settings.agentEndpoints?.api ? { agentApiUrl: settings.agentEndpoints.api } : {}),
       ...(settings.agentEndpoints?.metadata ? { agentMetadataUrl: settings.agentEndpoints.metadata } : {}),
       ...(spot ? { spot: true } : {}),
+      ...(opts.volume ? { workspaceOnVolume: true } : {}),
     }),
   );
   // Anything on the VM that reaches the metadata service can read user-data: no token of ours
