@@ -108,6 +108,25 @@ describe.runIf(runMachineSuites)("workspace volume across machines (simulators, 
         expect(owner).toBe("dev");
         expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
         expect(fstype).toBe("ext4");
+        // The agent on the VM believed cloud-init's root-owned agent.json (its idle guard leaves the
+        // mounted ~/workspace out), and GET /unsaved still reports the workspace's unpushed commit
+        // (what `down --delete-volume` asks below).
+        const unsaved = await run([
+          "exec",
+          "v1",
+          "--",
+          "sudo",
+          "-n",
+          "node",
+          "-e",
+          'const t = /SPUFF_AGENT_TOKEN=(\\S+)/.exec(require("fs").readFileSync("/etc/spuff/agent.env", "utf8"))[1];' +
+            'fetch("http://127.0.0.1:7575/unsaved", { headers: { "x-spuff-token": t } }).then((r) => r.text()).then(console.log);',
+        ]);
+        expect(unsaved.code, unsaved.stderr).toBe(0);
+        expect(JSON.parse(unsaved.stdout)).toMatchObject({
+          workspace_on_volume: true,
+          repos: [{ path: "workspace/r", unpushed: 1 }],
+        });
         const fstab = await run(["exec", "v1", "--", "grep", "-F", "/workspace", "/etc/fstab"]);
         expect(fstab.stdout).toMatch(s.device);
         expect(fstab.stdout).toContain("nofail");
