@@ -1,12 +1,12 @@
 /**
  * config.yaml as this build validated it, so a command that only reads settings (`list --live`,
- * `status`) skips loading yaml and zod: about a third of such a command's own time. The copy is
- * keyed by sha256(build id, the file's bytes): any edit of the file, by spuff or by hand, and any
+ * `status`) skips loading yaml and zod: about a third of such a command's own time. The copy holds
+ * the build id and the file's exact bytes it was validated from, compared as they are (no hash:
+ * node:crypto alone costs these commands ~5 ms): any edit of the file, by spuff or by hand, and any
  * other build miss it, and the full read (file.ts) runs, refuses what it refuses, and writes it
  * again. It holds what config.yaml holds, tokens included, so it is written like it: 0600,
  * atomically, in the same 0700 folder. Only yaml-free, zod-free modules are imported here.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
 import type { ConfigFile } from "./schema.ts";
@@ -16,9 +16,6 @@ export interface FastConfig {
   exists: boolean;
   config: ConfigFile;
 }
-
-const keyOf = (buildId: string, text: string) =>
-  createHash("sha256").update(buildId).update("\0").update(text).digest("hex");
 
 /**
  * The validated config when this build's copy matches the file's bytes; a missing file is an
@@ -39,13 +36,18 @@ export function readConfigFast(file: string, cacheFile: string, buildId: string)
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? { exists: false, config: {} } : undefined;
   }
-  let cached: { key?: unknown; config?: unknown };
+  let cached: { build?: unknown; source?: unknown; config?: unknown };
   try {
     cached = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
   } catch {
     return undefined;
   }
-  if (cached.key !== keyOf(buildId, text) || !cached.config || typeof cached.config !== "object") {
+  if (
+    cached.build !== buildId ||
+    cached.source !== text ||
+    !cached.config ||
+    typeof cached.config !== "object"
+  ) {
     return undefined;
   }
   const config = cached.config as ConfigFile;
@@ -56,7 +58,7 @@ export function readConfigFast(file: string, cacheFile: string, buildId: string)
 /** Keeps the copy for the next command; a failure to write only costs that command the full read. */
 export function writeConfigCache(cacheFile: string, buildId: string, text: string, config: ConfigFile): void {
   try {
-    writeFileAtomic(cacheFile, `${JSON.stringify({ key: keyOf(buildId, text), config })}\n`, 0o600);
+    writeFileAtomic(cacheFile, `${JSON.stringify({ build: buildId, source: text, config })}\n`, 0o600);
   } catch {
     // Read-only config dir, full disk: the next command reads config.yaml in full, as before.
   }

@@ -1,7 +1,12 @@
 /** Atomic file replacement: write a sibling temp file with the final mode, fsync, rename over. */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+
+// node:crypto loads on the first write, not with every command that merely could write (~5 ms).
+const require = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
+const randomBytes = (n: number): Buffer =>
+  (require("node:crypto") as typeof import("node:crypto")).randomBytes(n);
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
