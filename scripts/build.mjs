@@ -6,7 +6,7 @@
 // is only required when that code path runs (`spuff --version` never loads zod, yaml or SQLite).
 // The agent is one small CommonJS file for the VM's Node 18, with no dependencies.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -35,8 +35,39 @@ const define = {
 // better-sqlite3's JavaScript is bundled; its addon is loaded by path (see src/state/db.ts).
 const external = ["ssh2", "cpu-features", "@aws-sdk/*"];
 
+// bin/spuff.cjs loads dist/cli/main.cjs: the boot (src/boot.ts), which runs the program (src/main.ts,
+// dist/cli/spuff.cjs) and every lazy bundle through the V8 code cache (src/cli/code-cache.ts).
+const BOOT = path.join(src, "boot.ts");
+const PROGRAM = path.join(src, "main.ts");
 /** dist/cli/<path under src>.cjs for a source file. */
-const outFor = (file) => path.join(repo, "dist/cli", path.relative(src, file).replace(/\.ts$/, ".cjs"));
+const outFor = (file) =>
+  file === BOOT
+    ? path.join(repo, "dist/cli/main.cjs")
+    : file === PROGRAM
+      ? path.join(repo, "dist/cli/spuff.cjs")
+      : path.join(repo, "dist/cli", path.relative(src, file).replace(/\.ts$/, ".cjs"));
+
+/**
+ * dist/cli/bundle-ids.json: each CLI bundle's content hash. A code cache file is named by it, so
+ * no other build's (or version's) cache is ever read for these bytes.
+ */
+function writeBundleIds() {
+  const dir = path.join(repo, "dist/cli");
+  const ids = {};
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".cjs"))
+        ids[path.relative(dir, p).split(path.sep).join("/")] = createHash("sha256")
+          .update(readFileSync(p))
+          .digest("hex")
+          .slice(0, 32);
+    }
+  };
+  walk(dir);
+  writeFileSync(path.join(dir, "bundle-ids.json"), `${JSON.stringify(ids, null, 1)}\n`);
+}
 
 async function bundleCli(entries) {
   const seen = new Set();
@@ -109,7 +140,7 @@ async function bundleCli(entries) {
 
 const started = Date.now();
 const [cliBundles] = await Promise.all([
-  bundleCli([path.join(src, "main.ts")]),
+  bundleCli([PROGRAM, BOOT]),
   // The cloud simulators (test and rehearsal tool): one bundle, with Ajv for spec checks.
   build({
     entryPoints: ["src/sim/main.ts"],
@@ -135,6 +166,7 @@ const [cliBundles] = await Promise.all([
     logLevel: "warning",
   }),
 ]);
+writeBundleIds();
 process.stderr.write(
   `built dist/ (${cliBundles} CLI bundles + simulator + agent) in ${Date.now() - started} ms\n`,
 );

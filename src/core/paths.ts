@@ -1,6 +1,7 @@
 /**
  * Every file spuff owns is named here. The config dir comes from SPUFF_CONFIG_DIR (default
- * ~/.config/spuff) and the data dir (images, machines) from SPUFF_DATA_DIR (~/.local/share/spuff).
+ * ~/.config/spuff), the data dir (images, machines) from SPUFF_DATA_DIR (~/.local/share/spuff)
+ * and the cache dir (what can be rebuilt at any time: compiled code) from SPUFF_CACHE_DIR (~/.cache/spuff).
  */
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +9,7 @@ import path from "node:path";
 export interface Paths {
   configDir: string;
   dataDir: string;
+  cacheDir: string;
   configFile: string;
   stateDb: string;
   /** OpenSSH client config with one Host block per instance, for `Include`. */
@@ -27,6 +29,17 @@ export function expandHome(p: string, home = os.homedir()): string {
   return p;
 }
 
+/** Only what can be thrown away (cli/code-cache.ts): its own variable, XDG's, or ~/.cache/spuff. */
+export function cacheDirOf(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || os.homedir();
+  return path.resolve(
+    expandHome(
+      env.SPUFF_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(home, ".cache"), "spuff"),
+      home,
+    ),
+  );
+}
+
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
   const home = env.HOME || os.homedir();
   const configDir = path.resolve(
@@ -44,6 +57,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
   return {
     configDir,
     dataDir,
+    cacheDir: cacheDirOf(env),
     configFile: path.join(configDir, "config.yaml"),
     stateDb: path.join(configDir, "state.db"),
     sshConfig: path.join(configDir, "ssh_config"),
