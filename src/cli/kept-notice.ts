@@ -28,9 +28,11 @@ export function keptNotices(instancesDir: string): string[] {
   }
   const out: string[] = [];
   for (const name of names) {
+    const file = path.join(instancesDir, name, "unsaved.json");
+    if (!fs.existsSync(file)) continue; // the common case, without the cost of a thrown error
     let v: KeptFile;
     try {
-      v = JSON.parse(fs.readFileSync(path.join(instancesDir, name, "unsaved.json"), "utf8")) as KeptFile;
+      v = JSON.parse(fs.readFileSync(file, "utf8")) as KeptFile;
     } catch {
       continue;
     }

@@ -17,7 +17,7 @@ import {
 import type { ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import { age, instanceJson } from "./present-instance.ts";
-import { rememberedFor } from "./unsaved-memory.ts";
+import { rememberedByName } from "./unsaved-memory.ts";
 
 export interface ListOptions {
   live?: boolean;
@@ -41,12 +41,13 @@ export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void>
     providers ? (name) => providers.providerFromDeps(deps, name) : undefined,
   );
   if (deps.json) {
+    const remembered = rememberedByName(deps);
     return printJson(
       deps.io,
       records.map((r) => {
         const v = live?.get(r.id);
         const off = billedWhileOff(r.provider, v?.instance);
-        const kept = rememberedFor(deps, r.name);
+        const kept = remembered.get(r.name);
         return {
           ...instanceJson(r),
           // Why it is still there: kept past its idle timeout for unsaved work (last `status`).
