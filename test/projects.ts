@@ -58,6 +58,7 @@ export const E2E = [
   "src/up/cloud-init-log.test.ts",
   "src/up/cloud-init-wait.test.ts",
   "test/e2e/cli.test.ts",
+  "test/e2e/code-cache.test.ts",
   "test/e2e/completion.test.ts",
   "test/e2e/cost.test.ts",
   "test/e2e/down-confirm.test.ts",
