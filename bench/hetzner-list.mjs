@@ -105,7 +105,9 @@ try {
             name: `spuff list --live --json, the build in ${also}`,
             cmd: process.execPath,
             args: [path.join(also, "bin/spuff.cjs"), "list", "--live", "--json"],
-            env: spuffEnv,
+            // Its own copy of the config dir: each build keeps its own validated copy of config.yaml
+            // there (config/validated-cache.ts), and a shared one would be rewritten on every run.
+            env: { ...spuffEnv, SPUFF_CONFIG_DIR: alsoConfigDir() },
             check: (list) => list.every((i) => i.provider_status === "active"),
           },
         ]
@@ -146,6 +148,12 @@ try {
 } finally {
   sim.kill("SIGTERM");
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function alsoConfigDir() {
+  const copy = path.join(dir, "spuff-also");
+  if (!fs.existsSync(copy)) fs.cpSync(path.join(dir, "spuff"), copy, { recursive: true });
+  return copy;
 }
 
 function run(c) {
