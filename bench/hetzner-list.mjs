@@ -3,9 +3,12 @@
 // (default 15, at least 11), printed as a markdown table with ratios to hcloud (target ≤ 2×).
 // `spuff list` reads spuff's local state and does not call the provider, so the local state gets
 // the same 100 instances. `spuff list --live` reads that state and asks the simulator (the row the
-// ≤ 2× target is about); the last row times spuff's Hetzner client alone listing them from the API
-// in a fresh node process (`node -e`, which exits by itself: no spuff exit path). `node -e 0` is
-// timed too: Node's own start-up bounds what any Node CLI can reach against a Go binary.
+// ≤ 2× target is about); then spuff's Hetzner client alone listing them from the API in a fresh
+// node process (`node -e`, which exits by itself: no spuff exit path), and a plain node:http script
+// fetching the same two pages (no spuff code: what any Node client of this API starts from).
+// `node -e 0` is timed too: Node's own start-up bounds what any Node CLI can reach against a Go
+// binary. The output checks and 3 warm-up runs fill spuff's V8 code cache (~/.cache/spuff/v8 under
+// the temporary HOME), so the timed runs are warm, as every run after a user's first one is.
 // Usage: npm run build && node bench/hetzner-list.mjs [--runs N] [--also OTHER_CHECKOUT]
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -118,6 +121,13 @@ try {
       args: providerList,
       env: spuffEnv,
     },
+    {
+      // The floor for any Node client of this API: the same two pages, no spuff code at all.
+      name: "node:http alone: the same 2 GETs + JSON.parse (no spuff code)",
+      cmd: process.execPath,
+      args: [bareHttpScript()],
+      env: spuffEnv,
+    },
   ];
   // Each command must really list the 100 servers, or the comparison means nothing.
   for (const c of cases.filter((c) => c.lists !== false)) {
@@ -148,6 +158,37 @@ try {
 } finally {
   sim.kill("SIGTERM");
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A file, not `node -e` (which starts with more of Node loaded): keep-alive, two pages, JSON out. */
+function bareHttpScript() {
+  const file = path.join(dir, "bare-http.cjs");
+  fs.writeFileSync(
+    file,
+    `const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true });
+const page = (n) => new Promise((ok, no) => {
+  const url = process.env.HCLOUD_ENDPOINT + "/servers?label_selector=spuff%3Dtrue&per_page=50&page=" + n;
+  const req = http.request(url, { agent, headers: { authorization: "Bearer " + process.env.HCLOUD_TOKEN } }, (res) => {
+    const chunks = [];
+    res.on("data", (c) => chunks.push(c));
+    res.on("end", () => ok(JSON.parse(Buffer.concat(chunks).toString())));
+  });
+  req.on("error", no);
+  req.end();
+});
+(async () => {
+  const all = [];
+  for (let n = 1; n; ) {
+    const body = await page(n);
+    all.push(...body.servers);
+    n = body.meta.pagination.next_page;
+  }
+  process.stdout.write(JSON.stringify(all));
+})();
+`,
+  );
+  return file;
 }
 
 function alsoConfigDir() {
