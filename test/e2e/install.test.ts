@@ -73,7 +73,15 @@ beforeAll(() => {
 describe("npm pack + npm install -g", () => {
   it("packs the launchers and the bundles, and no sources, tests or maps", () => {
     const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
-    expect(files).toEqual(expect.arrayContaining(["package/bin/spuff.cjs", "package/dist/cli/main.cjs"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package/bin/spuff.cjs",
+        "package/dist/cli/main.cjs",
+        "package/dist/cli/spuff.cjs",
+        // The bundles' content ids: without them the installed CLI keeps no code cache.
+        "package/dist/cli/bundle-ids.json",
+      ]),
+    );
     expect(files).toEqual(
       expect.arrayContaining(["package/dist/agent/spuff-agent.cjs", "package/dist/sim/main.cjs"]),
     );
@@ -100,6 +108,11 @@ describe("npm pack + npm install -g", () => {
     expect(JSON.parse(plan.stdout).user_data).toMatch(/^#cloud-config\n/);
     // The state database needs better-sqlite3's addon, found inside the installed package.
     expect(run("spuff", ["list", "--json"])).toMatchObject({ status: 0, stdout: "[]\n" });
+    // The installed CLI keeps its compiled code for the next command, 0600, in the user's cache.
+    const cache = path.join(home, ".cache/spuff/v8");
+    const kept = fs.readdirSync(cache);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const f of kept) expect(fs.statSync(path.join(cache, f)).mode & 0o777).toBe(0o600);
   });
 
   it("the CLI finds the agent bundle beside itself, though it runs through PREFIX/bin's link", () => {
