@@ -139,8 +139,13 @@ try {
   }
   for (const c of cases) for (let i = 0; i < 3; i++) run(c);
   const times = cases.map(() => []);
+  const cpu = cases.map(() => 0);
   for (let i = 0; i < runs; i++) {
-    for (const [k, c] of cases.entries()) times[k].push(run(c).ms);
+    for (const [k, c] of cases.entries()) {
+      const r = run(c);
+      times[k].push(r.ms);
+      cpu[k] += r.cpuMs;
+    }
   }
 
   const base = median(times[0]);
@@ -148,12 +153,16 @@ try {
     `Hetzner list, ${SERVERS} servers in the simulator (spec-validated), median of ${runs} interleaved runs ` +
       `(node ${process.version}, ${os.cpus().length} cores)\n`,
   );
-  console.log("| command | median ms | ratio to hcloud | target |");
-  console.log("|---|---|---|---|");
+  // CPU time (user + system) is what other processes on a shared host do not inflate as much.
+  const baseCpu = cpu[0] / runs;
+  console.log("| command | median ms | ratio to hcloud | target | mean CPU ms | CPU ratio |");
+  console.log("|---|---|---|---|---|---|");
   cases.forEach((c, k) => {
     const m = median(times[k]);
     const target = k === 0 || c.lists === false ? "-" : "≤ 2×";
-    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)}× | ${target} |`);
+    const ms = cpu[k] / runs;
+    const cpuCols = Number.isNaN(ms) ? "- | -" : `${ms.toFixed(1)} | ${(ms / baseCpu).toFixed(2)}×`;
+    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)}× | ${target} | ${cpuCols} |`);
   });
 } finally {
   sim.kill("SIGTERM");
@@ -197,12 +206,28 @@ function alsoConfigDir() {
   return copy;
 }
 
+/**
+ * CPU time of this process's waited-for children (Linux: /proc/self/stat cutime + cstime, in clock
+ * ticks of 10 ms). One run's share is coarse; the sum over all runs of a case is not. NaN elsewhere.
+ */
+function childrenCpuMs() {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function run(c) {
   const t0 = process.hrtime.bigint();
+  const cpu0 = childrenCpuMs();
   const r = spawnSync(c.cmd, c.args, { env: c.env, encoding: "utf8", timeout: 60_000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpuMs = childrenCpuMs() - cpu0;
   if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  return { ms, cpuMs, stdout: r.stdout };
 }
 
 function firstLine(stream, timeoutMs) {
