@@ -18,11 +18,21 @@ function readIds(file: string): Record<string, string> {
   }
 }
 
+/** Undefined: no cache (turned off, or no home to keep it in); the program runs the same. */
+function cacheDir(): string | undefined {
+  if (process.env.SPUFF_CODE_CACHE === "off") return undefined;
+  try {
+    return path.join(cacheDirOf(process.env), "v8");
+  } catch {
+    return undefined; // no HOME and no passwd entry: os.homedir() throws
+  }
+}
+
 const root = __dirname;
 const loader = createBundleLoader({
   root,
   ids: readIds(path.join(root, "bundle-ids.json")),
-  cacheDir: process.env.SPUFF_CODE_CACHE === "off" ? undefined : path.join(cacheDirOf(process.env), "v8"),
+  cacheDir: cacheDir(),
 });
 process.once("exit", () => loader.flush());
 loader.load(path.join(root, "spuff.cjs"));
