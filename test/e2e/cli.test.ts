@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
+import { REPO, runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -148,6 +148,24 @@ describe("spuff binary", () => {
     const r = await spuff(["frobnicate", "--json"]);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stderr).error.code).toBe("usage");
+  });
+
+  it("list --live and the Hetzner client bundle load no node:crypto (~5 ms of every run)", async () => {
+    const probe = path.join(dir, "probe.cjs");
+    const client = path.join(REPO, "dist/cli/providers/hetzner/index.cjs");
+    fs.writeFileSync(
+      probe,
+      [
+        "process.on('exit', () => {",
+        `  require(${JSON.stringify(client)});`,
+        "  const crypto = process.moduleLoadList.filter((m) => /^NativeModule (node:)?crypto$/.test(m));",
+        "  require('fs').writeSync(2, 'crypto=' + JSON.stringify(crypto) + '\\n');",
+        "});",
+      ].join("\n"),
+    );
+    const r = await spuff(["list", "--live", "--json"], { env: { NODE_OPTIONS: `--require ${probe}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("crypto=[]");
   });
 
   it("refuses a corrupt state.db without deleting it", async () => {
