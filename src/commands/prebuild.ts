@@ -24,9 +24,9 @@ import { applyUp } from "../up/apply.ts";
 import { remoteSteps } from "../up/environment.ts";
 import { isUpInterrupted, trapInterrupts, untilAborted } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
-import { sshOps } from "../up/ssh-ops.ts";
 import { ensureProjectTrusted } from "./trust.ts";
 import { enforceBudget } from "./up-budget.ts";
+import { applyDepsFor } from "./up-deps.ts";
 import { type CommandPlan, planFromCommand, prebuildKeyOf, replan } from "./up-plan.ts";
 import { createUpProgress } from "./up-progress.ts";
 
@@ -98,16 +98,7 @@ async function bake(
   try {
     const result = await applyUp(
       { ...planned, agentBundle },
-      {
-        provider,
-        store,
-        clock: deps.clock,
-        paths: deps.paths,
-        ssh: sshOps(settings, deps.clock, deps.env.SSH_AUTH_SOCK),
-        onEvent: (e) => progress.onEvent(e),
-        signal: trap.signal,
-        onSecret: (v) => deps.log.addSecret(v),
-      },
+      applyDepsFor(deps, settings, { provider, store, progress, signal: trap.signal }),
     ).finally(() => progress.end());
     conn = result.conn;
     const live = conn;

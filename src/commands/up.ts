@@ -15,10 +15,10 @@ import { addressSource, assertSshAllowed, currentAddress } from "../up/allow-fro
 import { applyUp, type UpResult } from "../up/apply.ts";
 import { trapInterrupts } from "../up/interrupt.ts";
 import { phasesFor } from "../up/phases.ts";
-import { sshOps } from "../up/ssh-ops.ts";
 import { checkVolumeBeforeUp } from "../up/volume.ts";
 import { ensureProjectTrusted } from "./trust.ts";
 import { enforceBudget } from "./up-budget.ts";
+import { applyDepsFor } from "./up-deps.ts";
 import { settleIfInterrupted } from "./up-interrupted.ts";
 import { planFromCommand, printDryRun, type UpCommandOptions } from "./up-plan.ts";
 import { placePreDown } from "./up-pre-down.ts";
@@ -63,16 +63,7 @@ export async function runUp(deps: Deps, name: string | undefined, opts: UpComman
   const trap = trapInterrupts((line) => deps.io.err.write(line));
   const result = await applyUp(
     { ...planned, agentBundle },
-    {
-      provider,
-      store,
-      clock: deps.clock,
-      paths: deps.paths,
-      ssh: sshOps(settings, deps.clock, deps.env.SSH_AUTH_SOCK),
-      onEvent: (e) => progress.onEvent(e),
-      signal: trap.signal,
-      onSecret: (v) => deps.log.addSecret(v),
-    },
+    applyDepsFor(deps, settings, { provider, store, progress, signal: trap.signal }),
   )
     .finally(() => progress.end())
     .catch((err) => settleIfInterrupted(deps, err, { store, provider, signal: trap.received() }))
