@@ -7,8 +7,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
-import type { FaultOptions } from "../sim/faults.ts";
+import type { FaultInjector, FaultOptions } from "../sim/faults.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
+import type { SimServer } from "../sim/server.ts";
 import { createProvider } from "./registry.ts";
 import { testRequest } from "./test-request.ts";
 import type { Provider, VolumeOps } from "./types.ts";
@@ -19,9 +20,17 @@ interface Subject {
   size: string;
   /** The create call's method and path, for the lost-response fault. */
   createPath: string;
+  /** The attach action's path (providers whose volume actions go through providers/volume-change.ts). */
+  attachPath?: (volumeId: string) => string;
   start(
     faults?: FaultOptions,
-  ): Promise<{ provider: Provider; close(): Promise<void>; violations(): unknown[] }>;
+    actionAfterMs?: number,
+  ): Promise<{
+    provider: Provider;
+    close(): Promise<void>;
+    violations(): unknown[];
+    sim: SimServer & { faults: FaultInjector };
+  }>;
   /** The device name the guest will see for a volume. */
   device: RegExp;
   /** false: resize is refused (AWS: ModifyVolume not called yet). */
@@ -35,14 +44,15 @@ const SUBJECTS: Subject[] = [
     size: "s-1vcpu-1gb",
     createPath: "/v2/volumes",
     device: /^\/dev\/disk\/by-id\/scsi-0DO_Volume_work-[a-z]+$/,
-    async start(faults) {
-      const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 50, faults, strict: true });
+    attachPath: (id) => `/v2/volumes/${id}/actions`,
+    async start(faults, actionAfterMs = 50) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs, faults, strict: true });
       const provider = await createProvider("digitalocean", {
         token: sim.token,
         env: { DIGITALOCEAN_API_URL: sim.url },
         retry: { baseDelayMs: 5, maxDelayMs: 50 },
       });
-      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
     },
   },
   {
@@ -51,14 +61,15 @@ const SUBJECTS: Subject[] = [
     size: "cx22",
     createPath: "/v1/volumes",
     device: /^\/dev\/disk\/by-id\/scsi-0HC_Volume_\d+$/,
-    async start(faults) {
-      const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 50, faults, strict: true });
+    attachPath: (id) => `/v1/volumes/${id}/actions/attach`,
+    async start(faults, actionAfterMs = 50) {
+      const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs, faults, strict: true });
       const provider = await createProvider("hetzner", {
         token: sim.token,
         env: { HCLOUD_ENDPOINT: sim.endpoint },
         retry: { baseDelayMs: 5, maxDelayMs: 50 },
       });
-      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
     },
   },
   {
@@ -68,8 +79,8 @@ const SUBJECTS: Subject[] = [
     createPath: "/",
     device: /^\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol[0-9a-f]+$/,
     resize: false,
-    async start(faults) {
-      const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 50, faults });
+    async start(faults, actionAfterMs = 50) {
+      const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs, faults });
       const provider = await createProvider("aws", {
         token: undefined,
         env: {
@@ -80,7 +91,7 @@ const SUBJECTS: Subject[] = [
         region: "eu-central-1",
         retry: { baseDelayMs: 5, maxDelayMs: 50 },
       });
-      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
     },
   },
 ];
@@ -146,4 +157,28 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
     const created = await v.createVolume({ name: "work-lost", sizeGb: 1, region: s.region });
     expect((await v.listVolumes()).map((x) => x.id)).toEqual([created.id]);
   });
+
+  it.runIf(s.attachPath)(
+    "an attach whose response was lost is not sent again once the volume shows it",
+    async () => {
+      // Actions complete at once: the recovery's read finds the volume attached.
+      const sim = await s.start(undefined, 0);
+      close = sim.close;
+      const v = ops(sim.provider);
+      const inst = await sim.provider.createInstance(
+        testRequest("vol-r", { region: s.region, size: s.size }),
+      );
+      await sim.provider.waitReady(inst.id, W);
+      const created = await v.createVolume({ name: "work-r", sizeGb: 10, region: inst.region });
+      const path = s.attachPath?.(created.id) ?? "";
+      sim.sim.faults.schedule({
+        method: "POST",
+        path,
+        fault: "reset-after",
+      });
+      expect((await v.attachVolume(created.id, inst.id, W)).attachedTo).toEqual([inst.id]);
+      expect(sim.sim.requests.filter((r) => r.method === "POST" && r.path === path)).toHaveLength(1);
+      expect(sim.violations()).toEqual([]);
+    },
+  );
 });

@@ -8,7 +8,7 @@ import type { Clock } from "../../core/clock.ts";
 import { ProviderError } from "../errors.ts";
 import type { HttpClient } from "../http.ts";
 import type { Volume, VolumeOps, WaitOptions } from "../types.ts";
-import { ACTION_BACKOFF, waitFor } from "../wait.ts";
+import { changeVolume, type VolumeApi } from "../volume-change.ts";
 import type { DigitalOceanClient } from "./client.ts";
 import { SPUFF_TAG } from "./map.ts";
 
@@ -56,25 +56,15 @@ export function doVolumes(http: HttpClient, api: DigitalOceanClient, clock: Cloc
       throw new ProviderError({ kind: "not_found", provider: "digitalocean", message: `No volume ${id}.` });
     return v;
   };
-  /** POST a volume action; a lost response is recovered by looking at the volume itself. */
-  const action = async (id: string, body: Record<string, unknown>, done: (v: DoVolume) => boolean) => {
-    await http.request("POST", `/v2/volumes/${enc(id)}/actions`, {
-      body,
-      idempotent: false,
-      recover: async () => (done(await mustGet(id)) ? { action: undefined } : undefined),
-    });
-  };
-  const until = (id: string, what: string, done: (v: DoVolume) => boolean, w: WaitOptions) =>
-    waitFor({
-      clock,
-      timeoutMs: w.timeoutMs,
-      signal: w.signal,
-      what,
-      backoff: ACTION_BACKOFF,
-      tolerateRetryable: true,
-      poll: () => mustGet(id),
-      isDone: done,
-    });
+  const vol: VolumeApi<DoVolume> = { http, clock, read: mustGet };
+  /** One volume action (its `type` in the body); the volume once `done` holds. */
+  const change = async (
+    id: string,
+    body: object,
+    done: (v: DoVolume) => boolean,
+    what: string,
+    w: WaitOptions,
+  ) => toVolume(await changeVolume(vol, { id, path: `/v2/volumes/${enc(id)}/actions`, body, done, what }, w));
   const attached = (v: DoVolume, droplet: string) => (v.droplet_ids ?? []).map(String).includes(droplet);
 
   return {
@@ -103,28 +93,17 @@ export function doVolumes(http: HttpClient, api: DigitalOceanClient, clock: Cloc
       return toVolume(res.body.volume);
     },
     async attachVolume(volumeId, instanceId, w) {
-      const done = (v: DoVolume) => attached(v, instanceId);
-      if (!done(await mustGet(volumeId)))
-        await action(volumeId, { type: "attach", droplet_id: Number(instanceId) }, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} attached to ${instanceId}`, done, w));
+      const body = { type: "attach", droplet_id: Number(instanceId) };
+      const what = `volume ${volumeId} attached to ${instanceId}`;
+      return change(volumeId, body, (v) => attached(v, instanceId), what, w);
     },
     async detachVolume(volumeId, instanceId, w) {
-      const done = (v: DoVolume) => !attached(v, instanceId);
-      const now = await get(volumeId);
-      if (!now)
-        throw new ProviderError({
-          kind: "not_found",
-          provider: "digitalocean",
-          message: `No volume ${volumeId}.`,
-        });
-      if (!done(now)) await action(volumeId, { type: "detach", droplet_id: Number(instanceId) }, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} detached`, done, w));
+      const body = { type: "detach", droplet_id: Number(instanceId) };
+      return change(volumeId, body, (v) => !attached(v, instanceId), `volume ${volumeId} detached`, w);
     },
     async resizeVolume(volumeId, sizeGb, w) {
-      const done = (v: DoVolume) => v.size_gigabytes >= sizeGb;
-      if (!done(await mustGet(volumeId)))
-        await action(volumeId, { type: "resize", size_gigabytes: sizeGb }, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} resized`, done, w));
+      const body = { type: "resize", size_gigabytes: sizeGb };
+      return change(volumeId, body, (v) => v.size_gigabytes >= sizeGb, `volume ${volumeId} resized`, w);
     },
     async deleteVolume(volumeId) {
       try {

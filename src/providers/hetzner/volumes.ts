@@ -8,7 +8,7 @@ import type { Clock } from "../../core/clock.ts";
 import { ProviderError } from "../errors.ts";
 import type { HttpClient } from "../http.ts";
 import type { Volume, VolumeOps, WaitOptions } from "../types.ts";
-import { ACTION_BACKOFF, waitFor } from "../wait.ts";
+import { changeVolume, type VolumeApi } from "../volume-change.ts";
 import type { HetznerClient } from "./client.ts";
 import { SPUFF_LABEL } from "./map.ts";
 
@@ -51,23 +51,19 @@ export function hetznerVolumes(http: HttpClient, api: HetznerClient, clock: Cloc
     (await api.paginate<HzVolume>("/volumes", "volumes", { name, label_selector: SELECTOR })).find(
       (v) => v.name === name,
     );
-  const post = (id: string, action: string, body: object | undefined, done: (v: HzVolume) => boolean) =>
-    http.request("POST", `/volumes/${encodeURIComponent(id)}/actions/${action}`, {
-      ...(body ? { body } : {}),
-      idempotent: false,
-      recover: async () => (done(await get(id)) ? { action: undefined } : undefined),
-    });
-  const until = (id: string, what: string, done: (v: HzVolume) => boolean, w: WaitOptions) =>
-    waitFor({
-      clock,
-      timeoutMs: w.timeoutMs,
-      signal: w.signal,
-      what,
-      backoff: ACTION_BACKOFF,
-      tolerateRetryable: true,
-      poll: () => get(id),
-      isDone: done,
-    });
+  const vol: VolumeApi<HzVolume> = { http, clock, read: get };
+  /** One volume action (body undefined: none sent); the volume once `done` holds. */
+  const change = async (
+    id: string,
+    action: string,
+    body: object | undefined,
+    done: (v: HzVolume) => boolean,
+    what: string,
+    w: WaitOptions,
+  ) => {
+    const path = `/volumes/${encodeURIComponent(id)}/actions/${action}`;
+    return toVolume(await changeVolume(vol, { id, path, body, done, what }, w));
+  };
   return {
     async listVolumes() {
       return (await api.paginate<HzVolume>("/volumes", "volumes", { label_selector: SELECTOR })).map(
@@ -96,20 +92,17 @@ export function hetznerVolumes(http: HttpClient, api: HetznerClient, clock: Cloc
       return toVolume(res.body.volume);
     },
     async attachVolume(volumeId, instanceId, w) {
-      const done = (v: HzVolume) => String(v.server) === instanceId;
-      if (!done(await get(volumeId)))
-        await post(volumeId, "attach", { server: Number(instanceId), automount: false }, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} attached to ${instanceId}`, done, w));
+      const body = { server: Number(instanceId), automount: false };
+      const what = `volume ${volumeId} attached to ${instanceId}`;
+      return change(volumeId, "attach", body, (v) => String(v.server) === instanceId, what, w);
     },
     async detachVolume(volumeId, instanceId, w) {
       const done = (v: HzVolume) => String(v.server) !== instanceId;
-      if (!done(await get(volumeId))) await post(volumeId, "detach", undefined, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} detached`, done, w));
+      return change(volumeId, "detach", undefined, done, `volume ${volumeId} detached`, w);
     },
     async resizeVolume(volumeId, sizeGb, w) {
       const done = (v: HzVolume) => v.size >= sizeGb;
-      if (!done(await get(volumeId))) await post(volumeId, "resize", { size: sizeGb }, done);
-      return toVolume(await until(volumeId, `volume ${volumeId} resized`, done, w));
+      return change(volumeId, "resize", { size: sizeGb }, done, `volume ${volumeId} resized`, w);
     },
     async deleteVolume(volumeId) {
       try {
