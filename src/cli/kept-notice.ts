@@ -2,19 +2,15 @@
  * One line per machine the agent keeps running past its idle timeout because of unsaved work,
  * after every command (main.ts), so a machine that costs money is never forgotten. Cheap by
  * construction: it reads the small unsaved.json files `status` (or `down`, `gc`, the reaper) left
- * in the instances folder; no state database, no network. The time says how fresh that account is.
+ * in the instances folder (commands/unsaved-memory.ts `readRemembered`, which loads no ssh2 and
+ * skips an absent file without a thrown error); no state database, no network. The time says how
+ * fresh that account is.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { readRemembered, UNSAVED_FILE } from "../commands/unsaved-memory.ts";
 import { visibleLine as printable } from "../core/visible.ts";
 import type { Deps } from "./deps.ts";
-
-interface KeptFile {
-  lines?: unknown;
-  kept?: unknown;
-  at?: unknown;
-  price_hourly?: { amount?: unknown; currency?: unknown } | null;
-}
 
 const MAX_MACHINES = 20;
 const MAX_LINE = 240;
@@ -28,23 +24,13 @@ export function keptNotices(instancesDir: string): string[] {
   }
   const out: string[] = [];
   for (const name of names) {
-    const file = path.join(instancesDir, name, "unsaved.json");
-    if (!fs.existsSync(file)) continue; // the common case, without the cost of a thrown error
-    let v: KeptFile;
-    try {
-      v = JSON.parse(fs.readFileSync(file, "utf8")) as KeptFile;
-    } catch {
-      continue;
-    }
-    if (v.kept !== true || !Array.isArray(v.lines)) continue;
-    const what = v.lines.filter((l): l is string => typeof l === "string").join("; ");
+    const v = readRemembered(path.join(instancesDir, name, UNSAVED_FILE));
+    if (!v?.kept) continue;
+    const what = v.lines.join("; ");
     const shown = printable(name, 64);
     const p = v.price_hourly;
-    const price =
-      p && typeof p.amount === "number" && typeof p.currency === "string"
-        ? `, ${p.amount} ${p.currency}/h`
-        : "";
-    const at = typeof v.at === "string" ? ` (as of ${v.at.slice(0, 16).replace("T", " ")} UTC)` : ""; // escaped with the whole line
+    const price = p ? `, ${p.amount} ${p.currency}/h` : "";
+    const at = v.at !== undefined ? ` (as of ${v.at.slice(0, 16).replace("T", " ")} UTC)` : ""; // escaped with the whole line
     const line = printable(
       `spuff: ${shown} is kept running for unsaved work${at}${price}: ${what}`,
       MAX_LINE,

@@ -35,3 +35,33 @@ describe("remembered unsaved work, read for `list`", () => {
     }
   });
 });
+
+describe("readRemembered", () => {
+  const file = (name: string, body: unknown): string => {
+    const f = path.join(dir, `${name}.json`);
+    fs.writeFileSync(f, typeof body === "string" ? body : JSON.stringify(body));
+    return f;
+  };
+
+  it("gives back what was written", () => {
+    const body = {
+      lines: ["workspace/api: 1 unpushed commit"],
+      kept: true,
+      price_hourly: { amount: 0.0298, currency: "USD" },
+      at: "2026-01-01T10:00:00.000Z",
+    };
+    expect(readRemembered(file("ok", body))).toEqual(body);
+  });
+
+  it("a broken, missing or hand-edited file gives nothing, or only the fields of the right type", () => {
+    expect(readRemembered(file("broken", "{not json"))).toBeUndefined();
+    expect(readRemembered(file("null", "null"))).toBeUndefined();
+    expect(readRemembered(file("nolines", { kept: true }))).toBeUndefined();
+    expect(readRemembered(path.join(dir, "missing.json"))).toBeUndefined();
+    expect(
+      readRemembered(
+        file("odd", { lines: ["a", 1, null, { x: 1 }], kept: "yes", price_hourly: { amount: "1" }, at: 5 }),
+      ),
+    ).toEqual({ lines: ["a"], kept: false, price_hourly: null });
+  });
+});

@@ -21,7 +21,10 @@ export interface Remembered {
   at?: string;
 }
 
-const fileOf = (deps: Deps, name: string) => path.join(deps.paths.instanceDir(name), "unsaved.json");
+/** Its name inside the instance's folder. */
+export const UNSAVED_FILE = "unsaved.json";
+
+const fileOf = (deps: Deps, name: string) => path.join(deps.paths.instanceDir(name), UNSAVED_FILE);
 
 /** Nothing unsaved and not kept: the file goes, so the notice stops. */
 export function rememberUnsaved(deps: Deps, name: string, r: Remembered): void {
@@ -49,16 +52,31 @@ export function forgetUnsaved(deps: Deps, name: string): void {
   fs.rmSync(fileOf(deps, name), { force: true });
 }
 
+/**
+ * The file's account, each field as its type says (a broken or hand-edited file: undefined, or
+ * the fields that are not what they should be left out): the notice after every command reads it.
+ */
 export function readRemembered(file: string): Remembered | undefined {
   // Most instances have no such file; a failed read costs a thrown error with its stack (~90 µs
   // each: 9 ms of `list` over 100 instances), a failed existsSync almost nothing.
   if (!fs.existsSync(file)) return undefined;
+  let v: { lines?: unknown; kept?: unknown; at?: unknown; price_hourly?: unknown };
   try {
-    const v = JSON.parse(fs.readFileSync(file, "utf8")) as Remembered;
-    return Array.isArray(v.lines) ? v : undefined;
+    v = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }
+  if (typeof v !== "object" || v === null || !Array.isArray(v.lines)) return undefined;
+  const p = v.price_hourly as { amount?: unknown; currency?: unknown } | null | undefined;
+  return {
+    lines: v.lines.filter((l): l is string => typeof l === "string"),
+    kept: v.kept === true,
+    price_hourly:
+      p && typeof p.amount === "number" && typeof p.currency === "string"
+        ? { amount: p.amount, currency: p.currency }
+        : null,
+    ...(typeof v.at === "string" ? { at: v.at } : {}),
+  };
 }
 
 /**
@@ -76,7 +94,7 @@ export function rememberedByName(deps: Deps): Map<string, Remembered> {
     return out; // no instance has a folder yet
   }
   for (const name of names) {
-    const r = readRemembered(path.join(root, name, "unsaved.json"));
+    const r = readRemembered(path.join(root, name, UNSAVED_FILE));
     if (r) out.set(name, r);
   }
   return out;
