@@ -5,12 +5,18 @@
  * leaves its volume. One SUBJECTS entry per provider that has volumes.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  awsOnSim,
+  doOnSim,
+  hetznerOnSim,
+  type StartedSim,
+  startedSim,
+} from "../../test/helpers/sim-providers.ts";
 import { startAwsSim } from "../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import type { FaultInjector, FaultOptions } from "../sim/faults.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
 import type { SimServer } from "../sim/server.ts";
-import { createProvider } from "./registry.ts";
 import { testRequest } from "./test-request.ts";
 import type { Provider, VolumeOps } from "./types.ts";
 
@@ -25,17 +31,14 @@ interface Subject {
   start(
     faults?: FaultOptions,
     actionAfterMs?: number,
-  ): Promise<{
-    provider: Provider;
-    close(): Promise<void>;
-    violations(): unknown[];
-    sim: SimServer & { faults: FaultInjector };
-  }>;
+  ): Promise<StartedSim & { sim: SimServer & { faults: FaultInjector } }>;
   /** The device name the guest will see for a volume. */
   device: RegExp;
   /** false: resize is refused (AWS: ModifyVolume not called yet). */
   resize?: boolean;
 }
+
+const retry = { baseDelayMs: 5, maxDelayMs: 50 };
 
 const SUBJECTS: Subject[] = [
   {
@@ -47,12 +50,7 @@ const SUBJECTS: Subject[] = [
     attachPath: (id) => `/v2/volumes/${id}/actions`,
     async start(faults, actionAfterMs = 50) {
       const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs, faults, strict: true });
-      const provider = await createProvider("digitalocean", {
-        token: sim.token,
-        env: { DIGITALOCEAN_API_URL: sim.url },
-        retry: { baseDelayMs: 5, maxDelayMs: 50 },
-      });
-      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { ...startedSim(sim, await doOnSim(sim, { retry })), sim };
     },
   },
   {
@@ -64,12 +62,7 @@ const SUBJECTS: Subject[] = [
     attachPath: (id) => `/v1/volumes/${id}/actions/attach`,
     async start(faults, actionAfterMs = 50) {
       const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs, faults, strict: true });
-      const provider = await createProvider("hetzner", {
-        token: sim.token,
-        env: { HCLOUD_ENDPOINT: sim.endpoint },
-        retry: { baseDelayMs: 5, maxDelayMs: 50 },
-      });
-      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { ...startedSim(sim, await hetznerOnSim(sim, { retry })), sim };
     },
   },
   {
@@ -81,17 +74,7 @@ const SUBJECTS: Subject[] = [
     resize: false,
     async start(faults, actionAfterMs = 50) {
       const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs, faults });
-      const provider = await createProvider("aws", {
-        token: undefined,
-        env: {
-          AWS_ENDPOINT_URL_EC2: sim.url,
-          AWS_ACCESS_KEY_ID: sim.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-        },
-        region: "eu-central-1",
-        retry: { baseDelayMs: 5, maxDelayMs: 50 },
-      });
-      return { provider, sim, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return { ...startedSim(sim, await awsOnSim(sim, { retry })), sim };
     },
   },
 ];

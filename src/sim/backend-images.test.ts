@@ -5,7 +5,13 @@
  * A recording backend stands in for the machine backend; spuff's own providers drive the sims.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createProvider } from "../providers/registry.ts";
+import {
+  awsOnSim,
+  doOnSim,
+  hetznerOnSim,
+  type StartedSim,
+  startedSim,
+} from "../../test/helpers/sim-providers.ts";
 import type { Provider } from "../providers/types.ts";
 import { startAwsSim } from "./aws/index.ts";
 import { type MachineBackend, noneBackend } from "./backend.ts";
@@ -38,59 +44,42 @@ function recordingBackend(): { backend: MachineBackend; rec: Recorded } {
   return { backend, rec };
 }
 
-type Started = { provider: Provider; close(): Promise<void>; violations(): unknown[] };
 const retry = { baseDelayMs: 5, maxDelayMs: 50 };
 
-const SUBJECTS: { name: string; region: string; size: string; start(b: MachineBackend): Promise<Started> }[] =
-  [
-    {
-      name: "digitalocean",
-      region: "fra1",
-      size: "s-2vcpu-4gb",
-      async start(backend) {
-        const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 20, backend });
-        const provider = await createProvider("digitalocean", {
-          token: sim.token,
-          env: { DIGITALOCEAN_API_URL: sim.url },
-          retry,
-        });
-        return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
-      },
+const SUBJECTS: {
+  name: string;
+  region: string;
+  size: string;
+  start(b: MachineBackend): Promise<StartedSim>;
+}[] = [
+  {
+    name: "digitalocean",
+    region: "fra1",
+    size: "s-2vcpu-4gb",
+    async start(backend) {
+      const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 20, backend });
+      return startedSim(sim, await doOnSim(sim, { retry }));
     },
-    {
-      name: "hetzner",
-      region: "fsn1",
-      size: "cx22",
-      async start(backend) {
-        const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 20, strict: true, backend });
-        const provider = await createProvider("hetzner", {
-          token: sim.token,
-          env: { HCLOUD_ENDPOINT: sim.endpoint },
-          retry,
-        });
-        return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
-      },
+  },
+  {
+    name: "hetzner",
+    region: "fsn1",
+    size: "cx22",
+    async start(backend) {
+      const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 20, strict: true, backend });
+      return startedSim(sim, await hetznerOnSim(sim, { retry }));
     },
-    {
-      name: "aws",
-      region: "eu-central-1",
-      size: "t3.medium",
-      async start(backend) {
-        const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 20, backend });
-        const provider = await createProvider("aws", {
-          token: undefined,
-          env: {
-            AWS_ENDPOINT_URL_EC2: sim.url,
-            AWS_ACCESS_KEY_ID: sim.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-          },
-          region: "eu-central-1",
-          retry,
-        });
-        return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
-      },
+  },
+  {
+    name: "aws",
+    region: "eu-central-1",
+    size: "t3.medium",
+    async start(backend) {
+      const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 20, backend });
+      return startedSim(sim, await awsOnSim(sim, { retry }));
     },
-  ];
+  },
+];
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -9,10 +9,10 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../../test/helpers/machines.ts";
+import { awsOnSim, hetznerOnSim, type StartedSim, startedSim } from "../../test/helpers/sim-providers.ts";
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
 import { generateHostKey } from "../cloudinit/host-key.ts";
 import { machineLayout } from "../machines/layout.ts";
-import { createProvider } from "../providers/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import { exec } from "../ssh/exec.ts";
 import { waitForLogin } from "../ssh/wait.ts";
@@ -25,9 +25,7 @@ interface Subject {
   name: string;
   region: string;
   size: string;
-  start(
-    backend: MachineBackend,
-  ): Promise<{ provider: Provider; close(): Promise<void>; violations(): unknown[] }>;
+  start(backend: MachineBackend): Promise<StartedSim>;
 }
 
 const SUBJECTS: Subject[] = [
@@ -37,11 +35,7 @@ const SUBJECTS: Subject[] = [
     size: "cx22",
     async start(backend) {
       const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 50, strict: true, backend });
-      const provider = await createProvider("hetzner", {
-        token: sim.token,
-        env: { HCLOUD_ENDPOINT: sim.endpoint },
-      });
-      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return startedSim(sim, await hetznerOnSim(sim));
     },
   },
   {
@@ -50,16 +44,7 @@ const SUBJECTS: Subject[] = [
     size: "t3.medium",
     async start(backend) {
       const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 50, backend });
-      const provider = await createProvider("aws", {
-        token: undefined,
-        env: {
-          AWS_ENDPOINT_URL_EC2: sim.url,
-          AWS_ACCESS_KEY_ID: sim.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-        },
-        region: "eu-central-1",
-      });
-      return { provider, close: () => sim.close(), violations: () => sim.validator?.violations ?? [] };
+      return startedSim(sim, await awsOnSim(sim));
     },
   },
 ];

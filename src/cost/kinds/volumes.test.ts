@@ -6,8 +6,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createProvider } from "../../providers/registry.ts";
-import type { Provider } from "../../providers/types.ts";
+import {
+  awsOnSim,
+  doOnSim,
+  hetznerOnSim,
+  type StartedSim,
+  startedSim,
+} from "../../../test/helpers/sim-providers.ts";
 import { startAwsSim } from "../../sim/aws/index.ts";
 import { startDigitalOceanSim } from "../../sim/digitalocean/index.ts";
 import { startHetznerSim } from "../../sim/hetzner/index.ts";
@@ -31,45 +36,26 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Sim {
-  provider: Provider;
+interface Sim extends StartedSim {
   region: string;
-  violations: () => unknown[];
 }
 
 async function digitalocean(): Promise<Sim> {
   const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 0 });
   cleanups.push(() => sim.close());
-  const provider = await createProvider("digitalocean", {
-    token: sim.token,
-    env: { DIGITALOCEAN_API_URL: sim.url },
-  });
-  return { provider, region: "fra1", violations: () => sim.validator?.violations ?? [] };
+  return { ...startedSim(sim, await doOnSim(sim)), region: "fra1" };
 }
 
 async function hetzner(): Promise<Sim> {
   const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 0 });
   cleanups.push(() => sim.close());
-  const provider = await createProvider("hetzner", {
-    token: sim.token,
-    env: { HCLOUD_ENDPOINT: sim.endpoint },
-  });
-  return { provider, region: "fsn1", violations: () => sim.validator?.violations ?? [] };
+  return { ...startedSim(sim, await hetznerOnSim(sim)), region: "fsn1" };
 }
 
 async function aws(): Promise<Sim> {
   const sim = await startAwsSim({ activeAfterMs: 0, actionAfterMs: 0 });
   cleanups.push(() => sim.close());
-  const provider = await createProvider("aws", {
-    token: undefined,
-    env: {
-      AWS_ENDPOINT_URL_EC2: sim.url,
-      AWS_ACCESS_KEY_ID: sim.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-    },
-    region: "us-east-1",
-  });
-  return { provider, region: "us-east-1", violations: () => sim.validator?.violations ?? [] };
+  return { ...startedSim(sim, await awsOnSim(sim, { region: "us-east-1" })), region: "us-east-1" };
 }
 
 /** A 10 GB detached volume, then `spuff cost`'s report 73 hours (a tenth of a 730-hour month) later. */

@@ -13,8 +13,8 @@ import { promisify } from "node:util";
 import type { Instance } from "@aws-sdk/client-ec2";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { awsOnSim } from "../../../test/helpers/sim-providers.ts";
 import { type AwsSim, startAwsSim } from "../../sim/aws/index.ts";
-import { createProvider } from "../registry.ts";
 import { testRequest } from "../test-request.ts";
 
 const AWS_CLI = "/usr/bin/aws";
@@ -52,15 +52,7 @@ const instancesIn = (out: unknown): Instance[] =>
 describe("AWS CLI against the EC2 simulator", () => {
   it("describe-instances shows the instance spuff created, with its tags; terminated after destroy", async () => {
     const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 300 }));
-    const provider = await createProvider("aws", {
-      token: undefined,
-      env: {
-        AWS_ENDPOINT_URL_EC2: sim.url,
-        AWS_ACCESS_KEY_ID: sim.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-      },
-      region: REGION,
-    });
+    const provider = await awsOnSim(sim, { region: REGION });
     const made = await provider.createInstance(
       testRequest("spuff-cli", { region: REGION, size: "t3.medium" }),
     );
@@ -113,15 +105,7 @@ describe("AWS CLI against the EC2 simulator", () => {
 
   it("describe-volumes shows spuff's gp3 volume with its tags, attached and then detached and kept", async () => {
     const sim = track(await startAwsSim({ activeAfterMs: 100, actionAfterMs: 100 }));
-    const provider = await createProvider("aws", {
-      token: undefined,
-      env: {
-        AWS_ENDPOINT_URL_EC2: sim.url,
-        AWS_ACCESS_KEY_ID: sim.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-      },
-      region: REGION,
-    });
+    const provider = await awsOnSim(sim, { region: REGION });
     const made = await provider.createInstance(
       testRequest("spuff-vol", { region: REGION, size: "t3.medium" }),
     );

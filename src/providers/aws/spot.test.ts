@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { awsOnSim } from "../../../test/helpers/sim-providers.ts";
 import { FakeClock } from "../../core/clock.ts";
 import { type AwsSim, startAwsSim } from "../../sim/aws/index.ts";
 import { spotPriceAt } from "../../sim/aws/spot.ts";
 import { ProviderError } from "../errors.ts";
-import { createProvider } from "../registry.ts";
 import { testRequest } from "../test-request.ts";
 import type { Provider } from "../types.ts";
 
@@ -20,14 +20,8 @@ const track = closeAfterEach<AwsSim>();
 async function setup(): Promise<{ sim: AwsSim; provider: Provider; clock: FakeClock }> {
   const clock = new FakeClock(T0);
   const sim = track(await startAwsSim({ clock, activeAfterMs: 0, strict: true }));
-  const provider = await createProvider("aws", {
-    token: undefined,
+  const provider = await awsOnSim(sim, {
     clock,
-    env: {
-      AWS_ENDPOINT_URL_EC2: sim.url,
-      AWS_ACCESS_KEY_ID: sim.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-    },
     region: REGION,
     retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 1 },
   });
