@@ -5,10 +5,11 @@
  * Definitions live in `commands/<verb>.def.ts` and import nothing heavy: they are all loaded at
  * start-up, the command modules only when run.
  */
+import { PROVIDERS } from "../providers/catalog.ts";
 import type { Deps } from "./deps.ts";
 
 /** Providers a `--provider` flag accepts: the catalog's list (plain data, so start-up stays light). */
-export { PROVIDERS } from "../providers/catalog.ts";
+export { PROVIDERS };
 
 /** Where completion finds the values of an argument or flag (all local: no network). */
 export type Completion =
@@ -71,6 +72,14 @@ export interface CommandDef {
   run?: (deps: Deps, input: RunInput) => Promise<void>;
   subcommands?: CommandDef[];
 }
+
+/** `--provider <name>`: one of the catalog's, completed from it. */
+export const PROVIDER_FLAG: FlagDef = {
+  flags: "--provider <name>",
+  description: "cloud provider",
+  choices: PROVIDERS,
+  complete: "providers",
+};
 
 export const JSON_FLAG = "--json";
 export const DEFAULT_JSON_HELP = "print as JSON";

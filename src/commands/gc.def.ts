@@ -1,5 +1,5 @@
 /** `spuff gc`: definition (the command itself is in gc.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runGc } from "./gc.ts";
 
 export const gcCommand: CommandDef = {
@@ -7,12 +7,7 @@ export const gcCommand: CommandDef = {
   description:
     "find and remove what spuff left behind: untracked tagged instances, dead records, powered-off and expired instances",
   flags: [
-    {
-      flags: "--provider <name>",
-      description: "only this provider",
-      choices: PROVIDERS,
-      complete: "providers",
-    },
+    { ...PROVIDER_FLAG, description: "only this provider" },
     { flags: "--dry-run", description: "only list what would be removed" },
     {
       flags: "--volumes",

@@ -1,5 +1,5 @@
 /** `spuff init`: definition (the command itself is in init.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runInit } from "./init.ts";
 
 export const initCommand: CommandDef = {
@@ -8,7 +8,7 @@ export const initCommand: CommandDef = {
     "create the config file, after checking the credential (interactive, or --defaults with flags)",
   flags: [
     { flags: "--defaults", description: "do not ask: use defaults and the flags given" },
-    { flags: "--provider <name>", description: "cloud provider", choices: PROVIDERS, complete: "providers" },
+    PROVIDER_FLAG,
     { flags: "--region <region>", description: "region / location" },
     { flags: "--size <size>", description: "instance size / type" },
     {

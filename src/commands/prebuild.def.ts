@@ -1,13 +1,6 @@
 /** `spuff prebuild …`: definitions (the commands are in prebuild.ts and prebuild-list.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runPrebuildGc, runPrebuildList, runPrebuildRm } from "./prebuild-list.ts";
-
-const provider = {
-  flags: "--provider <name>",
-  description: "cloud provider",
-  choices: PROVIDERS,
-  complete: "providers",
-} as const;
 
 export const prebuildCommand: CommandDef = {
   name: "prebuild",
@@ -19,7 +12,7 @@ export const prebuildCommand: CommandDef = {
       isDefault: true,
       description:
         "bring up a machine with the bundles, packages and prebuild: steps, scrub its secrets, snapshot it, destroy it",
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: "print phase events and the result as NDJSON",
       examples: ["spuff prebuild create", "spuff prebuild --provider digitalocean"],
       async run(deps, { opts }) {
@@ -31,7 +24,7 @@ export const prebuildCommand: CommandDef = {
       name: "list",
       aliases: ["ls"],
       description: "list the prebuilds at the provider with their size",
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: true,
       examples: ["spuff prebuild list --json"],
       async run(deps, { opts }) {
@@ -50,7 +43,7 @@ export const prebuildCommand: CommandDef = {
           description: "ids or names from `spuff prebuild list`",
         },
       ],
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: "print the result as JSON",
       examples: ["spuff prebuild rm spuff-pb-app-0123456789abcdef"],
       async run(deps, { args: [ids], opts }) {
@@ -63,7 +56,7 @@ export const prebuildCommand: CommandDef = {
       description:
         "remove prebuilds superseded by a newer one of the same project (keeps prebuild.keep, default 1)",
       flags: [
-        provider,
+        PROVIDER_FLAG,
         { flags: "--keep <n>", description: "prebuilds kept per project (default: prebuild.keep)" },
       ],
       json: "print the result as JSON",

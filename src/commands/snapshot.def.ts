@@ -1,13 +1,6 @@
 /** `spuff snapshot …`: definitions (the commands are in snapshot.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runSnapshotDelete, runSnapshotList } from "./snapshot.ts";
-
-const provider = {
-  flags: "--provider <name>",
-  description: "cloud provider",
-  choices: PROVIDERS,
-  complete: "providers",
-} as const;
 
 export const snapshotCommand: CommandDef = {
   name: "snapshot",
@@ -32,7 +25,7 @@ export const snapshotCommand: CommandDef = {
       name: "list",
       aliases: ["ls"],
       description: "list the account's instance snapshots",
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: true,
       examples: ["spuff snapshot list --provider hetzner --json"],
       async run(deps, { opts }) {
@@ -44,7 +37,7 @@ export const snapshotCommand: CommandDef = {
       name: "delete",
       description: "delete a snapshot (succeeds if it is already gone)",
       args: [{ name: "id", required: true, description: "snapshot id, from `spuff snapshot list`" }],
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: "print the result as JSON",
       examples: ["spuff snapshot delete 123456 --provider digitalocean"],
       async run(deps, { args: [id], opts }) {

@@ -1,5 +1,5 @@
 /** `spuff up`: definition (the command itself is in up.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runUp } from "./up.ts";
 
 export const upCommand: CommandDef = {
@@ -7,7 +7,7 @@ export const upCommand: CommandDef = {
   description: "create an instance, wait until SSH and cloud-init are done, and connect",
   args: [{ name: "name", description: "instance name (default: spuff-<8 hex>)" }],
   flags: [
-    { flags: "--provider <name>", description: "cloud provider", choices: PROVIDERS, complete: "providers" },
+    PROVIDER_FLAG,
     { flags: "--region <region>", description: "region / location" },
     { flags: "--size <size>", description: "instance size / type" },
     { flags: "--image <image>", description: "image slug or id" },

@@ -1,13 +1,6 @@
 /** `spuff volume …`: definitions (the commands are in volume.ts, loaded only when run). */
-import { type CommandDef, PROVIDERS } from "../cli/command-def.ts";
+import { type CommandDef, PROVIDER_FLAG } from "../cli/command-def.ts";
 import type { runVolumeList, runVolumeResize, runVolumeRm } from "./volume.ts";
-
-const provider = {
-  flags: "--provider <name>",
-  description: "cloud provider",
-  choices: PROVIDERS,
-  complete: "providers",
-} as const;
 
 export const volumeCommand: CommandDef = {
   name: "volume",
@@ -18,7 +11,7 @@ export const volumeCommand: CommandDef = {
       name: "list",
       aliases: ["ls"],
       description: "list spuff's volumes at the provider, with their monthly price",
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: true,
       examples: ["spuff volume list --json"],
       async run(deps, { opts }) {
@@ -33,7 +26,7 @@ export const volumeCommand: CommandDef = {
         { name: "name", required: true, description: "volume name" },
         { name: "gb", required: true, description: "new size in GB (larger than now)" },
       ],
-      flags: [provider],
+      flags: [PROVIDER_FLAG],
       json: "print the volume as JSON",
       examples: ["spuff volume resize work 40"],
       async run(deps, { args: [name, gb], opts }) {
@@ -51,7 +44,7 @@ export const volumeCommand: CommandDef = {
       aliases: ["delete"],
       description: "delete a detached volume and the data on it (asks; no terminal: --yes)",
       args: [{ name: "name", required: true, description: "volume name" }],
-      flags: [provider, { flags: "-y, --yes", description: "do not ask for confirmation" }],
+      flags: [PROVIDER_FLAG, { flags: "-y, --yes", description: "do not ask for confirmation" }],
       json: "print the result as JSON",
       examples: ["spuff volume rm work --yes"],
       async run(deps, { args: [name], opts }) {
