@@ -21,7 +21,7 @@ function testFiles(dir: string): string[] {
 const NEEDS_MACHINES = [/helpers\/machines\.ts"/];
 const NEEDS_E2E = [
   /helpers\/(cli|spuff-process|pty|journey)\.ts"/, // the built spuff binary
-  /\b(startSshd|startSshAgent|useSshdConnection)\(/, // a real OpenSSH sshd / ssh-agent
+  /\b(startSshd|startSshAgent|useSshdConnection|startRelayedBox)\(/, // a real OpenSSH sshd / ssh-agent
   /testing\/agent-process\.ts"/, // the built agent bundle
   /"\/usr\/bin\/(aws|hcloud)"/, // the official clients
 ];

@@ -8,29 +8,21 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sample } from "../../test/helpers/instances.ts";
-import { type SshdFixture, startSshd } from "../../test/helpers/sshd.ts";
-import { createDeps, type Deps } from "../cli/deps.ts";
+import { type RelayedBox, startRelayedBox } from "../../test/helpers/relayed-box.ts";
 import { ExitCode } from "../core/errors.ts";
 import { onInterrupt } from "../core/interrupt.ts";
-import { createTestIO } from "../core/io.ts";
+import type { createTestIO } from "../core/io.ts";
 import { agentTokenFile } from "../up/agent-install.ts";
 import { runTunnel } from "./tunnel.ts";
 import type { AutoTunnelTuning } from "./tunnel-auto.ts";
 
 const TOKEN = "auto-tunnel-test-token-0123456789";
-let sshd: SshdFixture;
-let dir: string;
+let box: RelayedBox;
 let agent: http.Server;
 let agentStatus = 200;
 let reported: { port: number; address: string; pid: number; command: string }[] = [];
 const webs: http.Server[] = [];
-let relay: net.Server;
-let refusing = false;
-const relayed = new Set<net.Socket>();
 
 const listen = async (server: net.Server | http.Server, host = "127.0.0.1") => {
   await new Promise<void>((r) => server.listen(0, host, () => r()));
@@ -44,7 +36,7 @@ async function web(host: string, body: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  sshd = await startSshd();
+  box = await startRelayedBox("tunnel-auto");
   agent = http.createServer((req, res) => {
     if (req.headers["x-spuff-token"] !== TOKEN) return res.writeHead(401).end('{"error":"token"}');
     if (req.url !== "/ports" || agentStatus !== 200)
@@ -53,46 +45,15 @@ beforeAll(async () => {
     res.end(JSON.stringify({ ports: reported }));
   });
   await listen(agent);
-  relay = net.createServer((client) => {
-    if (refusing) return client.destroy();
-    const upstream = net.connect(sshd.port, sshd.host);
-    for (const s of [client, upstream]) {
-      relayed.add(s);
-      s.on("error", () => {});
-      s.on("close", () => relayed.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await listen(relay);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-tunnel-auto-"));
-  fs.writeFileSync(path.join(dir, "config.yaml"), `provider: local\nssh_key_path: ${sshd.clientKeyPath}\n`, {
-    mode: 0o600,
-  });
 });
 afterAll(async () => {
-  for (const s of relayed) s.destroy();
-  for (const s of [relay, agent, ...webs]) await new Promise((r) => s?.close(r));
-  await sshd?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await box?.close();
+  for (const s of [agent, ...webs]) await new Promise((r) => s?.close(r));
 });
 
 async function setup(json: boolean) {
-  const io = createTestIO();
-  const env = { SPUFF_CONFIG_DIR: dir, SPUFF_DATA_DIR: path.join(dir, "data"), HOME: dir };
-  const deps: Deps = createDeps({ io, env, logLevel: "error", json });
-  const store = await deps.state();
-  if (!store.getByName("box"))
-    store.save(
-      sample("box", {
-        provider: "local",
-        providerId: "m-1",
-        status: "ready",
-        ip: "127.0.0.1",
-        sshPort: (relay.address() as net.AddressInfo).port,
-        sshUser: sshd.user,
-        hostKey: sshd.hostPublicKey,
-      }),
-    );
+  const { deps, io } = box.deps(json);
+  await box.saveBox(deps);
   fs.mkdirSync(deps.paths.instanceDir("box"), { recursive: true });
   fs.writeFileSync(agentTokenFile(deps.paths.instanceDir("box")), `${TOKEN}\n`, { mode: 0o600 });
   const proc = new EventEmitter() as unknown as NodeJS.Process;
@@ -198,7 +159,7 @@ describe("spuff tunnel --auto", () => {
   it("reconnects when the connection drops, on the same local ports; gives up after the bound (exit 9)", async () => {
     const appPort = await web("127.0.0.2", "app");
     reported = [{ port: appPort, address: "127.0.0.2", pid: 5, command: "app" }];
-    refusing = false;
+    box.refusing = false;
     const { deps, io, proc, tuning } = await setup(true);
     const running = runTunnel(deps, "box", { auto: true }, onInterrupt(proc), tuning);
     const outcome = running.then(
@@ -208,7 +169,7 @@ describe("spuff tunnel --auto", () => {
     await until("the forward", () => events(io).find((e) => e.event === "forward"));
     expect(await get(appPort)).toBe("app");
 
-    for (const s of relayed) s.destroy(); // the server side drops the connection
+    box.cut(); // the server side drops the connection
     await until("reconnected", () => events(io).find((e) => e.event === "reconnected"));
     expect(events(io).find((e) => e.event === "reconnecting")).toMatchObject({
       attempt: 1,
@@ -219,8 +180,8 @@ describe("spuff tunnel --auto", () => {
     // Same local port: no new forward event, no drop.
     expect(events(io).filter((e) => e.event === "forward" || e.event === "drop")).toHaveLength(1);
 
-    refusing = true;
-    for (const s of relayed) s.destroy();
+    box.refusing = true;
+    box.cut();
     const err = await outcome;
     expect(err).toMatchObject({ code: "tunnel_lost", exitCode: ExitCode.ssh });
     expect((err as Error).message).toContain("3 attempts to reconnect failed");
@@ -231,7 +192,7 @@ describe("spuff tunnel --auto", () => {
       [3, 200],
     ]);
     expect(await refused(appPort)).toBe(true);
-    refusing = false;
+    box.refusing = false;
     deps.close();
   });
 
