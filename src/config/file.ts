@@ -3,10 +3,10 @@
  * writes are atomic and always 0600, and an edit is validated before the file is replaced,
  * so a rejected `config set` leaves the file byte-for-byte unchanged.
  */
-import fs from "node:fs";
 import YAML, { type Document } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { readWithMode } from "../core/read-with-mode.ts";
 import { configIssuesError } from "./issues.ts";
 import { type ConfigFile, configFileSchema } from "./schema.ts";
 import { hasSecret } from "./secret-keys.ts";
@@ -41,13 +41,7 @@ export function loadConfigFile(file: string): LoadedConfig {
   let text: string;
   let mode: number;
   try {
-    const fd = fs.openSync(file, "r");
-    try {
-      mode = fs.fstatSync(fd).mode;
-      text = fs.readFileSync(fd, "utf8");
-    } finally {
-      fs.closeSync(fd);
-    }
+    ({ text, mode } = readWithMode(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { file, exists: false, config: {}, doc: new YAML.Document({}) };

@@ -9,6 +9,7 @@
  */
 import fs from "node:fs";
 import { writeFileAtomic } from "../core/fs-atomic.ts";
+import { readWithMode } from "../core/read-with-mode.ts";
 import type { ConfigFile } from "./schema.ts";
 import { hasSecret } from "./secret-keys.ts";
 
@@ -26,13 +27,7 @@ export function readConfigFast(file: string, cacheFile: string, buildId: string)
   let text: string;
   let mode: number;
   try {
-    const fd = fs.openSync(file, "r");
-    try {
-      mode = fs.fstatSync(fd).mode;
-      text = fs.readFileSync(fd, "utf8");
-    } finally {
-      fs.closeSync(fd);
-    }
+    ({ text, mode } = readWithMode(file));
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? { exists: false, config: {} } : undefined;
   }
