@@ -4,10 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sample } from "../../test/helpers/instances.ts";
+import { doOnSim, hetznerOnSim } from "../../test/helpers/sim-providers.ts";
 import { createDeps } from "../cli/deps.ts";
 import { FakeClock } from "../core/clock.ts";
 import { createTestIO } from "../core/io.ts";
-import { createProvider } from "../providers/registry.ts";
+import { testRequest } from "../providers/test-request.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { type HetznerSim, startHetznerSim } from "../sim/hetzner/index.ts";
 import { runCost } from "./cost.ts";
@@ -35,6 +36,8 @@ function deps(env: Record<string, string>, now = Date.now()) {
   return { d, io };
 }
 
+const FSN1 = { region: "fsn1", size: "cx22" };
+
 async function hetzner(): Promise<HetznerSim> {
   const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 0 });
   closers.push(() => sim.close());
@@ -45,16 +48,8 @@ describe("spuff cost", () => {
   it("a snapshot name with terminal escapes from the API is shown without them", async () => {
     const sim = await hetzner();
     const env = { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint };
-    const p = await createProvider("hetzner", { token: sim.token, env });
-    const s = await p.createInstance({
-      name: "esc",
-      region: "fsn1",
-      size: "cx22",
-      image: { kind: "ubuntu", version: "24.04" },
-      userData: "#cloud-config\n",
-      labels: {},
-      sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t",
-    });
+    const p = await hetznerOnSim(sim);
+    const s = await p.createInstance(testRequest("esc", FSN1, { userData: "#cloud-config\n", labels: {} }));
     await p.createSnapshot(s.id, "evil\u001b]0;pwned\u0007\u001b[2J");
     const { d, io } = deps(env);
     await runCost(d);
@@ -99,7 +94,7 @@ describe("up's budget check (enforceBudget)", () => {
     const now = Date.parse("2026-12-03T12:00:00.000Z");
     const env = { DIGITALOCEAN_TOKEN: sim.token, DIGITALOCEAN_API_URL: sim.url };
     const { d, io } = deps(env, now);
-    const provider = await createProvider("digitalocean", { token: sim.token, env });
+    const provider = await doOnSim(sim);
     const store = await d.state();
     const budget = { budget: { monthlyMicros: 500_000 } };
     await expect(enforceBudget(d, budget, target(now), provider, store, false)).rejects.toMatchObject({
@@ -123,7 +118,7 @@ describe("up's budget check (enforceBudget)", () => {
     store.remove(gone.id);
     const now = Date.parse("2026-12-03T12:00:00.000Z");
     await (d.clock as FakeClock).advance(now - d.clock.now());
-    const provider = await createProvider("digitalocean", { token: sim.token, env });
+    const provider = await doOnSim(sim);
     await enforceBudget(d, { budget: { monthlyMicros: 2_000_000 } }, target(now), provider, store, false);
     // 0.99988 + 0.85704 = 1.85692 of 2.00: allowed, with the 80 % warning and its sum.
     expect(io.stderr()).toContain("0.99988 USD spent this month");
@@ -136,7 +131,7 @@ describe("up's budget check (enforceBudget)", () => {
     const now = Date.parse("2026-12-03T12:00:00.000Z");
     const env = { HCLOUD_TOKEN: hz.token, HCLOUD_ENDPOINT: hz.endpoint };
     const { d } = deps(env, now);
-    const provider = await createProvider("hetzner", { token: hz.token, env });
+    const provider = await hetznerOnSim(hz);
     const t = { ...target(now), provider: "hetzner", region: "fsn1", size: "cx22" };
     await expect(
       enforceBudget(d, { budget: { maxHourlyMicros: 8_000 } }, t, provider, await d.state(), false),

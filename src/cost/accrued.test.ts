@@ -8,13 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sample } from "../../test/helpers/instances.ts";
+import { hetznerOnSim } from "../../test/helpers/sim-providers.ts";
 import { createDeps } from "../cli/deps.ts";
 import { runGc } from "../commands/gc.ts";
 import { runList } from "../commands/list.ts";
 import { runStatus } from "../commands/status.ts";
 import { FakeClock } from "../core/clock.ts";
 import { createTestIO } from "../core/io.ts";
-import { createProvider } from "../providers/registry.ts";
+import { testRequest } from "../providers/test-request.ts";
 import { type HetznerSim, startHetznerSim } from "../sim/hetzner/index.ts";
 
 const H = 3_600_000;
@@ -26,17 +27,9 @@ let serverId: string;
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-accrued-"));
   sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 0 });
-  const env = { HCLOUD_TOKEN: sim.token, HCLOUD_ENDPOINT: sim.endpoint };
-  const p = await createProvider("hetzner", { token: sim.token, env });
-  const s = await p.createInstance({
-    name: "eur",
-    region: "fsn1",
-    size: "cx22",
-    image: { kind: "ubuntu", version: "24.04" },
-    userData: "#cloud-config\n",
-    labels: {},
-    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t",
-  });
+  const p = await hetznerOnSim(sim);
+  const place = { region: "fsn1", size: "cx22" };
+  const s = await p.createInstance(testRequest("eur", place, { userData: "#cloud-config\n", labels: {} }));
   serverId = s.id;
 });
 afterEach(async () => {

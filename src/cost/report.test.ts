@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sample } from "../../test/helpers/instances.ts";
-import { createProvider } from "../providers/registry.ts";
+import { doOnSim, hetznerOnSim } from "../../test/helpers/sim-providers.ts";
+import { testRequest } from "../providers/test-request.ts";
 import type { Provider } from "../providers/types.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
@@ -40,15 +41,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const request = (name: string, region: string, size: string) => ({
-  name,
-  region,
-  size,
-  image: { kind: "ubuntu" as const, version: "24.04" },
-  userData: "#cloud-config\n",
-  labels: {},
-  sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl cost@test",
-});
+const request = (name: string, region: string, size: string) =>
+  testRequest(name, { region, size }, { userData: "#cloud-config\n", labels: {} });
 
 /** Every request and response (GET /v2/sizes, GET /pricing included) matched the vendor's spec. */
 const specClean = (v: { violations: unknown[] } | undefined) => () => {
@@ -59,10 +53,7 @@ const specClean = (v: { violations: unknown[] } | undefined) => () => {
 async function doSim(): Promise<{ provider: Provider; book: () => Promise<PriceBook> }> {
   const sim = await startDigitalOceanSim({ activeAfterMs: 0, actionAfterMs: 0 });
   cleanups.push(() => sim.close(), specClean(sim.validator));
-  const provider = await createProvider("digitalocean", {
-    token: sim.token,
-    env: { DIGITALOCEAN_API_URL: sim.url },
-  });
+  const provider = await doOnSim(sim);
   return {
     provider,
     book: () =>
@@ -73,7 +64,7 @@ async function doSim(): Promise<{ provider: Provider; book: () => Promise<PriceB
 async function hetznerSim(): Promise<Provider> {
   const sim = await startHetznerSim({ activeAfterMs: 0, actionAfterMs: 0 });
   cleanups.push(() => sim.close(), specClean(sim.validator));
-  return createProvider("hetzner", { token: sim.token, env: { HCLOUD_ENDPOINT: sim.endpoint } });
+  return hetznerOnSim(sim);
 }
 
 describe("an instance across a month boundary (DigitalOcean s-2vcpu-4gb, 0.03571 USD/h)", () => {

@@ -3,6 +3,7 @@ import { systemClock } from "../core/clock.ts";
 import { ExitCode } from "../core/errors.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { createDigitalOceanProvider } from "./digitalocean/index.ts";
+import { testRequest } from "./test-request.ts";
 import { waitGone } from "./wait-gone.ts";
 
 let sim: DigitalOceanSim;
@@ -19,15 +20,10 @@ describe("waitGone (against the DigitalOcean simulator)", () => {
       baseUrl: sim.url,
       clock: systemClock,
     });
-    const d = await provider.createInstance({
-      name: "linger",
-      region: "fra1",
-      size: "s-2vcpu-4gb",
-      image: { kind: "ubuntu", version: "24.04" },
-      userData: "#cloud-config\n",
-      labels: {},
-      sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3i7k3CJ0W8v0U2pSWN8bSJ3v2WzZx8VbQfZ2Zs1a9l t",
-    });
+    const place = { region: "fra1", size: "s-2vcpu-4gb" };
+    const d = await provider.createInstance(
+      testRequest("linger", place, { userData: "#cloud-config\n", labels: {} }),
+    );
     // Not destroyed: the provider keeps reporting it, so the bounded wait must fail, and say so.
     const started = Date.now();
     const err = await waitGone(provider, d.id, { clock: systemClock, timeoutMs: 400 }).catch((e) => e);

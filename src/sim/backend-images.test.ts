@@ -12,7 +12,8 @@ import {
   type StartedSim,
   startedSim,
 } from "../../test/helpers/sim-providers.ts";
-import type { Provider } from "../providers/types.ts";
+import { testRequest } from "../providers/test-request.ts";
+import type { InstanceRequest } from "../providers/types.ts";
 import { startAwsSim } from "./aws/index.ts";
 import { type MachineBackend, noneBackend } from "./backend.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
@@ -93,15 +94,8 @@ describe.each(SUBJECTS)("$name simulator: snapshots carry the backend's disk", (
     const started = await s.start(backend);
     close = started.close;
     const { provider } = started;
-    const req = (name: string, image: Parameters<Provider["createInstance"]>[0]["image"]) => ({
-      name,
-      region: s.region,
-      size: s.size,
-      image,
-      userData: "#cloud-config\n",
-      labels: { spuff: "true" },
-      sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmNkXlHq9x3l3Q0s7m2l0b8r1+o9a0Y0f5v3Y3a8Zz7 t",
-    });
+    const req = (name: string, image: InstanceRequest["image"]) =>
+      testRequest(name, s, { image, userData: "#cloud-config\n", labels: { spuff: "true" } });
 
     const first = await provider.createInstance(req("from-base", { kind: "ubuntu", version: "24.04" }));
     await provider.waitReady(first.id, { timeoutMs: 10_000 });
