@@ -1,6 +1,6 @@
 /** ensureFirewall's own logic on a fake store: create, adopt after a lost race, restore and warn. */
 import { describe, expect, it } from "vitest";
-import type { Logger } from "../core/log.ts";
+import { captureWarnings } from "../../test/helpers/warnings-log.ts";
 import { desiredInbound, ensureFirewall, type FirewallStore, type InboundRule } from "./firewall.ts";
 
 interface Fw {
@@ -33,16 +33,7 @@ function fakeStore(initial: Fw | undefined, o: { raceOnCreate?: Fw } = {}) {
   return { store, calls };
 }
 
-const warnings: string[] = [];
-const none = () => undefined;
-const log: Logger = {
-  debug: none,
-  info: none,
-  error: none,
-  addSecret: none,
-  level: "warn",
-  warn: (m) => void warnings.push(m),
-};
+const { log, warnings } = captureWarnings();
 
 describe("ensureFirewall", () => {
   it("creates it when missing; adopts a concurrent creator's; reports nothing when rules match", async () => {

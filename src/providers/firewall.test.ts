@@ -6,12 +6,13 @@
  * and left in place by destroy.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { awsOnSim, doOnSim, hetznerOnSim } from "../../test/helpers/sim-providers.ts";
+import { captureWarnings } from "../../test/helpers/warnings-log.ts";
 import type { Logger } from "../core/log.ts";
 import { startAwsSim } from "../sim/aws/index.ts";
 import type { MachineBackend } from "../sim/backend.ts";
 import { startDigitalOceanSim } from "../sim/digitalocean/index.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
-import { createProvider } from "./registry.ts";
 import { testRequest } from "./test-request.ts";
 import type { Provider } from "./types.ts";
 
@@ -41,8 +42,7 @@ const SUBJECTS: { name: keyof typeof REGIONS; start(): Promise<Subject> }[] = [
     async start() {
       const sim = await startDigitalOceanSim({ activeAfterMs: 0 });
       return {
-        make: (log) =>
-          createProvider("digitalocean", { token: sim.token, env: { DIGITALOCEAN_API_URL: sim.url }, log }),
+        make: (log) => doOnSim(sim, { log }),
         backend: sim.state.backend,
         firewallCount: () => sim.state.firewalls.size,
         async widen() {
@@ -62,8 +62,7 @@ const SUBJECTS: { name: keyof typeof REGIONS; start(): Promise<Subject> }[] = [
     async start() {
       const sim = await startHetznerSim({ activeAfterMs: 0 });
       return {
-        make: (log) =>
-          createProvider("hetzner", { token: sim.token, env: { HCLOUD_ENDPOINT: sim.endpoint }, log }),
+        make: (log) => hetznerOnSim(sim, { log }),
         backend: sim.state.backend,
         firewallCount: () => sim.state.firewalls.size,
         async widen() {
@@ -83,14 +82,9 @@ const SUBJECTS: { name: keyof typeof REGIONS; start(): Promise<Subject> }[] = [
     name: "aws",
     async start() {
       const sim = await startAwsSim({ activeAfterMs: 0 });
-      const env = {
-        AWS_ENDPOINT_URL_EC2: sim.url,
-        AWS_ACCESS_KEY_ID: sim.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: sim.secretAccessKey,
-      };
       const spuffGroups = () => [...sim.state.groups.values()].filter((g) => g.name === "spuff-ssh");
       return {
-        make: (log) => createProvider("aws", { token: undefined, env, region: "eu-central-1", log }),
+        make: (log) => awsOnSim(sim, { log }),
         backend: sim.state.backend,
         firewallCount: () => spuffGroups().length,
         async widen() {
@@ -111,22 +105,6 @@ const SUBJECTS: { name: keyof typeof REGIONS; start(): Promise<Subject> }[] = [
     },
   },
 ];
-
-function capture(): { log: Logger; warnings: string[] } {
-  const warnings: string[] = [];
-  const none = () => undefined;
-  return {
-    warnings,
-    log: {
-      debug: none,
-      info: none,
-      error: none,
-      addSecret: none,
-      level: "warn",
-      warn: (m) => void warnings.push(m),
-    },
-  };
-}
 
 let open: Subject | undefined;
 afterEach(async () => {
@@ -159,7 +137,7 @@ describe.each(SUBJECTS)("provider firewall: $name", (subject) => {
     );
     expect(view?.inbound).toHaveLength(2);
     // Another process, another instance: the same firewall, no drift reported.
-    const { log, warnings } = capture();
+    const { log, warnings } = captureWarnings();
     const b = await (await s.make(log)).createInstance(request("spuff-fw-b"));
     expect(s.firewallCount()).toBe(1);
     expect(warnings).toEqual([]);
@@ -175,7 +153,7 @@ describe.each(SUBJECTS)("provider firewall: $name", (subject) => {
     const a = await (await s.make()).createInstance(request("spuff-fw-a"));
     await s.widen();
     expect(s.backend.openPorts?.(s.simId(a.id))).toEqual([22, 8000]);
-    const { log, warnings } = capture();
+    const { log, warnings } = captureWarnings();
     await (await s.make(log)).createInstance(request("spuff-fw-b"));
     expect(s.backend.openPorts?.(s.simId(a.id))).toEqual([22]);
     expect(warnings).toHaveLength(1);
