@@ -4,37 +4,18 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
-import type { RepoUnsaved } from "../agent/unsaved.ts";
+import { unsavedAnswer, unsavedRepo } from "../../test/helpers/unsaved-answers.ts";
 import { ExitCode } from "../core/errors.ts";
 import { runDown } from "./down.ts";
 import type { CheckUnsavedFn } from "./unsaved-check.ts";
 
 const t = useDoSimDeps("down-unsaved");
 
-const repo = (p: string, over: Partial<RepoUnsaved>): RepoUnsaved => ({
-  path: p,
-  branch: "main",
-  uncommitted: 0,
-  untracked: 0,
-  stashes: 0,
-  unpushed: 0,
-  sample: [],
-  ...over,
-});
-const dirty: CheckUnsavedFn = async () => ({
-  ok: true,
-  report: {
-    guard_needed: true,
-    checked_at: "2026-01-01T00:00:00Z",
-    complete: true,
-    checked: 3,
-    repos: [repo("workspace/api", { unpushed: 1 }), repo("workspace/web", { uncommitted: 1 })],
-  },
-});
-const clean: CheckUnsavedFn = async () => ({
-  ok: true,
-  report: { guard_needed: true, checked_at: "2026-01-01T00:00:00Z", complete: true, checked: 3, repos: [] },
-});
+const dirty = unsavedAnswer(3, [
+  unsavedRepo("workspace/api", { unpushed: 1 }),
+  unsavedRepo("workspace/web", { uncommitted: 1 }),
+]);
+const clean = unsavedAnswer(3);
 
 async function readyBox(name: string) {
   const id = await t.dropletFor(name);
@@ -108,18 +89,13 @@ describe("spuff down with unsaved work on the machine", () => {
 describe("the machine's answer is untrusted", () => {
   it("escape sequences in a repository path never reach the terminal; the line count is bounded", async () => {
     await readyBox("hostile");
-    const evil: CheckUnsavedFn = async () => ({
-      ok: true,
-      report: {
-        guard_needed: true,
-        checked_at: "x",
-        complete: true,
-        checked: 1,
-        repos: Array.from({ length: 500 }, (_, i) =>
-          repo(`workspace/\u001b]0;pwned\u0007\u001b[2J${i}\u202e`, { unpushed: 1 }),
-        ),
-      },
-    });
+    const evil = unsavedAnswer(
+      1,
+      Array.from({ length: 500 }, (_, i) =>
+        unsavedRepo(`workspace/\u001b]0;pwned\u0007\u001b[2J${i}\u202e`, { unpushed: 1 }),
+      ),
+      "x",
+    );
     const err = await runDown(t.deps, "hostile", { yes: true, checkUnsaved: evil }).catch((e) => e);
     expect(err.code).toBe("unsaved_work");
     expect(t.io.stderr()).not.toMatch(/[\u001b\u0007\u202e]/);

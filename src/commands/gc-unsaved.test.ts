@@ -2,31 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
+import { unsavedAnswer, unsavedRepo } from "../../test/helpers/unsaved-answers.ts";
 import { runGc } from "./gc.ts";
-import type { CheckUnsavedFn } from "./unsaved-check.ts";
 
 const t = useDoSimDeps("gc-unsaved");
 
-const dirty: CheckUnsavedFn = async () => ({
-  ok: true,
-  report: {
-    guard_needed: true,
-    checked_at: "2026-01-01T00:00:00Z",
-    complete: true,
-    checked: 1,
-    repos: [
-      {
-        path: "workspace/api",
-        branch: "main",
-        uncommitted: 0,
-        untracked: 0,
-        stashes: 1,
-        unpushed: 0,
-        sample: [],
-      },
-    ],
-  },
-});
+const dirty = unsavedAnswer(1, [unsavedRepo("workspace/api", { stashes: 1 })]);
 
 describe("spuff gc and unsaved work", () => {
   it("skips an expired live instance holding unsaved work; --discard-unsaved removes it", async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
+import { unsavedAnswer } from "../../test/helpers/unsaved-answers.ts";
 import type { ScrubFn } from "../commands/snapshot.ts";
 import type { CheckUnsavedFn } from "../commands/unsaved-check.ts";
 import { reapExpired } from "./reaper.ts";
@@ -9,10 +10,7 @@ import { reapExpired } from "./reaper.ts";
 const t = useDoSimDeps("reap-unsaved");
 
 const unreachable: CheckUnsavedFn = async () => ({ ok: false, error: "connection refused" });
-const clean: CheckUnsavedFn = async () => ({
-  ok: true,
-  report: { guard_needed: true, checked_at: "2026-01-01T00:00:00Z", complete: true, checked: 1, repos: [] },
-});
+const clean = unsavedAnswer(1);
 const scrub: ScrubFn = async () => ({ restore: async () => {}, close: async () => {} });
 const failingScrub: ScrubFn = async () => {
   throw new Error("ssh: connection refused");
