@@ -3,7 +3,6 @@
  * left the command's process group, is killed with it because each exec runs in its own systemd
  * scope. The real agent bundle runs as root under systemd, the command as the dev user.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -13,7 +12,7 @@ import { machineLayout } from "../../src/machines/layout.ts";
 import { exec } from "../../src/ssh/exec.ts";
 import { upload } from "../../src/ssh/upload.ts";
 import { waitForLogin } from "../../src/ssh/wait.ts";
-import { runMachineSuites, TEST_IMAGE, tempDataDir } from "../helpers/machines.ts";
+import { removeDataDirs, runMachineSuites, TEST_IMAGE, tempDataDir } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -22,10 +21,7 @@ const TOKEN = "scope-test-token-0123456789abcdef";
 describe.runIf(runMachineSuites)("agent /exec in a systemd scope", () => {
   const dataDir = tempDataDir("exec-scope");
   const engine = new MachineEngine({ layout: machineLayout(dataDir) });
-  afterAll(async () => {
-    for (const m of engine.list()) await engine.destroy(m.id);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => removeDataDirs([dataDir]));
 
   it("kills a setsid child of a timed-out command; the dev user runs it", async () => {
     const userKey = path.join(dataDir, "id_user");

@@ -5,26 +5,26 @@
  * `spuff down` must still succeed, leave exactly one droplet while up and none after, and never
  * duplicate the droplet when a create's response is lost.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { runSpuff } from "../helpers/cli.ts";
-import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import {
+  leftovers,
+  NOTHING_LEFT,
+  removeDataDirs,
+  runMachineSuites,
+  tempDataDir,
+} from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
 const SEED = Number(process.env.SPUFF_FAULT_SEED ?? 7);
 
 describe.runIf(runMachineSuites)("up and down with 30 % injected API faults (DO simulator, nspawn)", () => {
   const dir = tempDataDir("faults-do");
-  afterAll(async () => {
-    const engine = new MachineEngine({ layout: machineLayout(dir) });
-    for (const m of engine.list()) await engine.destroy(m.id);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeDataDirs([dir]));
 
   it("up --no-connect, exec, down all succeed; one droplet, then none; the faults really happened", async () => {
     generateKeyPair(path.join(dir, "id_ed25519"));

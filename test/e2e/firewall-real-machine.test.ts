@@ -7,15 +7,13 @@
  * `status --detailed` and the official client show the rules spuff set; a rule added by hand
  * through the official client opens 8000 until the next `up` restores the rules and says so.
  */
-import fs from "node:fs";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { FIREWALL_SIMS, removeCliHome } from "../helpers/firewall-sims.ts";
 import { initJourney, type Journey, newJourney } from "../helpers/journey.ts";
-import { leftovers, NOTHING_LEFT, runMachineSuites } from "../helpers/machines.ts";
+import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../helpers/machines.ts";
 import { startSpuff } from "../helpers/spuff-process.ts";
 
 const MARKER = "served-on-8000";
@@ -56,11 +54,7 @@ async function ipOf(j: Journey, name: string): Promise<string> {
 describe.runIf(runMachineSuites)("provider firewalls on simulated public addresses", () => {
   const dirs: string[] = [];
   afterAll(async () => {
-    for (const d of dirs) {
-      const engine = new MachineEngine({ layout: machineLayout(d) });
-      for (const m of engine.list()) await engine.destroy(m.id);
-      fs.rmSync(d, { recursive: true, force: true });
-    }
+    await removeDataDirs(dirs);
     removeCliHome();
   });
 

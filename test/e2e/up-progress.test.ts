@@ -9,12 +9,10 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MachineEngine } from "../../src/machines/engine.ts";
-import { machineLayout } from "../../src/machines/layout.ts";
 import { type DigitalOceanSim, startDigitalOceanSim } from "../../src/sim/digitalocean/index.ts";
 import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { ndjson, REPO, runSpuff, SPUFF_BIN } from "../helpers/cli.ts";
-import { runMachineSuites, tempDataDir } from "../helpers/machines.ts";
+import { removeDataDirs, runMachineSuites, tempDataDir } from "../helpers/machines.ts";
 import { generateKeyPair } from "../helpers/sshd.ts";
 
 const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
@@ -171,9 +169,7 @@ describe.runIf(runMachineSuites)("up progress on a real machine (DigitalOcean si
   });
   afterAll(async () => {
     await sim?.close();
-    const engine = new MachineEngine({ layout: machineLayout(c.dir) });
-    for (const m of engine.list()) await engine.destroy(m.id);
-    fs.rmSync(c.dir, { recursive: true, force: true });
+    await removeDataDirs([c.dir]);
   });
 
   /** cloud-init's output log on the machine, to check the details we showed were its lines. */

@@ -10,7 +10,6 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MachineEngine } from "../../src/machines/engine.ts";
 import { machineLayout } from "../../src/machines/layout.ts";
 import { startAwsSim } from "../../src/sim/aws/index.ts";
 import type { MachineBackend } from "../../src/sim/backend.ts";
@@ -20,7 +19,7 @@ import { realMachineBackend } from "../../src/sim/machine-backend.ts";
 import { awsSimEnv } from "../helpers/aws-sim-env.ts";
 import type { runSpuff } from "../helpers/cli.ts";
 import { initJourney, type Journey, newJourney } from "../helpers/journey.ts";
-import { leftovers, NOTHING_LEFT, runMachineSuites } from "../helpers/machines.ts";
+import { leftovers, NOTHING_LEFT, removeDataDirs, runMachineSuites } from "../helpers/machines.ts";
 import { startSpuff } from "../helpers/spuff-process.ts";
 
 async function upExecDown(j: Journey, name: string, provider: string): Promise<void> {
@@ -297,13 +296,7 @@ async function logsJourney(run: Run, j: Journey, name: string): Promise<void> {
 
 describe.runIf(runMachineSuites)("spuff up → exec → ssh → down on real machines", () => {
   const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) {
-      const engine = new MachineEngine({ layout: machineLayout(d) });
-      for (const m of engine.list()) await engine.destroy(m.id);
-      fs.rmSync(d, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => removeDataDirs(dirs));
 
   it("local provider (nspawn)", async () => {
     const j = newJourney("up-local");
