@@ -8,13 +8,14 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
-  EC2Client,
+  type EC2Client,
   type EC2ServiceException,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { simEc2Client } from "../../../test/helpers/ec2-client.ts";
 import { PUBLIC_PORTS } from "../public-ports.ts";
 import { PUBLIC_IMAGES, publicImageId } from "./catalog.ts";
 import { type AwsSim, startAwsSim } from "./index.ts";
@@ -24,13 +25,7 @@ const track = closeAfterEach<AwsSim>();
 const REGION = "eu-central-1";
 const NOBLE = PUBLIC_IMAGES.find((p) => p.name.includes("noble") && p.arch === "x86_64")?.name ?? "";
 
-const client = (s: AwsSim) =>
-  new EC2Client({
-    region: REGION,
-    endpoint: s.url,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    maxAttempts: 1,
-  });
+const client = (s: AwsSim) => simEc2Client(s, REGION);
 const launch = async (ec2: EC2Client, groups?: string[]) =>
   (
     await ec2.send(

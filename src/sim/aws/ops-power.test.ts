@@ -1,7 +1,6 @@
 /** StopInstances / StartInstances in the EC2 simulator, driven by the official SDK on a fake clock. */
 import {
   DescribeInstancesCommand,
-  EC2Client,
   type EC2ServiceException,
   RunInstancesCommand,
   StartInstancesCommand,
@@ -10,6 +9,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { simEc2Client } from "../../../test/helpers/ec2-client.ts";
 import { FakeClock } from "../../core/clock.ts";
 import { PUBLIC_IMAGES, publicImageId } from "./catalog.ts";
 import { type AwsSim, startAwsSim } from "./index.ts";
@@ -31,12 +31,7 @@ describe("EC2 simulator: stop and start", () => {
   it("stops a running instance, starts it again as a new launch, and refuses the states EC2 refuses", async () => {
     const clock = new FakeClock(1_700_000_000_000);
     const sim = track(await startAwsSim({ clock, activeAfterMs: 1000, actionAfterMs: 500 }));
-    const ec2 = new EC2Client({
-      region: REGION,
-      endpoint: sim.url,
-      credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: sim.secretAccessKey },
-      maxAttempts: 1,
-    });
+    const ec2 = simEc2Client(sim, REGION);
     const ran = await ec2.send(
       new RunInstancesCommand({
         MinCount: 1,

@@ -9,7 +9,6 @@ import {
   DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
-  EC2Client,
   type EC2ServiceException,
   ImportKeyPairCommand,
   RunInstancesCommand,
@@ -18,6 +17,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { simEc2Client } from "../../../test/helpers/ec2-client.ts";
 import { generateHostKey } from "../../cloudinit/host-key.ts";
 import { FakeClock } from "../../core/clock.ts";
 import type { MachineBackend } from "../backend.ts";
@@ -32,14 +32,8 @@ const track = closeAfterEach<AwsSim>();
 const start = async (o: AwsSimOptions = {}) =>
   track(await startAwsSim({ activeAfterMs: 1000, actionAfterMs: 500, ...o }));
 
-function ec2(s: AwsSim, region = "eu-central-1", secret = s.secretAccessKey) {
-  return new EC2Client({
-    region,
-    endpoint: s.url,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: secret },
-    maxAttempts: 1,
-  });
-}
+const ec2 = (s: AwsSim, region = "eu-central-1", secret = s.secretAccessKey) =>
+  simEc2Client({ url: s.url, accessKeyId: s.accessKeyId, secretAccessKey: secret }, region);
 
 const NOBLE = PUBLIC_IMAGES.find((p) => p.name.includes("noble") && p.arch === "x86_64")?.name ?? "";
 const run = (extra: Partial<RunInstancesCommandInput> = {}, region = "eu-central-1") =>
@@ -96,12 +90,7 @@ describe("EC2 simulator", () => {
     ]);
     try {
       const client = (accessKeyId: string) =>
-        new EC2Client({
-          region: "us-east-1",
-          endpoint: started.url,
-          credentials: { accessKeyId, secretAccessKey: SIM_SECRET_ACCESS_KEY },
-          maxAttempts: 1,
-        });
+        simEc2Client({ url: started.url, accessKeyId, secretAccessKey: SIM_SECRET_ACCESS_KEY }, "us-east-1");
       await expect(
         client("AKIATESTTOKEN0000001").send(new DescribeInstancesCommand({})),
       ).resolves.toBeDefined();

@@ -7,7 +7,6 @@ import http from "node:http";
 import {
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
-  EC2Client,
   type EC2ServiceException,
   RunInstancesCommand,
   type RunInstancesCommandInput,
@@ -15,6 +14,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach } from "../../../test/helpers/close-after-each.ts";
+import { simEc2Client } from "../../../test/helpers/ec2-client.ts";
 import { FakeClock } from "../../core/clock.ts";
 import { PUBLIC_IMAGES, publicImageId } from "./catalog.ts";
 import { type AwsSim, startAwsSim } from "./index.ts";
@@ -29,12 +29,7 @@ const T0 = Date.parse("2026-12-03T10:20:00Z");
 async function setup() {
   const clock = new FakeClock(T0);
   const sim = track(await startAwsSim({ clock, activeAfterMs: 0, strict: true }));
-  const ec2 = new EC2Client({
-    region: REGION,
-    endpoint: sim.url,
-    credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: sim.secretAccessKey },
-    maxAttempts: 1,
-  });
+  const ec2 = simEc2Client(sim, REGION);
   const run = (extra: Partial<RunInstancesCommandInput> = {}) =>
     ec2.send(
       new RunInstancesCommand({
