@@ -1,5 +1,5 @@
 /** Run the real bundled `spuff` binary as a subprocess with its own config dir. */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import path from "node:path";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
@@ -22,6 +22,18 @@ export function spuffEnv(configDir: string, env: Record<string, string> = {}): N
   };
 }
 
+/** The binary started with piped stdio in its own environment (and `cwd`, where spuff looks for spuff.yaml). */
+export function spawnSpuff(
+  args: string[],
+  o: { configDir: string; env?: Record<string, string>; cwd?: string },
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [SPUFF_BIN, ...args], {
+    env: spuffEnv(o.configDir, o.env),
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
 export function runSpuff(
   args: string[],
   opts: {
@@ -34,11 +46,7 @@ export function runSpuff(
   },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
-      env: spuffEnv(opts.configDir, opts.env),
-      ...(opts.cwd ? { cwd: opts.cwd } : {}),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnSpuff(args, opts);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

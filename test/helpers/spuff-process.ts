@@ -2,8 +2,8 @@
  * The real `spuff` binary as a running child, for tests that act while it runs (signals, kills):
  * stdout lines as they arrive, a wait for a matching line, and the final result.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { type RunResult, SPUFF_BIN, spuffEnv } from "./cli.ts";
+import type { ChildProcess } from "node:child_process";
+import { type RunResult, spawnSpuff } from "./cli.ts";
 
 export interface SpuffProcess {
   child: ChildProcess;
@@ -18,11 +18,7 @@ export function startSpuff(
   args: string[],
   o: { configDir: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string },
 ): SpuffProcess {
-  const child = spawn(process.execPath, [SPUFF_BIN, ...args], {
-    env: spuffEnv(o.configDir, o.env),
-    ...(o.cwd ? { cwd: o.cwd } : {}),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawnSpuff(args, o);
   let stdout = "";
   let stderr = "";
   const lines: string[] = [];
