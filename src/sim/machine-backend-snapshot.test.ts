@@ -7,15 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { devLogin } from "../../test/helpers/dev-login.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../../test/helpers/machines.ts";
 import { awsOnSim, hetznerOnSim, type StartedSim, startedSim } from "../../test/helpers/sim-providers.ts";
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
-import { generateHostKey } from "../cloudinit/host-key.ts";
 import { machineLayout } from "../machines/layout.ts";
 import type { Provider } from "../providers/types.ts";
 import { exec } from "../ssh/exec.ts";
-import { waitForLogin } from "../ssh/wait.ts";
 import { startAwsSim } from "./aws/index.ts";
 import type { MachineBackend } from "./backend.ts";
 import { startHetznerSim } from "./hetzner/index.ts";
@@ -71,30 +69,18 @@ describe.runIf(runMachineSuites).each(SUBJECTS)("$name simulator with --backend 
       const userKey = path.join(dataDir, "id_user");
       const userPub = generateKeyPair(userKey);
       const boot = async (name: string, image: Parameters<Provider["createInstance"]>[0]["image"]) => {
-        const hostKey = generateHostKey();
-        const userData = `#cloud-config\n${stringify({
-          users: [{ name: "dev", shell: "/bin/bash", ssh_authorized_keys: [userPub] }],
-          ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
-        })}`;
+        const dev = devLogin(userKey, userPub);
         const created = await provider.createInstance({
           name,
           region: s.region,
           size: s.size,
           image,
-          userData,
+          userData: dev.userData,
           labels: { spuff: "true" },
           sshPublicKey: userPub,
         });
         const ready = await provider.waitReady(created.id, { timeoutMs: 60_000 });
-        const conn = await waitForLogin(
-          {
-            host: ready.ip as string,
-            user: "dev",
-            privateKeyPath: userKey,
-            pinnedHostKey: hostKey.publicKey,
-          },
-          { timeoutMs: 60_000 },
-        );
+        const conn = await dev.login(ready.ip as string);
         return { id: created.id, conn };
       };
 

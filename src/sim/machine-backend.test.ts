@@ -6,14 +6,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { devLogin } from "../../test/helpers/dev-login.ts";
 import { leftovers, NOTHING_LEFT, runMachineSuites, tempDataDir } from "../../test/helpers/machines.ts";
+import { doOnSim } from "../../test/helpers/sim-providers.ts";
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
-import { generateHostKey } from "../cloudinit/host-key.ts";
 import { machineLayout } from "../machines/layout.ts";
-import { createProvider } from "../providers/registry.ts";
 import { exec } from "../ssh/exec.ts";
-import { waitForLogin } from "../ssh/wait.ts";
 import { startDigitalOceanSim } from "./digitalocean/index.ts";
 import { realMachineBackend } from "./machine-backend.ts";
 
@@ -27,24 +25,17 @@ describe.runIf(runMachineSuites)("DigitalOcean simulator with --backend nspawn",
       backend: realMachineBackend({ driver: "nspawn", dataDir }),
     });
     try {
-      const provider = await createProvider("digitalocean", {
-        token: sim.token,
-        env: { DIGITALOCEAN_API_URL: sim.url },
-      });
+      const provider = await doOnSim(sim);
       const userKey = path.join(dataDir, "id_user");
       const userPub = generateKeyPair(userKey);
-      const hostKey = generateHostKey();
-      const userData = `#cloud-config\n${stringify({
-        users: [{ name: "dev", shell: "/bin/bash", ssh_authorized_keys: [userPub] }],
-        ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
-      })}`;
+      const dev = devLogin(userKey, userPub);
 
       const created = await provider.createInstance({
         name: "sim-machine",
         region: "fra1",
         size: "s-2vcpu-4gb",
         image: { kind: "ubuntu", version: "24.04" },
-        userData,
+        userData: dev.userData,
         labels: { spuff: "true" },
         sshPublicKey: userPub,
       });
@@ -54,10 +45,7 @@ describe.runIf(runMachineSuites)("DigitalOcean simulator with --backend nspawn",
       expect(ready.status).toBe("active");
       expect(ready.ip).toMatch(/^127\.0\.0\.\d+$/);
 
-      const conn = await waitForLogin(
-        { host: ready.ip as string, user: "dev", privateKeyPath: userKey, pinnedHostKey: hostKey.publicKey },
-        { timeoutMs: 60_000 },
-      );
+      const conn = await dev.login(ready.ip as string);
       try {
         const r = await exec(conn, "cloud-init status --wait --format=json", { timeoutMs: 120_000 });
         expect(JSON.parse(r.stdout)).toMatchObject({ status: "done", errors: [] });
