@@ -141,9 +141,11 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
     expect((await v.listVolumes()).map((x) => x.id)).toEqual([created.id]);
   });
 
-  it.runIf(s.attachPath)(
-    "an attach whose response was lost is not sent again once the volume shows it",
-    async () => {
+  // REST providers only: EC2's AttachVolume is a query POST to "/" (the SDK's own path), which
+  // this fault cannot single out; the case is not defined for it rather than skipped.
+  const attachPath = s.attachPath;
+  if (attachPath)
+    it("an attach whose response was lost is not sent again once the volume shows it", async () => {
       // Actions complete at once: the recovery's read finds the volume attached.
       const sim = await s.start(undefined, 0);
       close = sim.close;
@@ -153,7 +155,7 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
       );
       await sim.provider.waitReady(inst.id, W);
       const created = await v.createVolume({ name: "work-r", sizeGb: 10, region: inst.region });
-      const path = s.attachPath?.(created.id) ?? "";
+      const path = attachPath(created.id);
       sim.sim.faults.schedule({
         method: "POST",
         path,
@@ -162,6 +164,5 @@ describe.each(SUBJECTS)("$name volumes (simulator)", (s) => {
       expect((await v.attachVolume(created.id, inst.id, W)).attachedTo).toEqual([inst.id]);
       expect(sim.sim.requests.filter((r) => r.method === "POST" && r.path === path)).toHaveLength(1);
       expect(sim.violations()).toEqual([]);
-    },
-  );
+    });
 });
