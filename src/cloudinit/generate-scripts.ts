@@ -35,6 +35,8 @@ export const SCRIPT_SOURCES = {
   "waitnic.sh": "../machines/scripts/waitnic.sh",
   // Formats (only when blank) and mounts a workspace volume: run over SSH by `up` (src/volumes).
   "volume-mount.sh": "../volumes/scripts/volume-mount.sh",
+  // Binds a host-mounted volume into a user-namespaced nspawn machine (python3: the mount syscalls).
+  "volume-bind.py": "../machines/scripts/volume-bind.py",
 } as const;
 
 export function scriptSourcePath(name: keyof typeof SCRIPT_SOURCES): string {

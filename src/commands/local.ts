@@ -46,13 +46,20 @@ export async function runLocalDestroy(deps: Deps, ids: string[]): Promise<void> 
 export async function runLocalGc(deps: Deps): Promise<void> {
   const report = await engineFor(deps).gc();
   if (deps.json) return printJson(deps.io, report);
-  const total = report.machines.length + report.netns.length + report.mounts.length + report.addresses.length;
+  const total =
+    report.machines.length +
+    report.netns.length +
+    report.mounts.length +
+    report.addresses.length +
+    report.volumes.length;
   if (total === 0) {
     deps.io.out.write("Nothing to clean.\n");
     return;
   }
   for (const id of report.machines) deps.io.out.write(`Removed interrupted or stopped machine ${id}\n`);
   for (const n of report.netns) deps.io.out.write(`Removed orphan network namespace ${n}\n`);
-  for (const m of report.mounts) deps.io.out.write(`Unmounted orphan overlay ${m}\n`);
+  for (const m of report.mounts) deps.io.out.write(`Unmounted orphan mount ${m}\n`);
+  for (const v of report.volumes)
+    deps.io.out.write(`Released volume ${v} from a machine that is gone (kept)\n`);
   for (const a of report.addresses) deps.io.out.write(`Freed address ${a}\n`);
 }

@@ -29,6 +29,7 @@ import {
 } from "./records.ts";
 import { hostnameFor, newInstanceId, seedFiles } from "./seed.ts";
 import type { CreateMachineRequest, DriverName, MachineRecord } from "./types.ts";
+import { gcVolumes, releaseVolumesOf } from "./volume-attach.ts";
 
 /**
  * Folders appear with their record (createMachineDir), so a record-less one is damage from
@@ -57,6 +58,8 @@ export interface GcReport {
   netns: string[];
   mounts: string[];
   addresses: string[];
+  /** Local volumes released from machines that are gone (their images are kept). */
+  volumes: string[];
 }
 
 export class MachineEngine {
@@ -146,17 +149,23 @@ export class MachineEngine {
     return m.state === "running" && isProcessAlive(m.pid);
   }
 
-  /** Stops the machine and removes all it had; resolves when already gone. */
-  async destroy(id: string): Promise<void> {
+  /**
+   * Stops the machine and removes all it had; resolves when already gone, with the names of the
+   * local volumes it let go of (they stay).
+   */
+  async destroy(id: string): Promise<string[]> {
     const record = readRecord(this.layout, id);
     const dir = this.layout.machineDir(id);
-    if (!record && !fs.existsSync(dir)) return;
+    if (!record && !fs.existsSync(dir)) return [];
     if (record) writeRecord(this.layout, { ...record, state: "stopping" });
     const driver = await this.driver(record?.driver ?? "nspawn");
     await driver.teardown(this.layout, id, record);
+    // Its processes are gone, so is its mount namespace: the host lets go of its volumes.
+    const released = await releaseVolumesOf(this.layout, id);
     if (record?.address) releaseAddress(this.layout, record.address, id);
     // The guest owns most of the folder (its upper layer): no links followed, no mount crossed.
     removeTree(dir);
+    return released;
   }
 
   /** Saves a machine's current files as a new image usable with `create({ image })`. */
@@ -209,7 +218,7 @@ export class MachineEngine {
    * address claims that no machine owns. Machines that are up are never touched.
    */
   async gc(): Promise<GcReport> {
-    const report: GcReport = { machines: [], netns: [], mounts: [], addresses: [] };
+    const report: GcReport = { machines: [], netns: [], mounts: [], addresses: [], volumes: [] };
     // Nothing was started for a staging folder yet (no claim, no process): removing it is all.
     for (const dir of abandonedStagingDirs(this.layout, isProcessAlive)) removeTree(dir);
     for (const { id, record } of listMachineDirs(this.layout)) {
@@ -219,7 +228,7 @@ export class MachineEngine {
         ? !isProcessAlive(record.state === "creating" ? record.creatorPid : record.pid)
         : ageMs(this.layout.machineDir(id)) > RECORDLESS_GRACE_MS;
       if (!debris) continue;
-      await this.destroy(id);
+      report.volumes.push(...(await this.destroy(id)));
       report.machines.push(id);
     }
     const live = new Set(listMachineDirs(this.layout).map((d) => d.id));
@@ -234,6 +243,9 @@ export class MachineEngine {
       await unmount(mount);
       report.mounts.push(mount);
     }
+    const vols = await gcVolumes(this.layout);
+    report.volumes.push(...vols.volumes);
+    report.mounts.push(...vols.mounts);
     for (const claim of staleClaims(this.layout)) {
       releaseStaleClaim(this.layout, claim.address, claim.owner);
       report.addresses.push(claim.address);

@@ -18,6 +18,8 @@ export interface MachineLayout {
   netnsPrefix: string;
   /** Network namespace of a machine (nspawn): derived from the id so cleanup never needs state. */
   netnsName(id: string): string;
+  /** Workspace volumes of the local provider: one folder per volume (machines/volumes.ts). */
+  volumesDir: string;
 }
 
 const RUN_DIR = "/run/spuff";
@@ -35,5 +37,6 @@ export function machineLayout(dataDir: string): MachineLayout {
     addressesDir: path.join(RUN_DIR, "addresses"),
     netnsPrefix,
     netnsName: (id) => `${netnsPrefix}${id}`,
+    volumesDir: path.join(dataDir, "volumes"),
   };
 }

@@ -177,8 +177,30 @@ export interface Volume {
   attachedTo: string[];
   /** ISO 8601. */
   createdAt: string;
-  /** Where a guest finds it: the provider's stable /dev/disk/by-id name. */
+  /** Where a guest finds it: the provider's stable /dev/disk/by-id name (local: the host's image file). */
   devicePath: string;
+  /**
+   * Set when the provider mounted the filesystem inside the machine itself (local nspawn: a guest
+   * in a user namespace cannot mount ext4, so the host mounts it and binds it in); `up` then only
+   * hands the mount point to the dev user. Absent: the guest finds a block device at devicePath.
+   */
+  mounted?: VolumeMount;
+}
+
+export interface VolumeMount {
+  /** The mount point inside the machine. */
+  path: string;
+  fsUuid: string;
+  /** This attach formatted it (it was blank). */
+  formatted: boolean;
+}
+
+export interface AttachOptions extends WaitOptions {
+  /**
+   * Where a provider that mounts volumes itself (`Volume.mounted`) puts it inside the machine: the
+   * dev user's ~/workspace. Providers that attach a block device ignore it.
+   */
+  mountPath?: string;
 }
 
 export interface VolumeRequest {
@@ -202,11 +224,16 @@ export interface VolumeOps {
   findVolume(name: string): Promise<Volume | undefined>;
   /** MUST NOT create a duplicate when a lost response is retried (found again by name). */
   createVolume(req: VolumeRequest): Promise<Volume>;
-  attachVolume(volumeId: string, instanceId: string, opts: WaitOptions): Promise<Volume>;
+  attachVolume(volumeId: string, instanceId: string, opts: AttachOptions): Promise<Volume>;
   /** Resolves (not throws) when it is already detached from that instance. */
   detachVolume(volumeId: string, instanceId: string, opts: WaitOptions): Promise<Volume>;
   /** Grow only; the filesystem is grown by the guest (resize2fs) on its next mount. */
   resizeVolume(volumeId: string, sizeGb: number, opts: WaitOptions): Promise<Volume>;
   /** Idempotent: resolves when the volume is already gone. */
   deleteVolume(volumeId: string): Promise<void>;
+  /**
+   * Throws a UserError when the machines this provider would make cannot take a volume (local
+   * qemu machines today); `up` asks before anything is created. Absent: they all can.
+   */
+  checkAttachable?(): void;
 }

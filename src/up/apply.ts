@@ -86,7 +86,7 @@ export async function applyUp<C extends UpConnection>(up: UpRun, d: UpDeps<C>): 
     const attached = volume
       ? await run.phase(
           "attach_volume",
-          () => attachWorkspaceVolume(provider, store, volume, ready, signal),
+          () => attachWorkspaceVolume(provider, store, volume, ready, plan.sshUser, signal),
           (v) => `${v.name} (${v.sizeGb} GB, ${v.id})`,
         )
       : undefined;

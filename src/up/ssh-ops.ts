@@ -104,7 +104,7 @@ export function sshOps(
             hint: `The volume stays attached and untouched; see the machine with: spuff ssh, then ls -l ${volume.devicePath}`,
           },
         );
-      return parseMountOutput(r.stdout);
+      return parseMountOutput(r.stdout, volume);
     },
   };
 }

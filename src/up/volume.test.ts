@@ -50,7 +50,7 @@ describe("up with a workspace volume", () => {
   it("creates the volume once (state knows it before the create), then finds and re-attaches it", async () => {
     const a = await machine("m-a");
     await checkVolumeBeforeUp(provider, plan, "fra1");
-    const v1 = await attachWorkspaceVolume(provider, store, plan, a);
+    const v1 = await attachWorkspaceVolume(provider, store, plan, a, "dev");
     expect(v1).toMatchObject({ name: "w", sizeGb: 10, region: "fra1", attachedTo: [a.id] });
     expect(v1.devicePath).toBe("/dev/disk/by-id/scsi-0DO_Volume_w");
     expect(store.volumes.get("digitalocean", "w")).toMatchObject({ providerId: v1.id, fsUuid: null });
@@ -64,7 +64,7 @@ describe("up with a workspace volume", () => {
     });
     await provider.destroyInstance(a.id);
     const b = await machine("m-b");
-    const v2 = await attachWorkspaceVolume(provider, store, { ...plan, sizeAsked: false }, b);
+    const v2 = await attachWorkspaceVolume(provider, store, { ...plan, sizeAsked: false }, b, "dev");
     expect(v2.id).toBe(v1.id);
     expect(v2.attachedTo).toEqual([b.id]);
     expect(sim.state.volumes.size).toBe(1);
@@ -110,7 +110,7 @@ describe("up with a workspace volume", () => {
 
   it("refuses another region (with the --region to use), a smaller volume than asked, a provider without volumes", async () => {
     const a = await machine("m-c", "nyc1");
-    await attachWorkspaceVolume(provider, store, plan, a);
+    await attachWorkspaceVolume(provider, store, plan, a, "dev");
     await provider.destroyInstance(a.id);
     const region = await checkVolumeBeforeUp(provider, { ...plan, sizeAsked: false }, "fra1").catch((e) => e);
     expect(region).toMatchObject({ code: "volume_region" });

@@ -40,7 +40,9 @@ const regionOf = (r: string) => /^(.*\d)[a-z]$/.exec(r)?.[1] ?? r;
  * the plan's region, attached to nothing, and not smaller than asked.
  */
 export async function checkVolumeBeforeUp(provider: Provider, v: VolumePlan, region: string): Promise<void> {
-  const existing = await volumeOps(provider).findVolume(v.name);
+  const ops = volumeOps(provider);
+  ops.checkAttachable?.();
+  const existing = await ops.findVolume(v.name);
   if (!existing) return;
   if (!sameRegion(existing.region, region))
     throw new UserError("volume_region", `Volume ${v.name} is in ${existing.region}, not ${region}.`, {
@@ -60,12 +62,16 @@ export async function checkVolumeBeforeUp(provider: Provider, v: VolumePlan, reg
     });
 }
 
-/** attach_volume: find or create (intent row first), then attach; resolves with it attached. */
+/**
+ * attach_volume: find or create (intent row first), then attach; resolves with it attached. A
+ * provider that mounts volumes itself (local nspawn) mounts it at `user`'s ~/workspace.
+ */
 export async function attachWorkspaceVolume(
   provider: Provider,
   store: InstanceStore,
   v: VolumePlan,
   inst: ProviderInstance,
+  user: string,
   signal?: AbortSignal,
 ): Promise<Volume> {
   const ops = volumeOps(provider);
@@ -98,7 +104,11 @@ export async function attachWorkspaceVolume(
     sizeGb: vol.sizeGb,
     fsUuid: known?.fsUuid ?? null,
   });
-  return ops.attachVolume(vol.id, inst.id, { timeoutMs: VOLUME_ACTION_TIMEOUT_MS, signal });
+  return ops.attachVolume(vol.id, inst.id, {
+    timeoutMs: VOLUME_ACTION_TIMEOUT_MS,
+    mountPath: workspaceOf(user),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 export interface MountResult {
@@ -106,16 +116,32 @@ export interface MountResult {
   formatted: boolean;
 }
 
-/** The command line `up` runs over SSH: the script on stdin, every value a quoted argument. */
+const workspaceOf = (user: string) => `${homeOf(user)}/workspace`;
+
+/**
+ * The command line `up` runs over SSH: the script on stdin, every value a quoted argument. A
+ * volume the provider mounted already (`Volume.mounted`) is only checked and handed to the user.
+ */
 export function mountCommand(vol: Volume, user: string): { command: string; stdin: string } {
-  const args = [vol.devicePath, `${homeOf(user)}/workspace`, vol.name.slice(0, 16), user];
+  const args = vol.mounted
+    ? ["--mounted", workspaceOf(user), user]
+    : [vol.devicePath, workspaceOf(user), vol.name.slice(0, 16), user];
   return {
     command: `sudo -n bash -s -- ${args.map(shellQuote).join(" ")}`,
     stdin: EMBEDDED_SCRIPTS["volume-mount.sh"],
   };
 }
 
-export function parseMountOutput(stdout: string): MountResult {
+/** What the script reports; for a volume the provider mounted, what the provider reported. */
+export function parseMountOutput(stdout: string, vol?: Volume): MountResult {
+  if (vol?.mounted) {
+    if (!/^mounted=yes$/m.test(stdout))
+      throw new UserError(
+        "volume_mount_failed",
+        "The volume the host mounted is not at ~/workspace in the machine.",
+      );
+    return { uuid: vol.mounted.fsUuid, formatted: vol.mounted.formatted };
+  }
   const uuid = /^uuid=([0-9a-fA-F-]{8,})$/m.exec(stdout)?.[1];
   const formatted = /^formatted=(yes|no)$/m.exec(stdout)?.[1];
   if (!uuid || !formatted)

@@ -13,6 +13,7 @@ import { DRIVER_NAMES, type DriverName } from "../../machines/types.ts";
 import type { ProviderFactoryOptions } from "../registry.ts";
 import type { ImageSpec, Provider, ProviderInstance, Snapshot } from "../types.ts";
 import { toInstance, toSnapshot } from "./map.ts";
+import { localVolumes } from "./volumes.ts";
 
 export function createLocalProvider(o: ProviderFactoryOptions, engine?: MachineEngine): Provider {
   const machines = engine ?? new MachineEngine({ layout: machineLayout(resolvePaths(o.env).dataDir) });
@@ -83,6 +84,7 @@ export function createLocalProvider(o: ProviderFactoryOptions, engine?: MachineE
       }
       removeImage(machines.layout, id);
     },
+    volumes: localVolumes(machines, driver),
   };
   return provider;
 }

@@ -4,7 +4,38 @@
 # holds no filesystem at all, records a nofail fstab line, mounts it, grows the filesystem to the
 # device (after `spuff volume resize`) and hands the mount point to the dev user. Prints
 # "uuid=<filesystem UUID>" and "formatted=yes|no" on stdout.
+#
+# volume-mount.sh --mounted MOUNTPOINT OWNER: the provider mounted the volume there itself (the
+# local provider's nspawn machines: a guest in a user namespace cannot mount ext4, the host binds
+# it in). Nothing is formatted or mounted; the mount point must be a mount, any fstab line for it
+# goes (it would name a device the machine does not have), and the dev user gets the top
+# directory. Prints "mounted=yes".
 set -euo pipefail
+
+fstab=${SPUFF_FSTAB:-/etc/fstab}
+
+# Drops any fstab line for mount point $1 (an earlier volume's).
+drop_fstab_line() {
+  local tmp
+  tmp=$(mktemp "$fstab.spuff.XXXXXX")
+  MNT=$1 awk '$2 != ENVIRON["MNT"]' "$fstab" >"$tmp" || true
+  cat "$tmp" >"$fstab"
+  rm -f "$tmp"
+}
+
+if [ "$#" -eq 3 ] && [ "$1" = --mounted ]; then
+  mnt=$2
+  owner=$3
+  # The host bound it before cloud-init ran; it is a mount point, not a link or a plain folder.
+  if [ -L "$mnt" ] || ! mountpoint -q "$mnt"; then
+    echo "volume-mount: $mnt is not the volume the host mounted" >&2
+    exit 5
+  fi
+  drop_fstab_line "$mnt"
+  chown "$owner:" "$mnt"
+  echo "mounted=yes"
+  exit 0
+fi
 
 if [ "$#" -ne 4 ]; then
   echo "usage: volume-mount.sh DEVICE MOUNTPOINT LABEL OWNER" >&2
@@ -14,7 +45,6 @@ dev=$1
 mnt=$2
 label=$3
 owner=$4
-fstab=${SPUFF_FSTAB:-/etc/fstab}
 
 # fstab fields are separated by whitespace: a path with any cannot be written safely.
 case "$dev$mnt" in
@@ -56,11 +86,8 @@ fi
 
 install -d -m 0755 "$mnt"
 # One line for this mount point: an earlier one (another volume) is replaced.
-tmp=$(mktemp "$fstab.spuff.XXXXXX")
-MNT=$mnt awk '$2 != ENVIRON["MNT"]' "$fstab" >"$tmp" || true
-printf '%s %s auto defaults,nofail,discard 0 2\n' "$dev" "$mnt" >>"$tmp"
-cat "$tmp" >"$fstab"
-rm -f "$tmp"
+drop_fstab_line "$mnt"
+printf '%s %s auto defaults,nofail,discard 0 2\n' "$dev" "$mnt" >>"$fstab"
 
 # After `spuff volume resize` the device is larger than the filesystem: grow it before it is
 # mounted (offline, after a check; online growth needs a capability containers lack).
