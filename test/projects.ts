@@ -31,6 +31,8 @@ export const MACHINES = [
   "test/e2e/up-progress.test.ts",
   "test/e2e/up-real-machine.test.ts",
   "test/e2e/volume-journey.test.ts",
+  "test/e2e/volume-journey-local.test.ts",
+  "src/machines/volume-attach.test.ts",
 ];
 
 /** The built binaries (dist/), a real OpenSSH sshd, the official hcloud and aws clients. */

@@ -24,6 +24,16 @@ describe("bootstrap scripts", () => {
     expect(r.status).toBe(0);
   });
 
+  it("the python helper (volume-bind.py) compiles", () => {
+    const r = spawnSync("python3", ["-m", "py_compile", scriptSourcePath("volume-bind.py")], {
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, PYTHONPYCACHEPREFIX: tmp },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
   it("shellcheck does fail on a bad script (the check can fail)", () => {
     const bad = path.join(tmp, "bad.sh");
     fs.writeFileSync(bad, "#!/usr/bin/env bash\nset -euo pipefail\nx=$1\necho $x\n");

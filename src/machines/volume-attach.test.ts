@@ -26,7 +26,8 @@ describe.runIf(runMachineSuites)("local volumes on nspawn machines", () => {
   const dir = tempDataDir("local-vol");
   const layout = machineLayout(dir);
   const engine = new MachineEngine({ layout });
-  const ops = createLocalProvider({ token: undefined, env: { SPUFF_DATA_DIR: dir } }, engine).volumes as VolumeOps;
+  const ops = createLocalProvider({ token: undefined, env: { SPUFF_DATA_DIR: dir } }, engine)
+    .volumes as VolumeOps;
   afterAll(() => removeDataDirs([dir]), 120_000);
 
   const boot = () => engine.create({ name: `t${Date.now()}`, userData: USER_DATA, image: TEST_IMAGE });
@@ -57,9 +58,9 @@ describe.runIf(runMachineSuites)("local volumes on nspawn machines", () => {
     expect(att.attachedTo).toEqual([a.id]);
     expect(att.mounted).toMatchObject({ path: WS, formatted: true });
     const uuid = att.mounted?.fsUuid as string;
-    expect(execFileSync("blkid", ["-s", "UUID", "-o", "value", att.devicePath], { encoding: "utf8" }).trim()).toBe(
-      uuid,
-    );
+    expect(
+      execFileSync("blkid", ["-s", "UUID", "-o", "value", att.devicePath], { encoding: "utf8" }).trim(),
+    ).toBe(uuid);
     // A retried attach is the same attach.
     expect((await ops.attachVolume(vol.id, a.id, W)).mounted?.fsUuid).toBe(uuid);
     const w = guest(
@@ -122,17 +123,23 @@ describe.runIf(runMachineSuites)("local volumes on nspawn machines", () => {
     const vol = await ops.createVolume({ name: "hostile", sizeGb: 1, region: "local" });
     const m = await boot();
     // Wait for the dev user, then plant the links a hostile guest root would.
-    expect(guest(m.id, "for i in $(seq 1 300); do [ -d /home/dev ] && break; sleep 0.1; done; ls -d /home/dev").status).toBe(0);
-    const planted = ["ln -s /etc /home/dev/workspace", "mv /home/dev /home/real && ln -s /home/real /home/dev"];
+    expect(
+      guest(m.id, "for i in $(seq 1 300); do [ -d /home/dev ] && break; sleep 0.1; done; ls -d /home/dev")
+        .status,
+    ).toBe(0);
+    const planted = [
+      "ln -s /etc /home/dev/workspace",
+      "mv /home/dev /home/real && ln -s /home/real /home/dev",
+    ];
     for (const plant of planted) {
       expect(guest(m.id, plant).status).toBe(0);
       await expect(ops.attachVolume(vol.id, m.id, W)).rejects.toThrow(/Refusing .*workspace/);
       expect((await ops.findVolume("hostile"))?.attachedTo).toEqual([]);
       hostClean(vol.id);
       // Neither the guest's /etc (where the link points, its own tree) nor anything on the host.
-      expect(guest(m.id, "mountpoint -q /etc || echo no; mountpoint -q /home/real/workspace || echo no").stdout).toBe(
-        "no\nno\n",
-      );
+      expect(
+        guest(m.id, "mountpoint -q /etc || echo no; mountpoint -q /home/real/workspace || echo no").stdout,
+      ).toBe("no\nno\n");
     }
     expect(isMounted("/etc")).toBe(false);
     await engine.destroy(m.id);

@@ -103,7 +103,9 @@ async function ext4Bytes(image: string): Promise<number> {
 /** Mounts the image on its `mnt/` (idempotent); the caller prepared the filesystem. */
 export async function mountOnHost(f: VolumeFiles): Promise<void> {
   if (isMounted(f.mnt)) return;
-  await run("mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,noinit_itable", f.image, f.mnt], { timeoutMs: 60_000 });
+  await run("mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,noinit_itable", f.image, f.mnt], {
+    timeoutMs: 60_000,
+  });
 }
 
 /** Unmounts the host mount (idempotent) and waits until its loop device is released. */

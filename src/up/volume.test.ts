@@ -144,4 +144,30 @@ describe("up with a workspace volume", () => {
     });
     expect(() => parseMountOutput("uuid=$(id)\nformatted=no\n")).toThrow(/did not identify/);
   });
+
+  it("a volume the provider mounted (local nspawn) is only checked and handed over; its UUID is the provider's", () => {
+    const vol = {
+      id: "v-0123456789",
+      name: "w",
+      sizeGb: 10,
+      region: "local",
+      attachedTo: ["m-0123456789"],
+      createdAt: "",
+      devicePath: "/var/lib/spuff/volumes/v-0123456789/disk.img",
+      mounted: {
+        path: "/home/dev/workspace",
+        fsUuid: "0b4f11aa-1b2c-4d5e-8f90-123456789abc",
+        formatted: true,
+      },
+    };
+    // The host image path never reaches the guest: there is no such device in the machine.
+    expect(mountCommand(vol, "dev").command).toBe(
+      "sudo -n bash -s -- '--mounted' '/home/dev/workspace' 'dev'",
+    );
+    expect(parseMountOutput("mounted=yes\n", vol)).toEqual({ uuid: vol.mounted.fsUuid, formatted: true });
+    // A guest that answers in the cloud format cannot choose the UUID recorded for the volume.
+    expect(() => parseMountOutput("uuid=ffffffff-1b2c-4d5e-8f90-123456789abc\nformatted=no\n", vol)).toThrow(
+      /not at ~\/workspace/,
+    );
+  });
 });

@@ -122,4 +122,30 @@ describe.skipIf(process.getuid?.() !== 0)("volume-mount.sh (loop device, root)",
     execFileSync("umount", [mnt]);
     mounted.pop();
   });
+
+  it("--mounted (the local provider mounted it): no format, no mount, its fstab line goes, the user gets it", () => {
+    const fstab = path.join(tmp, "fstab5");
+    const mnt = path.join(tmp, "home5", "workspace");
+    fs.mkdirSync(mnt, { recursive: true });
+    fs.writeFileSync(fstab, `# keep\n/dev/disk/by-id/old ${mnt} auto defaults,nofail 0 2\n`);
+    // Not a mount point yet: refused, nothing changed (the host must have bound it in).
+    const early = run(["--mounted", mnt, "nobody"], fstab);
+    expect(early.code).toBe(5);
+    expect(fs.readFileSync(fstab, "utf8")).toContain("/dev/disk/by-id/old");
+    // A link standing there (a guest could plant one) is refused too, though it points at a mount.
+    const link = path.join(tmp, "home5", "link");
+    fs.symlinkSync("/proc", link);
+    expect(run(["--mounted", link, "nobody"], fstab).code).toBe(5);
+
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
+    mounted.push(mnt);
+    const r = run(["--mounted", mnt, "nobody"], fstab);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("mounted=yes\n");
+    expect(fs.readFileSync(fstab, "utf8")).toBe("# keep\n");
+    expect(fs.statSync(mnt).uid).toBe(Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" })));
+    execFileSync("umount", [mnt]);
+    mounted.pop();
+  });
 });
