@@ -6,6 +6,7 @@
  * as its root, which is uid 0 on disk), in a folder only root can reach.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import { isMounted, unmount } from "./mounts.ts";
 import { run } from "./run.ts";
@@ -22,7 +23,7 @@ const MKFS_TIMEOUT_MS = 120_000;
 
 /** Loop devices (e.g. `/dev/loop3`) whose backing file is `image`, from /sys (not from records). */
 export function loopsOf(image: string): string[] {
-  const real = fs.realpathSync(image);
+  const real = realOrAsGiven(image);
   const out: string[] = [];
   for (const n of safeReaddir(SYS_BLOCK)) {
     if (!/^loop\d+$/.test(n)) continue;
@@ -32,7 +33,8 @@ export function loopsOf(image: string): string[] {
     } catch {
       continue; // not bound to a file
     }
-    if (backing === real) out.push(`/dev/${n}`);
+    // The kernel appends " (deleted)" once the file is gone while a loop device still has it.
+    if (backing === real || backing === `${real} (deleted)`) out.push(`/dev/${n}`);
   }
   return out;
 }
@@ -126,6 +128,14 @@ export async function growOnline(f: VolumeFiles): Promise<void> {
   if (!loop || !isMounted(f.mnt)) return;
   await run("losetup", ["-c", loop]);
   await run("resize2fs", [loop], { timeoutMs: MKFS_TIMEOUT_MS });
+}
+
+function realOrAsGiven(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 function safeReaddir(dir: string): string[] {
