@@ -80,7 +80,7 @@ describe("up with a workspace volume", () => {
 
   it("writes an intent row without the id of an earlier volume of that name (deleted outside spuff)", async () => {
     const a = await machine("m-old");
-    const old = await attachWorkspaceVolume(provider, store, plan, a);
+    const old = await attachWorkspaceVolume(provider, store, plan, a, "dev");
     recordMount(store, "digitalocean", old, { uuid: "1111-aaaa", formatted: true });
     await provider.destroyInstance(a.id);
     // Deleted in the provider's console: state still holds its id.
@@ -97,7 +97,7 @@ describe("up with a workspace volume", () => {
         },
       },
     };
-    const fresh = await attachWorkspaceVolume(watched, store, plan, await machine("m-new"));
+    const fresh = await attachWorkspaceVolume(watched, store, plan, await machine("m-new"), "dev");
     // Had this process died during the create, gc would have known the new volume (empty id),
     // not called it unknown because the row named the deleted one.
     expect(atCreate).toMatchObject({ providerId: "", fsUuid: "1111-aaaa" });
