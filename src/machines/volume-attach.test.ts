@@ -5,8 +5,10 @@
  * death and gc leave no host mount and no loop device; a guest-planted link at ~/workspace (or
  * at the home) is refused, never followed.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeDataDirs, runMachineSuites, TEST_IMAGE, tempDataDir } from "../../test/helpers/machines.ts";
 import { createLocalProvider } from "../providers/local/index.ts";
@@ -16,7 +18,12 @@ import { machineLayout } from "./layout.ts";
 import { isMounted } from "./mounts.ts";
 import { descendantInOtherNetns } from "./procs.ts";
 import { loopsOf } from "./volume-host.ts";
-import { volumeFiles } from "./volumes.ts";
+import { readVolume, volumeFiles } from "./volumes.ts";
+
+const ATTACH_FIXTURE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../test/fixtures/attach-volume.ts",
+);
 
 const USER_DATA = "#cloud-config\nusers:\n  - name: dev\n    shell: /bin/bash\n";
 const WS = "/home/dev/workspace";
@@ -145,4 +152,64 @@ describe.runIf(runMachineSuites)("local volumes on nspawn machines", () => {
     await engine.destroy(m.id);
     await ops.deleteVolume(vol.id);
   }, 180_000);
+
+  it("an attach SIGKILLed at random moments never formats twice nor loses data; a detach always cleans", async () => {
+    const vol = await ops.createVolume({ name: "killed", sizeGb: 1, region: "local" });
+    const m = await boot();
+    const f = volumeFiles(layout, vol.id);
+    const random = seeded(16);
+    let uuid: string | undefined;
+    let written = false;
+    const outcomes = { before: 0, midway: 0, done: 0 };
+    for (let i = 0; i < 8; i++) {
+      const child = spawn(process.execPath, ["--import", "tsx", ATTACH_FIXTURE, dir, vol.id, m.id], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      const exited = new Promise((r) => child.once("exit", r));
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+      });
+      await new Promise<void>((r) => child.stdout.once("data", () => r()));
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 700)));
+      child.kill("SIGKILL");
+      await exited;
+      await new Promise((r) => setTimeout(r, 500)); // a host tool it started may still finish
+      const rec = readVolume(layout, vol.id);
+      if (out.includes("attached")) outcomes.done++;
+      else if (rec?.attachment) outcomes.midway++;
+      else outcomes.before++;
+      // Either not attached (then nothing of it is mounted anywhere) or attached to m: never elsewhere.
+      if (!rec?.attachment) expect(isMounted(f.mnt), `iteration ${i}`).toBe(false);
+      else expect(rec.attachment.machine).toBe(m.id);
+      // What `down` or a retry does: a detach always leaves the host clean.
+      await ops.detachVolume(vol.id, m.id, W);
+      hostClean(vol.id);
+      expect(guest(m.id, `mountpoint -q ${WS} || echo no`).stdout).toBe("no\n");
+      const att = await ops.attachVolume(vol.id, m.id, W);
+      if (uuid) expect(att.mounted?.fsUuid, `iteration ${i}: formatted again`).toBe(uuid);
+      uuid = att.mounted?.fsUuid;
+      if (written) expect(guest(m.id, `cat ${WS}/marker`).stdout).toBe("kept\n");
+      else written = guest(m.id, `echo kept > ${WS}/marker && sync`).status === 0;
+      await ops.detachVolume(vol.id, m.id, W);
+    }
+    expect(written).toBe(true);
+    console.log(`attach kill-point outcomes: ${JSON.stringify(outcomes)}`);
+    // The kills must really have hit attaches in progress, not only finished ones.
+    expect(outcomes.midway).toBeGreaterThanOrEqual(1);
+    await engine.destroy(m.id);
+    await ops.deleteVolume(vol.id);
+    hostClean(vol.id);
+  }, 300_000);
 });
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing run can be repeated. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -122,14 +122,6 @@ export function deviceOf(dir: string): string {
   return `${Math.floor(st.dev / 256) & 0xfff}:${(st.dev & 0xff) | ((st.dev >> 12) & 0xfff00)}`;
 }
 
-/** After `volume resize` of an attached volume: the loop device sees the new size, ext4 grows online. */
-export async function growOnline(f: VolumeFiles): Promise<void> {
-  const [loop] = loopsOf(f.image);
-  if (!loop || !isMounted(f.mnt)) return;
-  await run("losetup", ["-c", loop]);
-  await run("resize2fs", [loop], { timeoutMs: MKFS_TIMEOUT_MS });
-}
-
 function realOrAsGiven(p: string): string {
   try {
     return fs.realpathSync(p);

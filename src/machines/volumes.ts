@@ -136,7 +136,7 @@ export async function createVolume(
   });
 }
 
-/** Grows the image (never shrinks it); the filesystem follows (volume-attach.ts growOnline / at attach). */
+/** Grows the image (never shrinks it); the filesystem follows at the next attach (volume-host.ts). */
 export function growImage(layout: MachineLayout, rec: VolumeRecord, sizeGb: number): VolumeRecord {
   if (sizeGb <= rec.sizeGb) return rec;
   fs.truncateSync(volumeFiles(layout, rec.id).image, sizeGb * 1024 ** 3);

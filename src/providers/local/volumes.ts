@@ -8,7 +8,6 @@ import { NotFoundError, UserError } from "../../core/errors.ts";
 import type { MachineEngine } from "../../machines/engine.ts";
 import type { DriverName } from "../../machines/types.ts";
 import { attachVolume, detachVolume } from "../../machines/volume-attach.ts";
-import { growOnline } from "../../machines/volume-host.ts";
 import {
   createVolume,
   findVolumeByName,
@@ -73,10 +72,9 @@ export function localVolumes(machines: MachineEngine, driver: DriverName): Volum
     async resizeVolume(volumeId, sizeGb) {
       const f = volumeFiles(layout, require(volumeId).id);
       return withLock(f.lock, `Volume ${volumeId}`, async () => {
-        const grown = growImage(layout, require(volumeId), sizeGb);
-        // Attached: ext4 grows now (the host holds the mount); detached: at the next attach.
-        await growOnline(f);
-        return toVolume(grown);
+        // ext4 grows at the next attach, offline (growing it mounted needs CAP_SYS_RESOURCE,
+        // which the host may not have when it is itself a container).
+        return toVolume(growImage(layout, require(volumeId), sizeGb));
       });
     },
     async deleteVolume(volumeId) {
