@@ -33,6 +33,7 @@ export const MACHINES = [
   "test/e2e/volume-journey.test.ts",
   "test/e2e/volume-journey-local.test.ts",
   "src/machines/volume-attach.test.ts",
+  "src/machines/volume-qemu.test.ts",
 ];
 
 /** The built binaries (dist/), a real OpenSSH sshd, the official hcloud and aws clients. */

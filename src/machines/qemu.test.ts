@@ -66,9 +66,11 @@ describe("qemu command line", () => {
     const args = qemuArgs(vm);
     expect(values(args, "-netdev")).toEqual(["user,id=n0,hostfwd=tcp:10.0.2.100:2222-:22"]);
     expect(args.filter((a) => /hostfwd|guestfwd/.test(a))).toHaveLength(1);
-    for (const exposed of ["-vnc", "-spice", "-monitor", "-qmp", "-gdb", "-s", "-incoming"]) {
+    for (const exposed of ["-vnc", "-spice", "-monitor", "-gdb", "-s", "-incoming"]) {
       expect(args).not.toContain(exposed);
     }
+    // The one control channel: QMP on a unix socket in the machine's own 0700 folder, no TCP.
+    expect(values(args, "-qmp")).toEqual(["unix:/data/machines/m-0123456789/qmp.sock,server=on,wait=off"]);
     expect(args.join(" ")).not.toContain("0.0.0.0");
     const layout = machineLayout(tmpDir("net"));
     expect(launchPrefix(layout, vm.id)).toEqual(["ip", "netns", "exec", layout.netnsName(vm.id)]);

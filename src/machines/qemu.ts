@@ -24,6 +24,8 @@ import {
 import { run, runToExit } from "./run.ts";
 import { writeSeed } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
+import { powerdown } from "./volume-qemu.ts";
+import { listVolumes } from "./volumes.ts";
 
 export const DEFAULT_MEMORY_MB = 1024;
 const SMP = 2;
@@ -40,6 +42,8 @@ export interface MachineFiles {
   console: string;
   log: string;
   pidfile: string;
+  /** QMP control socket (volume hot-plug, clean poweroff); in the machine's 0700 folder, 0600. */
+  qmp: string;
 }
 
 export function machineFiles(machineDir: string): MachineFiles {
@@ -51,6 +55,7 @@ export function machineFiles(machineDir: string): MachineFiles {
     console: f("console.log"),
     log: f("qemu.log"),
     pidfile: f("qemu.pid"),
+    qmp: f("qmp.sock"),
   };
 }
 
@@ -94,6 +99,13 @@ export function qemuArgs(vm: VmSpec): string[] {
     `user,id=n0,hostfwd=tcp:${NETNS_ADDRESS}:${NETNS_SSH_PORT}-:22`,
     "-device",
     "virtio-net-pci,netdev=n0",
+    // Volumes are hot-plugged here as scsi-hd (volume-qemu.ts); a pinned slot far from the
+    // auto-assigned ones, and SCSI disks are sdX: the root disk stays vda.
+    "-device",
+    "virtio-scsi-pci,id=scsi0,addr=0x10",
+    // A unix socket in the machine's own folder (no TCP monitor): only root reaches it.
+    "-qmp",
+    `unix:${vm.files.qmp},server=on,wait=off`,
     "-serial",
     `file:${vm.files.console}`,
     "-pidfile",
@@ -140,6 +152,7 @@ export const qemuDriver: MachineDriver = {
     );
     const pid = readPid(files.pidfile);
     if (pid) save({ pid });
+    if (fs.existsSync(files.qmp)) fs.chmodSync(files.qmp, 0o600);
     if (code !== 0 || !isProcessAlive(pid)) {
       const why = code === "timeout" ? "timed out" : code === 0 ? "exited after starting" : `exit ${code}`;
       // After daemonizing qemu's own output goes nowhere; the guest's console tells the rest.
@@ -158,8 +171,12 @@ export const qemuDriver: MachineDriver = {
     // not a PID was saved (a creator killed before saving it), and unlike a recorded PID it
     // cannot hit an unrelated process that reused the number after qemu died.
     const dir = layout.machineDir(id);
-    const found = [...pidsMentioning(`${dir}/`), ...pidsMentioning(`-name ${vmName(id)} `)];
-    await stopProcesses([...new Set(found)], STOP_GRACE_MS);
+    const vm = pidsMentioning(`-name ${vmName(id)} `);
+    const found = [...new Set([...pidsMentioning(`${dir}/`), ...vm])];
+    // A volume's filesystem is mounted by the guest: it powers off cleanly first (~8 s under
+    // TCG), or what it had not written yet would be lost with the VM.
+    if (vm.length > 0 && hasDisk(layout, id)) await cleanPoweroff(machineFiles(dir).qmp, vm);
+    await stopProcesses(found, STOP_GRACE_MS);
     // slirp4netns names the folder (its API socket); what is left in the namespace goes too.
     await stopProcesses([...pidsMentioning(dir), ...pidsInNetns(layout.netnsName(id))], STOP_GRACE_MS);
     await tearDownQemuNetwork(layout, id);
@@ -225,6 +242,25 @@ async function bootDisk(
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** A booted TCG guest powers off in ~8 s; one still booting may ignore the request: stop it then. */
+const POWEROFF_MS = 60_000;
+
+const hasDisk = (layout: MachineLayout, id: string) =>
+  listVolumes(layout).some((v) => v.attachment?.machine === id && v.attachment.kind === "disk");
+
+async function cleanPoweroff(qmp: string, pids: number[]): Promise<void> {
+  try {
+    await powerdown(qmp);
+  } catch {
+    return; // no QMP answer: nothing more gentle to try
+  }
+  const deadline = Date.now() + POWEROFF_MS;
+  for (let i = 0; i < POWEROFF_MS / 200 && Date.now() < deadline; i++) {
+    if (!pids.some((p) => isProcessAlive(p))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 function readPid(pidfile: string): number | undefined {
   const pid = Number.parseInt(readText(pidfile), 10);

@@ -16,6 +16,7 @@ import { readRecord } from "./records.ts";
 import type { MachineRecord } from "./types.ts";
 import { bindIntoMachine, unbindFromMachine } from "./volume-bind.ts";
 import { deviceOf, filesystemUuid, mountOnHost, prepareFilesystem, unmountOnHost } from "./volume-host.ts";
+import { hotplugDisk, qemuDevicePath, qmpSocket, unplugDisk } from "./volume-qemu.ts";
 import {
   abandonedVolumeDirs,
   listVolumes,
@@ -64,22 +65,26 @@ export async function attachVolume(
         });
       v = await release(layout, v); // its machine died: nothing can still write to it
     }
-    if (m.driver !== "nspawn" || m.uidBase === undefined)
-      throw new UserError(
-        "volumes_unsupported",
-        `Local volumes attach to nspawn machines only (${m.id} is ${m.driver}).`,
-      );
-    const leader = leaderOf(m);
-    if (!liveMachine(layout, m.id) || !leader)
+    if (!liveMachine(layout, m.id))
       throw new UserError("machine_not_running", `Local machine ${m.id} is not running.`);
+    if (m.driver === "qemu") return attachDisk(layout, v, m);
+    const leader = leaderOf(m);
+    if (!leader || m.uidBase === undefined)
+      throw new UserError(
+        "machine_not_running",
+        `Local machine ${m.id} has no user-namespaced guest to bind into.`,
+      );
     const wasFormatted = held?.machine === m.id ? held.formatted : undefined;
-    v = { ...v, attachment: { machine: m.id, path: guestPath } };
+    v = { ...v, attachment: { machine: m.id, kind: "bind", path: guestPath } };
     writeVolume(layout, v);
     try {
       const formatted = isMounted(f.mnt) ? (wasFormatted ?? false) : await mountFresh(f, v.name);
       await bindIntoMachine(leader, f.mnt, guestPath);
       const fsUuid = await filesystemUuid(f.image);
-      const done = { ...v, attachment: { machine: m.id, path: guestPath, fsUuid, formatted } };
+      const done: VolumeRecord = {
+        ...v,
+        attachment: { machine: m.id, kind: "bind", path: guestPath, fsUuid, formatted },
+      };
       writeVolume(layout, done);
       return done;
     } catch (err) {
@@ -87,6 +92,23 @@ export async function attachVolume(
       throw err;
     }
   });
+}
+
+/** qemu: the record first, then the hot-plug; the guest formats and mounts it (volume-mount.sh). */
+async function attachDisk(layout: MachineLayout, v: VolumeRecord, m: MachineRecord): Promise<VolumeRecord> {
+  const f = volumeFiles(layout, v.id);
+  const attached: VolumeRecord = {
+    ...v,
+    attachment: { machine: m.id, kind: "disk", path: qemuDevicePath(v.id) },
+  };
+  writeVolume(layout, attached);
+  try {
+    await hotplugDisk(qmpSocket(layout, m.id), v.id, f.image);
+    return attached;
+  } catch (err) {
+    await release(layout, attached).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function mountFresh(f: ReturnType<typeof volumeFiles>, name: string): Promise<boolean> {
@@ -117,7 +139,8 @@ async function release(layout: MachineLayout, v: VolumeRecord): Promise<VolumeRe
   const f = volumeFiles(layout, v.id);
   const a = v.attachment;
   const m = a && liveMachine(layout, a.machine);
-  const leader = m && leaderOf(m);
+  if (a?.kind === "disk" && m) await unplugDisk(qmpSocket(layout, m.id), v.id);
+  const leader = a?.kind === "bind" && m && leaderOf(m);
   if (a && leader && isMounted(f.mnt)) await unbindFromMachine(leader, a.path, deviceOf(f.mnt));
   if (!(await unmountOnHost(f)))
     throw new UserError(

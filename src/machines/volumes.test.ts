@@ -2,14 +2,12 @@
  * Local volume records (no root, no machine): a volume folder appears with its record and image
  * in one rename, so a record never names a missing image; racing creates of one name make one
  * volume; an interrupted create or delete is never listed and gc removes it; images only grow;
- * the local provider refuses volumes up front on the qemu backend.
+ * ids are checked before they name a path.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLocalProvider } from "../providers/local/index.ts";
-import { checkVolumeBeforeUp } from "../up/volume.ts";
 import { type MachineLayout, machineLayout } from "./layout.ts";
 import { gcVolumes } from "./volume-attach.ts";
 import {
@@ -79,17 +77,5 @@ describe("local volume records", () => {
     expect(listVolumes(layout).map((v) => v.id)).toEqual([kept.id]);
     for (const bad of ["../x", "v-../../etc", "v-0123456789/..", ""])
       expect(() => volumeFiles(layout, bad)).toThrow(/Invalid local volume id/);
-  });
-
-  it("the qemu backend refuses volumes before anything is created (nspawn only for now)", async () => {
-    const qemu = createLocalProvider({
-      token: undefined,
-      env: { SPUFF_DATA_DIR: dir, SPUFF_LOCAL_BACKEND: "qemu" },
-    });
-    const plan = { name: "w", sizeGb: 10, sizeAsked: true };
-    await expect(checkVolumeBeforeUp(qemu, plan, "local")).rejects.toThrow(/nspawn machines only, not qemu/);
-    const nspawn = createLocalProvider({ token: undefined, env: { SPUFF_DATA_DIR: dir } });
-    await expect(checkVolumeBeforeUp(nspawn, plan, "local")).resolves.toBeUndefined();
-    expect(fs.existsSync(layout.volumesDir)).toBe(false);
   });
 });

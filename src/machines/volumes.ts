@@ -21,7 +21,12 @@ import { isProcessAlive } from "./procs.ts";
 export interface VolumeAttachment {
   /** The machine's id. */
   machine: string;
-  /** The mount point inside the machine (the dev user's ~/workspace). */
+  /**
+   * `bind`: the host mounts it and binds it in at `path` (nspawn); `disk`: a disk of the VM at
+   * device path `path`, which the guest mounts itself (qemu).
+   */
+  kind: "bind" | "disk";
+  /** bind: the mount point inside the machine (the dev user's ~/workspace); disk: the guest's device path. */
   path: string;
   /** Set once the filesystem is mounted and bound in. */
   fsUuid?: string;

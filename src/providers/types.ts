@@ -231,9 +231,4 @@ export interface VolumeOps {
   resizeVolume(volumeId: string, sizeGb: number, opts: WaitOptions): Promise<Volume>;
   /** Idempotent: resolves when the volume is already gone. */
   deleteVolume(volumeId: string): Promise<void>;
-  /**
-   * Throws a UserError when the machines this provider would make cannot take a volume (local
-   * qemu machines today); `up` asks before anything is created. Absent: they all can.
-   */
-  checkAttachable?(): void;
 }

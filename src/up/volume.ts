@@ -40,9 +40,7 @@ const regionOf = (r: string) => /^(.*\d)[a-z]$/.exec(r)?.[1] ?? r;
  * the plan's region, attached to nothing, and not smaller than asked.
  */
 export async function checkVolumeBeforeUp(provider: Provider, v: VolumePlan, region: string): Promise<void> {
-  const ops = volumeOps(provider);
-  ops.checkAttachable?.();
-  const existing = await ops.findVolume(v.name);
+  const existing = await volumeOps(provider).findVolume(v.name);
   if (!existing) return;
   if (!sameRegion(existing.region, region))
     throw new UserError("volume_region", `Volume ${v.name} is in ${existing.region}, not ${region}.`, {

@@ -84,7 +84,7 @@ export function createLocalProvider(o: ProviderFactoryOptions, engine?: MachineE
       }
       removeImage(machines.layout, id);
     },
-    volumes: localVolumes(machines, driver),
+    volumes: localVolumes(machines),
   };
   return provider;
 }

@@ -6,7 +6,6 @@
  */
 import { NotFoundError, UserError } from "../../core/errors.ts";
 import type { MachineEngine } from "../../machines/engine.ts";
-import type { DriverName } from "../../machines/types.ts";
 import { attachVolume, detachVolume } from "../../machines/volume-attach.ts";
 import {
   createVolume,
@@ -22,7 +21,7 @@ import {
 } from "../../machines/volumes.ts";
 import type { Volume, VolumeOps } from "../types.ts";
 
-export function localVolumes(machines: MachineEngine, driver: DriverName): VolumeOps {
+export function localVolumes(machines: MachineEngine): VolumeOps {
   const layout = machines.layout;
   const toVolume = (v: VolumeRecord): Volume => {
     const a = v.attachment;
@@ -35,8 +34,9 @@ export function localVolumes(machines: MachineEngine, driver: DriverName): Volum
       region: "local",
       attachedTo,
       createdAt: v.createdAt,
-      devicePath: volumeFiles(layout, v.id).image,
-      ...(a?.fsUuid && attachedTo.length > 0
+      // A qemu machine's disk is found by the guest under its by-id name; otherwise the host's image.
+      devicePath: a?.kind === "disk" && attachedTo.length > 0 ? a.path : volumeFiles(layout, v.id).image,
+      ...(a?.kind === "bind" && a.fsUuid && attachedTo.length > 0
         ? { mounted: { path: a.path, fsUuid: a.fsUuid, formatted: a.formatted === true } }
         : {}),
     };
@@ -96,14 +96,6 @@ export function localVolumes(machines: MachineEngine, driver: DriverName): Volum
           );
         removeVolumeDir(layout, volumeId);
       });
-    },
-    checkAttachable() {
-      if (driver !== "nspawn")
-        throw new UserError(
-          "volumes_unsupported",
-          `Workspace volumes on the local provider attach to nspawn machines only, not ${driver}.`,
-          { hint: "Leave out --volume, or use the default backend: unset SPUFF_LOCAL_BACKEND." },
-        );
     },
   };
 }
