@@ -7,6 +7,7 @@
  * completes a half-done attach. One volume, one machine: a volume attached to a live machine is
  * refused elsewhere; one whose machine died is released first.
  */
+import fs from "node:fs";
 import { UserError } from "../core/errors.ts";
 import { removeTree } from "./guest-fs.ts";
 import type { MachineLayout } from "./layout.ts";
@@ -97,6 +98,14 @@ export async function attachVolume(
 /** qemu: the record first, then the hot-plug; the guest formats and mounts it (volume-mount.sh). */
 async function attachDisk(layout: MachineLayout, v: VolumeRecord, m: MachineRecord): Promise<VolumeRecord> {
   const f = volumeFiles(layout, v.id);
+  if (!fs.existsSync(qmpSocket(layout, m.id)))
+    throw new UserError(
+      "volumes_unsupported",
+      `Local machine ${m.id} was started without a QMP socket to hot-plug into.`,
+      {
+        hint: "It predates local volumes: recreate it (spuff down, then spuff up --volume …).",
+      },
+    );
   const attached: VolumeRecord = {
     ...v,
     attachment: { machine: m.id, kind: "disk", path: qemuDevicePath(v.id) },
