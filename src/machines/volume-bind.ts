@@ -5,6 +5,7 @@
  * mount namespace (open_tree, mount_setattr with the machine's userns, setns, move_mount; ~25 ms).
  * Node cannot make these syscalls; python3 is on every host that runs machines.
  */
+import fs from "node:fs";
 import { EMBEDDED_SCRIPTS } from "../cloudinit/scripts.generated.ts";
 import { UserError } from "../core/errors.ts";
 import { GuestPathError } from "./guest-fs.ts";
@@ -43,7 +44,47 @@ export async function bindIntoMachine(leader: number, src: string, dst: string):
   throw new UserError("volume_attach_failed", `${dst} did not appear inside the machine.`);
 }
 
-/** Detaches `dst` inside the machine when the filesystem there is `device` (MAJOR:MINOR); else nothing. */
+/**
+ * Detaches the volume (filesystem `device`, MAJOR:MINOR) at `dst` inside the machine, and then
+ * every copy of it that the machine's own sandboxed services took into their mount namespaces
+ * when they started after the bind (systemd-resolved and the like): a copy left there would keep
+ * the filesystem, and so the volume, busy.
+ */
 export async function unbindFromMachine(leader: number, dst: string, device: string): Promise<void> {
   await run("python3", ["-c", script(), "unbind", String(leader), dst, device]);
+  for (const { pid, mountPoint } of copiesInMachine(leader, device))
+    await run("python3", ["-c", script(), "unbind", String(pid), mountPoint, device]).catch(() => undefined);
+}
+
+/** One process per other mount namespace of the machine (same PID namespace) that still shows `device`. */
+function copiesInMachine(leader: number, device: string): { pid: number; mountPoint: string }[] {
+  const nsOf = (pid: number, kind: string) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const pidns = nsOf(leader, "pid");
+  const seen = new Set([nsOf(leader, "mnt")]);
+  const out: { pid: number; mountPoint: string }[] = [];
+  for (const name of fs.readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0 || nsOf(pid, "pid") !== pidns) continue;
+    const mnt = nsOf(pid, "mnt");
+    if (!mnt || seen.has(mnt)) continue;
+    seen.add(mnt);
+    let info = "";
+    try {
+      info = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of info.split("\n")) {
+      const f = line.split(" ");
+      // Mount points with escapes (spaces…) are not ours: volume-bind.py takes plain paths only.
+      if (f[2] === device && f[4] && !f[4].includes("\\")) out.push({ pid, mountPoint: f[4] });
+    }
+  }
+  return out;
 }
