@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { unsavedRepo } from "../../test/helpers/unsaved-answers.ts";
 import { FakeClock } from "../core/clock.ts";
 import { createAgent } from "./agent.ts";
 import { defaultSettings } from "./config.ts";
@@ -19,16 +20,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const repo = (over: Partial<RepoUnsaved>): RepoUnsaved => ({
-  path: "workspace/app",
-  branch: "main",
-  uncommitted: 0,
-  untracked: 0,
-  stashes: 0,
-  unpushed: 0,
-  sample: [],
-  ...over,
-});
+const repo = (over: Partial<RepoUnsaved>): RepoUnsaved => unsavedRepo("workspace/app", over);
 
 function setup(over: { provider?: string; maxLifetime?: number; onVolume?: boolean } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "spuff-guard-"));

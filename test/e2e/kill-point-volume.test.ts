@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/sim/faults.ts";
 import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
-import { phaseEvent, startSpuff } from "../helpers/spuff-process.ts";
+import { phaseReachTimes, startSpuff } from "../helpers/spuff-process.ts";
 import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
 
 const KILLS = 18;
@@ -105,24 +105,11 @@ describe("kill-point with a volume: SIGKILL spuff up --volume anywhere, then spu
   it(`${KILLS} seeded kills leave no volume unknown to state and none detached without gc saying so`, async () => {
     // Calibrate on this machine (median of 3): how long until attach_volume starts and until it
     // is done (wait_ssh starts).
-    const attaches: number[] = [];
-    const waits: number[] = [];
-    for (let p = 0; p < 3; p++) {
-      const probe = startSpuff(["up", `kvp-${p}`, "--volume", `kvp-${p}:1`, "--no-connect", "--json"], {
-        configDir: t.dir,
-        env: t.env,
-      });
-      const t0 = Date.now();
-      await probe.waitForLine(phaseEvent("attach_volume", "start"));
-      attaches.push(Date.now() - t0);
-      await probe.waitForLine(phaseEvent("wait_ssh", "start"));
-      waits.push(Date.now() - t0);
-      probe.child.kill("SIGKILL");
-      await probe.done;
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
-    const reachAttach = median(attaches);
-    const reachWaitSsh = median(waits);
+    const { reachPhase: reachAttach, reachWaitSsh } = await phaseReachTimes(
+      (p) => ["up", `kvp-${p}`, "--volume", `kvp-${p}:1`, "--no-connect", "--json"],
+      "attach_volume",
+      { configDir: t.dir, env: t.env },
+    );
     const probeGc = await spuff(["gc", "--yes", "--json"]);
     expect(probeGc.code, probeGc.stderr).toBe(0);
     // The probes' volumes were attached to their droplets: gc destroyed those, and says the

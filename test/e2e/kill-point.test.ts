@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/sim/faults.ts";
 import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
-import { phaseEvent, startSpuff } from "../helpers/spuff-process.ts";
+import { phaseReachTimes, startSpuff } from "../helpers/spuff-process.ts";
 import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
 
 const KILLS = 50;
@@ -73,24 +73,11 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
   it(`${KILLS} seeded kills leave no unknown droplet and no record pointing at nothing`, async () => {
     // Calibrate on this machine (median of 3): how long until `up` sends its create, and until
     // it is past it (waiting for SSH).
-    const creates: number[] = [];
-    const waits: number[] = [];
-    for (let p = 0; p < 3; p++) {
-      const probe = startSpuff(["up", `kp-probe-${p}`, "--no-connect", "--json"], {
-        configDir: t.dir,
-        env: t.env,
-      });
-      const t0 = Date.now();
-      await probe.waitForLine(phaseEvent("create_instance", "start"));
-      creates.push(Date.now() - t0);
-      await probe.waitForLine(phaseEvent("wait_ssh", "start"));
-      waits.push(Date.now() - t0);
-      probe.child.kill("SIGKILL");
-      await probe.done;
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
-    const reachCreate = median(creates);
-    const reachWaitSsh = median(waits);
+    const { reachPhase: reachCreate, reachWaitSsh } = await phaseReachTimes(
+      (p) => ["up", `kp-probe-${p}`, "--no-connect", "--json"],
+      "create_instance",
+      { configDir: t.dir, env: t.env },
+    );
     expect((await runSpuff(["gc", "--yes"], { configDir: t.dir, env: t.env })).code).toBe(0);
     expect(t.sim.state.droplets.size).toBe(0);
 

@@ -81,3 +81,29 @@ export const phaseEvent =
       return false;
     }
   };
+
+/**
+ * Calibration for kill-point tests: runs `up` (args per probe) three times, SIGKILLs each probe
+ * once `wait_ssh` starts, and returns the median ms until `phase` started and until `wait_ssh`
+ * started, measured on this machine under its current load.
+ */
+export async function phaseReachTimes(
+  probeArgs: (i: number) => string[],
+  phase: string,
+  o: { configDir: string; env?: Record<string, string> },
+): Promise<{ reachPhase: number; reachWaitSsh: number }> {
+  const phases: number[] = [];
+  const waits: number[] = [];
+  for (let p = 0; p < 3; p++) {
+    const probe = startSpuff(probeArgs(p), o);
+    const t0 = Date.now();
+    await probe.waitForLine(phaseEvent(phase, "start"));
+    phases.push(Date.now() - t0);
+    await probe.waitForLine(phaseEvent("wait_ssh", "start"));
+    waits.push(Date.now() - t0);
+    probe.child.kill("SIGKILL");
+    await probe.done;
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+  return { reachPhase: median(phases), reachWaitSsh: median(waits) };
+}
