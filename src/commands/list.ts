@@ -14,8 +14,9 @@ import {
   billedWhileOff,
   rateText,
 } from "../cost/accrued.ts";
-import type { ProviderInstance } from "../providers/types.ts";
+import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
+import { instanceVolumeJson, offline, volumeRows, volumesTable } from "./list-volumes.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { rememberedByName } from "./unsaved-memory.ts";
 
@@ -23,23 +24,28 @@ export interface ListOptions {
   live?: boolean;
 }
 
+/** The provider client by name; tests inject one (plain `list` must never call it). */
+export interface ListSeams {
+  providerFor?: (name: string) => Promise<Provider>;
+}
+
 interface LiveView {
   status: string;
   instance?: ProviderInstance;
 }
 
-export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void> {
+export async function runList(deps: Deps, opts: ListOptions = {}, seams: ListSeams = {}): Promise<void> {
   const store = await deps.state();
   const records = store.list();
-  const live = opts.live ? await liveViews(deps, records) : undefined;
+  // Provider modules load only for --live: plain list is benchmarked and never goes to the network.
+  const providerFor = opts.live
+    ? (seams.providerFor ??
+      (async (name: string) => (await import("../providers/from-deps.ts")).providerFromDeps(deps, name)))
+    : undefined;
+  const live = providerFor ? await liveViews(records, providerFor) : undefined;
   const now = deps.clock.now();
-  const providers = opts.live ? await import("../providers/from-deps.ts") : undefined;
-  const accrued = await accruedFor(
-    records,
-    store.billing,
-    now,
-    providers ? (name) => providers.providerFromDeps(deps, name) : undefined,
-  );
+  const accrued = await accruedFor(records, store.billing, now, providerFor);
+  const volumes = await volumeRows(store.volumes.list(), records, store.billing, now, providerFor ?? offline);
   if (deps.json) {
     const remembered = rememberedByName(deps);
     return printJson(
@@ -50,6 +56,7 @@ export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void>
         const kept = remembered.get(r.name);
         return {
           ...instanceJson(r),
+          volume: instanceVolumeJson(r, volumes),
           // Why it is still there: kept past its idle timeout for unsaved work (last `status`).
           kept_for_unsaved_work: kept?.kept ? { lines: kept.lines, as_of: kept.at ?? null } : null,
           ...accruedJson(accrued.get(r.id)),
@@ -64,11 +71,11 @@ export async function runList(deps: Deps, opts: ListOptions = {}): Promise<void>
       }),
     );
   }
-  if (records.length === 0) {
-    deps.io.err.write("No instances. Create one with `spuff up`.\n");
-    return;
-  }
-  deps.io.out.write(live ? liveTable(records, live, accrued, now) : plainTable(records, accrued, now));
+  if (records.length === 0) deps.io.err.write("No instances. Create one with `spuff up`.\n");
+  else deps.io.out.write(live ? liveTable(records, live, accrued, now) : plainTable(records, accrued, now));
+  // Kept volumes bill while no machine exists, so they show even without instances.
+  if (volumes.length > 0)
+    deps.io.out.write(`${records.length > 0 ? "\n" : ""}Volumes\n${volumesTable(volumes)}`);
 }
 
 function plainTable(records: InstanceRecord[], accrued: Map<string, Accrued>, now: number): string {
@@ -114,13 +121,15 @@ function liveTable(
 }
 
 /** One listInstances per provider in use; a provider that fails is shown as such, not hidden. */
-async function liveViews(deps: Deps, records: InstanceRecord[]): Promise<Map<string, LiveView>> {
-  const { providerFromDeps } = await import("../providers/from-deps.ts");
+async function liveViews(
+  records: InstanceRecord[],
+  providerFor: (name: string) => Promise<Provider>,
+): Promise<Map<string, LiveView>> {
   const views = new Map<string, LiveView>();
   for (const name of new Set(records.map((r) => r.provider))) {
     const mine = records.filter((r) => r.provider === name);
     try {
-      const provider = await providerFromDeps(deps, name);
+      const provider = await providerFor(name);
       const byId = new Map((await provider.listInstances()).map((i) => [i.id, i]));
       for (const r of mine) {
         const i = r.providerId ? byId.get(r.providerId) : undefined;
