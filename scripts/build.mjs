@@ -127,7 +127,8 @@ async function bundleCli(entries) {
           // Lazy bundles are CommonJS: load them with require() so the ESM loader (and its CJS export
           // lexer, ~15 ms) never starts.
           supported: { "dynamic-import": false },
-          // src/state/db.ts reads import.meta.url only when __filename is missing (never in these bundles).
+          // Modules that lazily require() (state/db, core/io, fs-atomic, …) read import.meta.url only
+          // when __filename is missing: never in these CommonJS bundles.
           logOverride: { "empty-import-meta": "silent" },
           logLevel: "warning",
         });
@@ -152,6 +153,8 @@ const [cliBundles] = await Promise.all([
     sourcemap: "linked",
     external,
     define,
+    // As in the CLI bundles: import.meta.url is read only when __filename is missing.
+    logOverride: { "empty-import-meta": "silent" },
     logLevel: "warning",
   }),
   build({
