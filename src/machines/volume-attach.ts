@@ -15,7 +15,7 @@ import { isMounted, mountsUnder, unmount } from "./mounts.ts";
 import { descendantInOtherNetns, isProcessAlive } from "./procs.ts";
 import { readRecord } from "./records.ts";
 import type { MachineRecord } from "./types.ts";
-import { bindIntoMachine, unbindFromMachine } from "./volume-bind.ts";
+import { bindIntoMachine, unbindCopies, unbindFromMachine } from "./volume-bind.ts";
 import { deviceOf, filesystemUuid, mountOnHost, prepareFilesystem, unmountOnHost } from "./volume-host.ts";
 import { hotplugDisk, qemuDevicePath, qmpSocket, unplugDisk } from "./volume-qemu.ts";
 import {
@@ -150,7 +150,9 @@ async function release(layout: MachineLayout, v: VolumeRecord): Promise<VolumeRe
   const m = a && liveMachine(layout, a.machine);
   if (a?.kind === "disk" && m) await unplugDisk(qmpSocket(layout, m.id), v.id);
   const leader = a?.kind === "bind" && m && leaderOf(m);
-  if (a && leader && isMounted(f.mnt)) await unbindFromMachine(leader, a.path, deviceOf(f.mnt));
+  const device = isMounted(f.mnt) ? deviceOf(f.mnt) : undefined;
+  if (a && leader && device) await unbindFromMachine(leader, a.path, device);
+  else if (device) await unbindCopies(device);
   if (!(await unmountOnHost(f)))
     throw new UserError(
       "volume_busy",

@@ -46,32 +46,41 @@ export async function bindIntoMachine(leader: number, src: string, dst: string):
 
 /**
  * Detaches the volume (filesystem `device`, MAJOR:MINOR) at `dst` inside the machine, and then
- * every copy of it that the machine's own sandboxed services took into their mount namespaces
- * when they started after the bind (systemd-resolved and the like): a copy left there would keep
- * the filesystem, and so the volume, busy.
+ * every copy of it elsewhere (`unbindCopies`).
  */
 export async function unbindFromMachine(leader: number, dst: string, device: string): Promise<void> {
   await run("python3", ["-c", script(), "unbind", String(leader), dst, device]);
-  for (const { pid, mountPoint } of copiesInMachine(leader, device))
+  await unbindCopies(device);
+}
+
+/**
+ * Detaches every copy of the volume's filesystem from mount namespaces other than this process's
+ * own: those the machine's sandboxed services took when they started after the bind
+ * (systemd-resolved and the like), and those made on the host while the volume was mounted there
+ * (`ip netns exec` for a qemu machine copies the host's mounts; on a host whose "/" is private,
+ * the host's unmount does not reach such a copy). A copy left anywhere keeps the filesystem, and so
+ * the loop device, busy. Best effort per copy: the caller then waits for the loop device.
+ */
+export async function unbindCopies(device: string): Promise<void> {
+  for (const { pid, mountPoint } of copiesOf(device))
     await run("python3", ["-c", script(), "unbind", String(pid), mountPoint, device]).catch(() => undefined);
 }
 
-/** One process per other mount namespace of the machine (same PID namespace) that still shows `device`. */
-function copiesInMachine(leader: number, device: string): { pid: number; mountPoint: string }[] {
-  const nsOf = (pid: number, kind: string) => {
+/** One process per mount namespace other than ours that shows `device`, with where it is mounted. */
+function copiesOf(device: string): { pid: number; mountPoint: string }[] {
+  const nsOf = (pid: number | "self") => {
     try {
-      return fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
+      return fs.readlinkSync(`/proc/${pid}/ns/mnt`);
     } catch {
       return undefined;
     }
   };
-  const pidns = nsOf(leader, "pid");
-  const seen = new Set([nsOf(leader, "mnt")]);
+  const seen = new Set([nsOf("self")]);
   const out: { pid: number; mountPoint: string }[] = [];
   for (const name of fs.readdirSync("/proc")) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0 || nsOf(pid, "pid") !== pidns) continue;
-    const mnt = nsOf(pid, "mnt");
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const mnt = nsOf(pid);
     if (!mnt || seen.has(mnt)) continue;
     seen.add(mnt);
     let info = "";

@@ -65,7 +65,8 @@ def open_dir(dirfd, path):
 def guest_path(p):
     # Absolute, plain components only: nothing that could walk up or mean something else.
     parts = p.split("/")[1:]
-    ok = p.startswith("/") and parts and all(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}", c) for c in parts)
+    # Dot-led names (".local") are plain too; "." and ".." are not.
+    ok = p.startswith("/") and parts and all(re.fullmatch(r"(?!\.\.?$)[A-Za-z0-9._-]{1,128}", c) for c in parts)
     if not ok:
         fail(2, "bad guest path " + repr(p))
     return "/" + "/".join(parts[:-1]), parts[-1]
