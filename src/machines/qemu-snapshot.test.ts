@@ -7,29 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import {
-  leftovers,
-  NOTHING_LEFT,
-  SHARED_DATA_DIR,
-  TEST_IMAGE,
-  tempDataDir,
-} from "../../test/helpers/machines.ts";
+import { leftovers, NOTHING_LEFT, TEST_IMAGE, tempDataDir } from "../../test/helpers/machines.ts";
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
 import { MachineEngine } from "./engine.ts";
-import { realHost } from "./host.ts";
 import { type MachineLayout, machineLayout } from "./layout.ts";
 import { baseDiskOf } from "./qemu-disk.ts";
-import { ssh } from "./qemu-test-kit.ts";
-
-const host = realHost();
-const qemuHost =
-  host.platform === "linux" &&
-  host.uid === 0 &&
-  ["qemu-system-x86_64", "qemu-img", "genisoimage", "mkfs.ext4", "ssh", "ssh-keygen"].every((p) =>
-    host.which(p),
-  );
-const imageBuilt = fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json"));
-const runVmSuite = process.env.CI === "true" || (qemuHost && imageBuilt);
+import { runVmSuite, ssh } from "./qemu-test-kit.ts";
 
 describe.runIf(runVmSuite)("qemu snapshots", () => {
   let dataDir: string;

@@ -9,16 +9,9 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import {
-  leftovers,
-  NOTHING_LEFT,
-  SHARED_DATA_DIR,
-  TEST_IMAGE,
-  tempDataDir,
-} from "../../test/helpers/machines.ts";
+import { leftovers, NOTHING_LEFT, TEST_IMAGE, tempDataDir } from "../../test/helpers/machines.ts";
 import { generateKeyPair } from "../../test/helpers/sshd.ts";
 import { MachineEngine } from "./engine.ts";
-import { realHost } from "./host.ts";
 import { imageLayers } from "./image.ts";
 import { type MachineLayout, machineLayout } from "./layout.ts";
 import { isProcessAlive, pidsMentioning } from "./procs.ts";
@@ -26,20 +19,9 @@ import { machineFiles, qemuArgs, qemuDriver } from "./qemu.ts";
 import { type AccelVerdict, accelCacheFile, resolveAccel } from "./qemu-accel.ts";
 import { baseDiskOf, ensureBaseDisk } from "./qemu-disk.ts";
 import { launchPrefix, setUpQemuNetwork } from "./qemu-net.ts";
-import { ssh, tmpDir, values } from "./qemu-test-kit.ts";
+import { runVmSuite, ssh, tmpDir, values } from "./qemu-test-kit.ts";
 import { seedFiles } from "./seed.ts";
 import type { MachineRecord } from "./types.ts";
-
-const host = realHost();
-const qemuHost =
-  host.platform === "linux" &&
-  host.uid === 0 &&
-  ["qemu-system-x86_64", "qemu-img", "genisoimage", "mkfs.ext4", "ssh", "ssh-keygen"].every((p) =>
-    host.which(p),
-  );
-const imageBuilt = fs.existsSync(path.join(SHARED_DATA_DIR, "images", TEST_IMAGE, "image.json"));
-/** CI always runs it (and fails if it cannot); elsewhere only where it can work. */
-const runVmSuite = process.env.CI === "true" || (qemuHost && imageBuilt);
 
 function recordFor(id: string, patch: Partial<MachineRecord> = {}): MachineRecord {
   return {
