@@ -1,18 +1,18 @@
 /**
  * The workspace volumes `spuff list` shows after the instances: what state knows of each (size,
  * the instance it is attached to) and its monthly price from the same price book as
- * `spuff volume list`. Plain `list` stays offline: its price-book source refuses the network, so
- * a missing or stale cache shows as unknown (never 0); `list --live` may read the provider's API.
+ * `spuff volume list`. Plain `list` stays offline: without a provider the price book comes from
+ * the cache and the vendored table only, so a missing or stale cache shows as unknown (never 0);
+ * `list --live` may read the provider's API.
  */
 import { renderTable } from "../core/io.ts";
-import { loadPriceBook } from "../cost/price-source.ts";
-import { storageRate } from "../cost/prices.ts";
 import { formatRate, type Priced, rateJson } from "../cost/rate.ts";
 import type { Provider } from "../providers/types.ts";
 import type { BillingStore } from "../state/billing.ts";
 import type { InstanceRecord } from "../state/types.ts";
 import type { VolumeRecord } from "../state/volumes.ts";
 import { VOLUME_LABEL } from "../up/volume-label.ts";
+import { storageRatesFrom } from "./storage-rates.ts";
 
 export interface VolumeRow {
   volume: VolumeRecord;
@@ -21,24 +21,27 @@ export interface VolumeRow {
   monthly: Priced;
 }
 
-/** What plain `list` passes as the provider: the price book then comes from the cache or the vendored table. */
-export const offline = async (): Promise<Provider> => {
-  throw new Error("plain `list` does not ask the provider; `spuff list --live` reads its prices");
-};
-
 export async function volumeRows(
   volumes: VolumeRecord[],
   records: InstanceRecord[],
   billing: BillingStore,
   now: number,
-  provider: (name: string) => Promise<Provider>,
+  /** Undefined (plain `list`): prices from the cache and the vendored table only. */
+  provider: ((name: string) => Promise<Provider>) | undefined,
 ): Promise<VolumeRow[]> {
   const rows: VolumeRow[] = [];
   for (const name of new Set(volumes.map((v) => v.provider))) {
-    const book = await loadPriceBook(name, { billing, now, provider: () => provider(name) });
-    for (const v of volumes.filter((x) => x.provider === name)) {
+    const mine = volumes.filter((x) => x.provider === name);
+    const source = { billing, now, ...(provider ? { provider: () => provider(name) } : {}) };
+    const rates = await storageRatesFrom(
+      name,
+      source,
+      "volume",
+      mine.map((v) => v.sizeGb),
+    );
+    for (const [i, v] of mine.entries()) {
       const on = records.find((r) => r.provider === name && r.tags[VOLUME_LABEL] === v.name);
-      rows.push({ volume: v, attachedTo: on?.name, monthly: storageRate(book, "volume", v.sizeGb) });
+      rows.push({ volume: v, attachedTo: on?.name, monthly: rates[i] as Priced });
     }
   }
   return rows;

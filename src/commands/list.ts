@@ -16,7 +16,7 @@ import {
 } from "../cost/accrued.ts";
 import type { Provider, ProviderInstance } from "../providers/types.ts";
 import type { InstanceRecord } from "../state/types.ts";
-import { instanceVolumeJson, offline, volumeRows, volumesTable } from "./list-volumes.ts";
+import { instanceVolumeJson, volumeRows, volumesTable } from "./list-volumes.ts";
 import { age, instanceJson } from "./present-instance.ts";
 import { rememberedByName } from "./unsaved-memory.ts";
 
@@ -45,7 +45,7 @@ export async function runList(deps: Deps, opts: ListOptions = {}, seams: ListSea
   const live = providerFor ? await liveViews(records, providerFor) : undefined;
   const now = deps.clock.now();
   const accrued = await accruedFor(records, store.billing, now, providerFor);
-  const volumes = await volumeRows(store.volumes.list(), records, store.billing, now, providerFor ?? offline);
+  const volumes = await volumeRows(store.volumes.list(), records, store.billing, now, providerFor);
   if (deps.json) {
     const remembered = rememberedByName(deps);
     return printJson(
