@@ -2,7 +2,8 @@
  * Workspace volumes on the `local` provider: a sparse disk image per volume under the data dir
  * (machines/volumes.ts), attached to nspawn machines by the host (machines/volume-attach.ts: the
  * host formats a blank image, mounts it and binds it in idmapped at the dev user's ~/workspace, so
- * `Volume.mounted` is set and `up` only hands it to the dev user). qemu machines take none yet.
+ * `Volume.mounted` is set and `up` only hands it to the dev user); qemu machines get it hot-plugged
+ * as a SCSI disk the guest formats and mounts itself (machines/volume-qemu.ts).
  */
 import { NotFoundError, UserError } from "../../core/errors.ts";
 import type { MachineEngine } from "../../machines/engine.ts";
