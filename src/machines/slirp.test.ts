@@ -6,11 +6,14 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostCanRunMachines } from "../../test/helpers/machines.ts";
-import { HOST_FROM_GUEST, slirpNetworkArgs } from "./slirp.ts";
+import { forwardSsh, HOST_FROM_GUEST, slirpNetworkArgs } from "./slirp.ts";
 
 describe("slirpNetworkArgs", () => {
   it("local machines: host loopback disabled", () => {
@@ -22,6 +25,66 @@ describe("slirpNetworkArgs", () => {
   it("refuses an outbound address outside loopback", () => {
     expect(() => slirpNetworkArgs({ hostLoopbackFrom: "10.1.2.3" })).toThrow(/not on loopback/);
     expect(() => slirpNetworkArgs({ hostLoopbackFrom: "127.0.0.9; rm -rf /" })).toThrow(/not on loopback/);
+  });
+});
+
+describe("forwardSsh", () => {
+  it("retries a socket file that exists but does not accept yet (bound, not listening)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-slirpapi-"));
+    const sock = path.join(dir, "slirp.sock");
+    // The state slirp4netns is in between bind() and listen(): the file is there, connect() is refused.
+    execFileSync("python3", [
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      sock,
+    ]);
+    const requests: string[] = [];
+    const api = net.createServer((c) => {
+      let body = "";
+      c.on("data", (d) => (body += d));
+      c.on("end", () => {
+        requests.push(body);
+        c.end('{"return": {"id": 1}}');
+      });
+    });
+    const later = setTimeout(() => {
+      fs.unlinkSync(sock);
+      api.listen(sock);
+    }, 300);
+    try {
+      await forwardSsh(sock, "127.0.0.9", undefined, 5000);
+      expect(requests.map((r) => JSON.parse(r))).toEqual([
+        {
+          execute: "add_hostfwd",
+          arguments: {
+            proto: "tcp",
+            host_addr: "127.0.0.9",
+            host_port: 22,
+            guest_addr: "10.0.2.15",
+            guest_port: 22,
+          },
+        },
+      ]);
+    } finally {
+      clearTimeout(later);
+      await new Promise((r) => api.close(r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives up at its deadline when nothing ever listens", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-slirpapi-"));
+    const sock = path.join(dir, "slirp.sock");
+    execFileSync("python3", [
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      sock,
+    ]);
+    try {
+      await expect(forwardSsh(sock, "127.0.0.9", undefined, 300)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

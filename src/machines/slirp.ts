@@ -66,7 +66,12 @@ export function startSlirp(
   return child.pid;
 }
 
-/** Waits (≤ timeoutMs) for the API socket, then asks slirp4netns to forward host:22 → guest:22. */
+/**
+ * Waits (≤ timeoutMs) for the API socket to accept connections, then asks slirp4netns to forward
+ * host:22 → guest:22. slirp4netns binds the socket before it listens, so the file can exist and
+ * still refuse a connection for a moment (seen under CI load): a refusal is retried like a
+ * missing file, within the same deadline.
+ */
 export async function forwardSsh(
   apiSocket: string,
   hostAddress: string,
@@ -74,25 +79,28 @@ export async function forwardSsh(
   timeoutMs = 5000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!fs.existsSync(apiSocket)) {
-    if (Date.now() > deadline)
-      throw new UserError("slirp_failed", "slirp4netns did not open its API socket.");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const reply = await slirpRequest(
-    apiSocket,
-    {
-      execute: "add_hostfwd",
-      arguments: {
-        proto: "tcp",
-        host_addr: hostAddress,
-        host_port: 22,
-        guest_addr: guest.address,
-        guest_port: guest.port,
-      },
+  const request = {
+    execute: "add_hostfwd",
+    arguments: {
+      proto: "tcp",
+      host_addr: hostAddress,
+      host_port: 22,
+      guest_addr: guest.address,
+      guest_port: guest.port,
     },
-    timeoutMs,
-  );
+  };
+  let reply: string | undefined;
+  while (reply === undefined) {
+    try {
+      reply = await slirpRequest(apiSocket, request, timeoutMs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ECONNREFUSED") throw e;
+      if (Date.now() > deadline)
+        throw new UserError("slirp_failed", `slirp4netns did not open its API socket (${code}).`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   if (!reply.includes('"return"')) {
     throw new UserError(
       "slirp_failed",
