@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { waitForSimUrl } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => {
@@ -43,19 +44,7 @@ process.on("exit", () => process.stderr.write("\\nAWS_SDK_PACKAGES=" + seen.size
 const sim = spawn(process.execPath, [path.join(repo, "bin/spuff-sim.cjs"), "aws", "--port", "0"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
-const simUrl = await new Promise((resolve, reject) => {
-  let buf = "";
-  const timer = setTimeout(() => reject(new Error("spuff-sim aws did not start in 15 s")), 15_000);
-  sim.stdout.on("data", (c) => {
-    buf += c;
-    const m = /^(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(buf);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1]);
-    }
-  });
-  sim.on("exit", (code) => reject(new Error(`spuff-sim aws exited ${code}`)));
-});
+const simUrl = await waitForSimUrl(sim, 15_000);
 
 const env = {
   PATH: process.env.PATH,

@@ -16,6 +16,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { waitForSimUrl } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const runs = Math.max(11, Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15);
@@ -50,7 +51,7 @@ const sim = spawn(
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 try {
-  const endpoint = await firstLine(sim.stdout, 15_000);
+  const endpoint = await waitForSimUrl(sim, 15_000);
   await seed(endpoint);
   const spuffEnv = {
     PATH: process.env.PATH,
@@ -228,20 +229,6 @@ function run(c) {
   const cpuMs = childrenCpuMs() - cpu0;
   if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
   return { ms, cpuMs, stdout: r.stdout };
-}
-
-function firstLine(stream, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("simulator did not print its URL")), timeoutMs);
-    stream.on("data", (c) => {
-      buf += c;
-      if (buf.includes("\n")) {
-        clearTimeout(timer);
-        resolve(buf.split("\n")[0].trim());
-      }
-    });
-  });
 }
 
 /** 100 servers created by spuff's Hetzner provider, and the same 100 in spuff's local state. */

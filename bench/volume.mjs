@@ -16,6 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { waitForSimUrl } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
@@ -44,19 +45,7 @@ const sim = spawn(
   ],
   { env: { ...process.env, SPUFF_DATA_DIR: dir }, stdio: ["ignore", "pipe", "inherit"] },
 );
-const simUrl = await new Promise((resolve, reject) => {
-  let buf = "";
-  const timer = setTimeout(() => reject(new Error("spuff-sim did not start in 30 s")), 30_000);
-  sim.stdout.on("data", (c) => {
-    buf += c;
-    const m = /^(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(buf);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1]);
-    }
-  });
-  sim.on("exit", (code) => reject(new Error(`spuff-sim exited ${code}`)));
-});
+const simUrl = await waitForSimUrl(sim, 30_000);
 const env = {
   ...process.env,
   SPUFF_DATA_DIR: dir,
