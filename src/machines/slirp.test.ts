@@ -29,15 +29,23 @@ describe("slirpNetworkArgs", () => {
 });
 
 describe("forwardSsh", () => {
-  it("retries a socket file that exists but does not accept yet (bound, not listening)", async () => {
+  /**
+   * A socket file in the state slirp4netns is in between bind() and listen(): the file is there,
+   * connect() is refused. (Node cannot bind without listening; python3 can.)
+   */
+  function boundNotListening(): { dir: string; sock: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-slirpapi-"));
     const sock = path.join(dir, "slirp.sock");
-    // The state slirp4netns is in between bind() and listen(): the file is there, connect() is refused.
     execFileSync("python3", [
       "-c",
       "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
       sock,
     ]);
+    return { dir, sock };
+  }
+
+  it("retries a socket file that exists but does not accept yet (bound, not listening)", async () => {
+    const { dir, sock } = boundNotListening();
     const requests: string[] = [];
     const api = net.createServer((c) => {
       let body = "";
@@ -73,13 +81,7 @@ describe("forwardSsh", () => {
   });
 
   it("gives up at its deadline when nothing ever listens", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-slirpapi-"));
-    const sock = path.join(dir, "slirp.sock");
-    execFileSync("python3", [
-      "-c",
-      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
-      sock,
-    ]);
+    const { dir, sock } = boundNotListening();
     try {
       await expect(forwardSsh(sock, "127.0.0.9", undefined, 300)).rejects.toThrow(/ECONNREFUSED/);
     } finally {
