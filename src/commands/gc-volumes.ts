@@ -4,12 +4,16 @@
  * file) are reported, never deleted, unless `--volumes` is given and the user confirms a question
  * that names each size and says the data goes (without a terminal: `--yes` as well). Known
  * volumes attached to nothing are listed with what they cost, so a kept volume is never invisible.
+ * A volume record whose create never happened (an `up` killed between writing it and the create)
+ * names nothing billable: gc forgets it, unless an `up` that may still be creating it is alive.
  */
 import type { Deps } from "../cli/deps.ts";
 import { confirmOnTerminal } from "../core/confirm.ts";
 import { type Priced, rateJson } from "../cost/rate.ts";
 import type { Provider, Volume } from "../providers/types.ts";
 import type { InstanceStore } from "../state/instances.ts";
+import { inProgress } from "../state/owner.ts";
+import { VOLUME_LABEL } from "../up/volume-label.ts";
 import { storageRates } from "./storage-rates.ts";
 
 export interface VolumeFinding {
@@ -38,15 +42,30 @@ function finding(p: string, v: Volume, known: boolean, monthly: Priced): VolumeF
   };
 }
 
+/** A volume record with no provider id whose name the provider does not have either. */
+export interface VolumeIntent {
+  provider: string;
+  name: string;
+  outcome: "forgotten" | "reported";
+}
+
+export interface VolumeScan {
+  findings: VolumeFinding[];
+  intents: VolumeIntent[];
+}
+
 export async function scanVolumes(
   deps: Deps,
   providers: Provider[],
   store: InstanceStore,
-): Promise<VolumeFinding[]> {
+): Promise<VolumeScan> {
   const out: VolumeFinding[] = [];
+  const intents: VolumeIntent[] = [];
   for (const p of providers) {
     if (!p.volumes) continue;
-    const flagged = (await p.volumes.listVolumes()).flatMap((v) => {
+    const atProvider = await p.volumes.listVolumes();
+    intents.push(...neverCreated(p.name, atProvider, store, deps.clock.now()));
+    const flagged = atProvider.flatMap((v) => {
       const rec = store.volumes.get(p.name, v.name);
       const known = rec !== undefined && (rec.providerId === v.id || rec.providerId === "");
       // Known and attached volumes are in use: nothing to say about them.
@@ -63,7 +82,39 @@ export async function scanVolumes(
       out.push(finding(p.name, f.v, f.known, prices[i] as Priced));
     });
   }
-  return out;
+  return { findings: out, intents };
+}
+
+/**
+ * Intent rows (no provider id) of `provider` that nothing at the provider answers to, and that no
+ * `up` still alive may be about to fill in (its instance record names the volume and is in progress).
+ */
+function neverCreated(
+  provider: string,
+  atProvider: Volume[],
+  store: InstanceStore,
+  now: number,
+): VolumeIntent[] {
+  const creating = store
+    .list()
+    .filter((r) => r.provider === provider && inProgress(r, now))
+    .map((r) => r.tags[VOLUME_LABEL]);
+  return store.volumes
+    .list(provider)
+    .filter((r) => r.providerId === "" && !atProvider.some((v) => v.name === r.name))
+    .filter((r) => !creating.includes(r.name))
+    .map((r) => ({ provider, name: r.name, outcome: "reported" }));
+}
+
+/** Forgets the records of volumes whose create never happened (not on --dry-run). */
+export function forgetNeverCreated(
+  store: InstanceStore,
+  intents: VolumeIntent[],
+  dryRun: boolean,
+): VolumeIntent[] {
+  if (dryRun) return intents;
+  for (const i of intents) store.volumes.remove(i.provider, i.name);
+  return intents.map((i) => ({ ...i, outcome: "forgotten" }));
 }
 
 /** Deletes unknown, detached volumes only with --volumes and a confirmation; the rest stay. */
@@ -102,7 +153,18 @@ export async function collectVolumes(
   return result;
 }
 
-export function describeVolumes(deps: Deps, found: VolumeFinding[], withVolumes: boolean): void {
+export function describeVolumes(
+  deps: Deps,
+  found: VolumeFinding[],
+  intents: VolumeIntent[],
+  withVolumes: boolean,
+): void {
+  for (const i of intents) {
+    const done = i.outcome === "forgotten" ? "forgotten" : "would be forgotten (dry run)";
+    deps.io.err.write(
+      `· volume ${i.name} (${i.provider}): its create never happened, ${i.provider} has no such volume — record ${done}\n`,
+    );
+  }
   for (const f of found) {
     const price = f.price_monthly.known ? `, ${f.price_monthly.text}` : "";
     const what = f.known

@@ -15,7 +15,7 @@ import { type Applied, applyGarbage, scanProvider } from "../gc/collect.ts";
 import { goneTimeoutMs, resyncSshFiles } from "../gc/discard.ts";
 import { providerFromDeps } from "../providers/from-deps.ts";
 import type { Provider } from "../providers/types.ts";
-import { collectVolumes, describeVolumes, scanVolumes } from "./gc-volumes.ts";
+import { collectVolumes, describeVolumes, forgetNeverCreated, scanVolumes } from "./gc-volumes.ts";
 import {
   type CheckUnsavedFn,
   checkUnsavedOverSsh,
@@ -72,12 +72,15 @@ export async function runGc(deps: Deps, opts: GcOptions = {}): Promise<void> {
   }
   // Volumes: reported always, deleted only with --volumes and their own confirmation.
   const providers = scanned.map((s) => s.provider);
-  const volumes = await collectVolumes(deps, providers, await scanVolumes(deps, providers, store), opts);
-  if (!deps.json) describeVolumes(deps, volumes, opts.volumes === true);
+  const scan = await scanVolumes(deps, providers, store);
+  const volumes = await collectVolumes(deps, providers, scan.findings, opts);
+  const intents = forgetNeverCreated(store, scan.intents, opts.dryRun === true);
+  if (!deps.json) describeVolumes(deps, volumes, intents, opts.volumes === true);
   if (deps.json) {
     printJson(deps.io, {
       dry_run: opts.dryRun === true,
       volumes,
+      volume_intents: intents,
       found: found.map(garbageJson),
       in_progress: inProgress,
       unreachable,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useDoSimDeps } from "../../test/helpers/do-sim-deps.ts";
 import { sample } from "../../test/helpers/instances.ts";
 import { ExitCode } from "../core/errors.ts";
+import { currentOwner } from "../state/owner.ts";
 import { VOLUME_LABEL } from "../up/volume.ts";
 import { runDown } from "./down.ts";
 import { runVolumeList, runVolumeResize, runVolumeRm } from "./volume.ts";
@@ -152,5 +153,43 @@ describe("gc and volumes (data first)", () => {
       out.volumes.map((v: { name: string; outcome: string }) => `${v.name}:${v.outcome}`).sort(),
     ).toEqual(["mine:reported", "stray:deleted"]);
     expect([...t.sim.state.volumes.values()].map((v) => v.name)).toEqual(["mine"]);
+  });
+
+  it("forgets a volume record whose create never happened, unless a live up may still create it", async () => {
+    const { runGc } = await import("./gc.ts");
+    const made = (
+      await api("POST", "/v2/volumes", { name: "made", size_gigabytes: 2, region: "fra1", tags: ["spuff"] })
+    ).volume;
+    const store = await t.deps.state();
+    const intent = (name: string) =>
+      store.volumes.put({
+        provider: "digitalocean",
+        name,
+        providerId: "",
+        region: "fra1",
+        sizeGb: 2,
+        fsUuid: null,
+      });
+    // ghost: an up killed between the intent row and the create. made: killed after the create,
+    // before the id was saved (the volume exists: it stays known). busy: an up of this very
+    // process is still creating it.
+    for (const name of ["ghost", "made", "busy"]) intent(name);
+    store.save(sample("box", { owner: currentOwner(), tags: { spuff: "true", [VOLUME_LABEL]: "busy" } }));
+
+    await runGc(t.deps, { dryRun: true });
+    expect(t.io.stderr()).toContain(
+      "· volume ghost (digitalocean): its create never happened, digitalocean has no such volume — record would be forgotten (dry run)",
+    );
+    expect(store.volumes.list().map((v) => v.name)).toEqual(["busy", "ghost", "made"]);
+
+    t.deps = t.makeDeps(true);
+    await runGc(t.deps, { yes: true });
+    expect(JSON.parse(t.io.stdout()).volume_intents).toEqual([
+      { provider: "digitalocean", name: "ghost", outcome: "forgotten" },
+    ]);
+    const left = (await t.deps.state()).volumes.list();
+    expect(left.map((v) => v.name)).toEqual(["busy", "made"]);
+    expect(t.sim.state.volumes.get(made.id)).toBeDefined();
+    expect(t.sim.validator?.violations).toEqual([]);
   });
 });
