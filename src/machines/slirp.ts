@@ -76,7 +76,8 @@ export async function forwardSsh(
   apiSocket: string,
   hostAddress: string,
   guest: { address: string; port: number } = { address: GUEST_ADDRESS, port: 22 },
-  timeoutMs = 5000,
+  // Only a failure waits this long; on a loaded CI host slirp4netns itself can take seconds to start.
+  timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const request = {
