@@ -11,10 +11,8 @@
  * (the "created, id not yet saved" window); some lose their response entirely (reset-after).
  * Replay a run with SPUFF_KILL_SEED=<seed printed on failure>.
  */
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/sim/faults.ts";
-import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { phaseReachTimes, startSpuff } from "../helpers/spuff-process.ts";
 import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
@@ -27,22 +25,12 @@ beforeAll(async () => {
   t = await startUpSim("killvol", (m, p) => m === "POST" && p === "/v2/volumes");
 });
 afterAll(() => t?.close());
-const stateFile = () => path.join(t.dir, "state.db");
-
-function withStore<T>(fn: (s: ReturnType<typeof openInstanceStore>) => T): T {
-  const store = openInstanceStore(stateFile(), Date.now);
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 type Landed = "no_volume" | "intent_only" | "created_unsaved" | "saved" | "attaching" | "attached";
 
 /** Where the kill left the volume, read straight from state and the simulator. */
 function observe(name: string): Landed {
-  const rec = withStore((s) => s.volumes.get("digitalocean", name));
+  const rec = t.withStore((s) => s.volumes.get("digitalocean", name));
   const vol = [...t.sim.state.volumes.values()].find((v) => v.name === name);
   if (!vol) return rec ? "intent_only" : "no_volume";
   if (!rec?.providerId) return "created_unsaved";
@@ -59,7 +47,7 @@ interface GcVolume {
 
 /** After gc: what state does not know, and the detached volumes gc's report left out. */
 function volumeInvariant(reported: GcVolume[]) {
-  const known = withStore((s) => s.volumes.list("digitalocean"));
+  const known = t.withStore((s) => s.volumes.list("digitalocean"));
   const vols = [...t.sim.state.volumes.values()];
   const isKnown = (id: string, name: string) =>
     known.some((r) => r.name === name && (r.providerId === id || r.providerId === ""));
@@ -82,18 +70,15 @@ function volumeInvariant(reported: GcVolume[]) {
   };
 }
 
+/** The kill-point invariant of instances, and no record left mid-create once gc has run. */
 function instanceInvariant() {
-  return withStore((store) => {
-    const records = store.list();
-    const ids = new Set([...t.sim.state.droplets.keys()].map(String));
-    return {
-      unknownDroplets: [...t.sim.state.droplets.values()]
-        .filter((d) => !records.some((r) => r.providerId === String(d.id)))
-        .map((d) => `${d.name}#${d.id}`),
-      danglingRecords: records.filter((r) => !r.providerId || !ids.has(r.providerId)).map((r) => r.name),
-      live: records.filter((r) => r.status === "creating" || r.status === "provisioning").map((r) => r.name),
-    };
-  });
+  return {
+    ...t.dropletInvariant(),
+    live: t
+      .withStore((s) => s.list())
+      .filter((r) => r.status === "creating" || r.status === "provisioning")
+      .map((r) => r.name),
+  };
 }
 
 const spuff = (args: string[]) => runSpuff(args, { configDir: t.dir, env: t.env, timeoutMs: 60_000 });

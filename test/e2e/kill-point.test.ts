@@ -11,10 +11,8 @@
  * it; some creates lose their response entirely (reset-after). Replay a run with
  * SPUFF_KILL_SEED=<seed printed on failure>.
  */
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/sim/faults.ts";
-import { openInstanceStore } from "../../src/state/open.ts";
 import { runSpuff } from "../helpers/cli.ts";
 import { phaseReachTimes, startSpuff } from "../helpers/spuff-process.ts";
 import { startUpSim, type UpSim } from "../helpers/up-sim.ts";
@@ -27,47 +25,17 @@ beforeAll(async () => {
   t = await startUpSim("killpoint");
 });
 afterAll(() => t?.close());
-const stateFile = () => path.join(t.dir, "state.db");
 
 /** What state and the simulator hold for one instance name, read straight from both. */
 function observe(name: string): "nothing" | "intent_only" | "created_unsaved" | "saved" {
-  const store = openInstanceStore(stateFile(), Date.now);
-  try {
-    const rec = store.getByName(name);
-    const droplet = [...t.sim.state.droplets.values()].some((d) => d.name === name);
-    if (!rec) return droplet ? "created_unsaved" : "nothing";
-    if (rec.providerId) return "saved";
-    return droplet ? "created_unsaved" : "intent_only";
-  } finally {
-    store.close();
-  }
+  const rec = t.withStore((s) => s.getByName(name));
+  const droplet = [...t.sim.state.droplets.values()].some((d) => d.name === name);
+  if (!rec) return droplet ? "created_unsaved" : "nothing";
+  if (rec.providerId) return "saved";
+  return droplet ? "created_unsaved" : "intent_only";
 }
 
-/** The invariant: every droplet is in state under its id, and every record points at a droplet. */
-function invariant(): { unknownDroplets: string[]; danglingRecords: string[] } {
-  const store = openInstanceStore(stateFile(), Date.now);
-  try {
-    const records = store.list();
-    const ids = new Set([...t.sim.state.droplets.keys()].map(String));
-    return {
-      unknownDroplets: [...t.sim.state.droplets.values()]
-        .filter((d) => !records.some((r) => r.providerId === String(d.id)))
-        .map((d) => `${d.name}#${d.id}`),
-      danglingRecords: records.filter((r) => !r.providerId || !ids.has(r.providerId)).map((r) => r.name),
-    };
-  } finally {
-    store.close();
-  }
-}
-
-function statuses(): string[] {
-  const store = openInstanceStore(stateFile(), Date.now);
-  try {
-    return store.list().map((r) => r.status);
-  } finally {
-    store.close();
-  }
-}
+const statuses = () => t.withStore((s) => s.list().map((r) => r.status));
 
 describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
   it(`${KILLS} seeded kills leave no unknown droplet and no record pointing at nothing`, async () => {
@@ -119,7 +87,7 @@ describe("kill-point: SIGKILL spuff up anywhere, then spuff gc", () => {
       const what = `seed ${SEED}, kill ${i} at ${killAt} ms (hold ${hold} ms, landed: ${at}, up exit ${r.code ?? r.signal})`;
       log.push(what);
       expect(gc.code, `${what}\ngc: ${gc.stderr}`).toBe(0);
-      expect(invariant(), what).toEqual({ unknownDroplets: [], danglingRecords: [] });
+      expect(t.dropletInvariant(), what).toEqual({ unknownDroplets: [], danglingRecords: [] });
       // Nothing is live, so all that may remain is what an `up` that failed on its own (a lost
       // create response) kept for inspection, as its error message says: known, status failed.
       expect(statuses(), what).not.toContain("creating");
