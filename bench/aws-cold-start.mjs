@@ -6,11 +6,11 @@
 //     the hook. AWS is configured (AWS_ACCESS_KEY_ID, so it is the default provider) in every case
 //     but one `spuff list` run without it, for an A/B of the same command.
 // Usage: node bench/aws-cold-start.mjs [--runs N] [--out FILE]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { waitForSimUrl } from "./lib/sim.mjs";
+import { startSim } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => {
@@ -41,10 +41,7 @@ process.on("exit", () => process.stderr.write("\\nAWS_SDK_PACKAGES=" + seen.size
 );
 
 // The EC2 simulator, for the positive control that really calls AWS.
-const sim = spawn(process.execPath, [path.join(repo, "bin/spuff-sim.cjs"), "aws", "--port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const simUrl = await waitForSimUrl(sim, 15_000);
+const { sim, url: simUrl } = await startSim(["aws", "--port", "0"]);
 
 const env = {
   PATH: process.env.PATH,

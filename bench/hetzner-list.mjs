@@ -10,13 +10,13 @@
 // binary. The output checks and 3 warm-up runs fill spuff's V8 code cache (~/.cache/spuff/v8 under
 // the temporary HOME), so the timed runs are warm, as every run after a user's first one is.
 // Usage: npm run build && node bench/hetzner-list.mjs [--runs N] [--also OTHER_CHECKOUT]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { waitForSimUrl } from "./lib/sim.mjs";
+import { startSim } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const runs = Math.max(11, Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15);
@@ -36,22 +36,16 @@ for (const f of ["dist/sim/main.cjs", "dist/cli/main.cjs", "dist/cli/providers/h
 if (!fs.existsSync(HCLOUD)) throw new Error(`${HCLOUD} missing: apt-get install hcloud-cli`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-bench-hz-"));
-const sim = spawn(
-  process.execPath,
-  [
-    path.join(repo, "bin/spuff-sim.cjs"),
-    "hetzner",
-    "--port",
-    "0",
-    "--token",
-    TOKEN,
-    "--active-after-ms",
-    "0",
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
+const { sim, url: endpoint } = await startSim([
+  "hetzner",
+  "--port",
+  "0",
+  "--token",
+  TOKEN,
+  "--active-after-ms",
+  "0",
+]);
 try {
-  const endpoint = await waitForSimUrl(sim, 15_000);
   await seed(endpoint);
   const spuffEnv = {
     PATH: process.env.PATH,

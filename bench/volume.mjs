@@ -11,12 +11,12 @@
 // every machine is `down`ed between runs (the volume is kept). Medians and the ratio at the end.
 //   node bench/volume.mjs [--runs 3]
 // Needs root, `npm run build`, and the Debian image in SPUFF_DATA_DIR or .cache/spuff-data.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { waitForSimUrl } from "./lib/sim.mjs";
+import { startSim } from "./lib/sim.mjs";
 import { median } from "./lib/stats.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
@@ -30,22 +30,10 @@ const token = "dop_v1_bench_volume_token";
 const VOLUME = "benchvol";
 
 // The simulator's machines live in the same data dir as spuff's (as in test/e2e/volume-journey).
-const sim = spawn(
-  process.execPath,
-  [
-    path.join(repo, "bin/spuff-sim.cjs"),
-    "digitalocean",
-    "--port",
-    "0",
-    "--token",
-    token,
-    "--backend",
-    "nspawn",
-    "--volume-devices",
-  ],
-  { env: { ...process.env, SPUFF_DATA_DIR: dir }, stdio: ["ignore", "pipe", "inherit"] },
+const { sim, url: simUrl } = await startSim(
+  ["digitalocean", "--port", "0", "--token", token, "--backend", "nspawn", "--volume-devices"],
+  { env: { ...process.env, SPUFF_DATA_DIR: dir }, timeoutMs: 30_000 },
 );
-const simUrl = await waitForSimUrl(sim, 30_000);
 const env = {
   ...process.env,
   SPUFF_DATA_DIR: dir,

@@ -1,10 +1,25 @@
-/** The simulator process the benchmark scripts start: where it listens. */
+/** The simulator process the benchmark scripts start, and where it listens. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+const SIM_BIN = path.resolve(import.meta.dirname, "../../bin/spuff-sim.cjs");
 
 /**
- * Resolves with the URL spuff-sim prints on its first line (http://127.0.0.1:PORT, plus /v1 for
- * Hetzner); rejects if the simulator exits first or prints nothing within `timeoutMs`.
+ * Starts `spuff-sim ARGS…` and resolves with the child and the URL it prints on its first line
+ * (http://127.0.0.1:PORT, plus /v1 for Hetzner). A simulator that exits first or prints nothing
+ * within `timeoutMs` is stopped and the promise rejects, so no simulator outlives a failed start.
  */
-export function waitForSimUrl(sim, timeoutMs) {
+export async function startSim(args, { env = process.env, timeoutMs = 15_000 } = {}) {
+  const sim = spawn(process.execPath, [SIM_BIN, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    return { sim, url: await waitForSimUrl(sim, timeoutMs) };
+  } catch (err) {
+    sim.kill("SIGTERM");
+    throw err;
+  }
+}
+
+function waitForSimUrl(sim, timeoutMs) {
   return new Promise((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(
