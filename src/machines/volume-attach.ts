@@ -39,7 +39,7 @@ function liveMachine(layout: MachineLayout, id: string): MachineRecord | undefin
 
 const leaderOf = (m: MachineRecord) => (m.pid ? descendantInOtherNetns(m.pid) : undefined);
 
-function require(layout: MachineLayout, id: string): VolumeRecord {
+function existing(layout: MachineLayout, id: string): VolumeRecord {
   const v = readVolume(layout, id);
   if (!v) throw new UserError("volume_not_found", `Local volume ${id} does not exist.`);
   return v;
@@ -57,7 +57,7 @@ export async function attachVolume(
 ): Promise<VolumeRecord> {
   const f = volumeFiles(layout, id);
   return withLock(f.lock, `Volume ${id}`, async () => {
-    let v = require(layout, id);
+    let v = existing(layout, id);
     const held = v.attachment;
     if (held && held.machine !== m.id) {
       if (liveMachine(layout, held.machine))
@@ -133,7 +133,7 @@ export async function detachVolume(
   machineId: string,
 ): Promise<VolumeRecord> {
   return withLock(volumeFiles(layout, id).lock, `Volume ${id}`, async () => {
-    const v = require(layout, id);
+    const v = existing(layout, id);
     if (v.attachment?.machine !== machineId) return v;
     return release(layout, v);
   });
@@ -166,16 +166,25 @@ async function release(layout: MachineLayout, v: VolumeRecord): Promise<VolumeRe
   return rest;
 }
 
+/** Under the volume's lock, releases it when `still` holds for its record read afresh there. */
+async function releaseIf(
+  layout: MachineLayout,
+  v: VolumeRecord,
+  still: (now: VolumeRecord) => boolean,
+): Promise<void> {
+  await withLock(volumeFiles(layout, v.id).lock, `Volume ${v.name}`, async () => {
+    const now = readVolume(layout, v.id);
+    if (now && still(now)) await release(layout, now);
+  });
+}
+
 /** A machine going away (engine.destroy, after its processes stopped): its volumes are released. */
 export async function releaseVolumesOf(layout: MachineLayout, machineId: string): Promise<string[]> {
   const released: string[] = [];
   for (const v of listVolumes(layout)) {
     if (v.attachment?.machine !== machineId) continue;
     try {
-      await withLock(volumeFiles(layout, v.id).lock, `Volume ${v.name}`, async () => {
-        const now = readVolume(layout, v.id);
-        if (now?.attachment?.machine === machineId) await release(layout, now);
-      });
+      await releaseIf(layout, v, (now) => now.attachment?.machine === machineId);
       released.push(v.name);
     } catch {
       // Still held (its record keeps naming the gone machine): no machine can take it until
@@ -194,10 +203,7 @@ export async function gcVolumes(layout: MachineLayout): Promise<{ volumes: strin
   const report = { volumes: [] as string[], mounts: [] as string[] };
   for (const v of listVolumes(layout)) {
     if (!v.attachment || liveMachine(layout, v.attachment.machine)) continue;
-    await withLock(volumeFiles(layout, v.id).lock, `Volume ${v.name}`, async () => {
-      const now = readVolume(layout, v.id);
-      if (now?.attachment && !liveMachine(layout, now.attachment.machine)) await release(layout, now);
-    });
+    await releaseIf(layout, v, (now) => !!now.attachment && !liveMachine(layout, now.attachment.machine));
     report.volumes.push(v.name);
   }
   const explained = new Set(
