@@ -1,5 +1,6 @@
 /** Overlay mounts and network namespaces, idempotent in both directions. */
 import fs from "node:fs";
+import { readDirOrEmpty } from "../core/read-dir.ts";
 import { run } from "./run.ts";
 
 export function isMounted(target: string): boolean {
@@ -46,11 +47,7 @@ export async function deleteNetns(name: string): Promise<void> {
 
 /** Network namespaces of one data dir (`prefix` + machine id), for gc. */
 export function netnsWithPrefix(prefix: string): string[] {
-  try {
-    return fs.readdirSync("/run/netns").filter((n) => n.startsWith(prefix) && /m-[0-9a-f]{10}$/.test(n));
-  } catch {
-    return [];
-  }
+  return readDirOrEmpty("/run/netns").filter((n) => n.startsWith(prefix) && /m-[0-9a-f]{10}$/.test(n));
 }
 
 /** Mount points under `dir` (gc: overlays of machines whose folder lost its record). */

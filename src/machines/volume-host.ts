@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { readDirOrEmpty } from "../core/read-dir.ts";
 import { isMounted, unmount } from "./mounts.ts";
 import { run } from "./run.ts";
 import type { VolumeFiles } from "./volumes.ts";
@@ -25,7 +26,7 @@ const MKFS_TIMEOUT_MS = 120_000;
 export function loopsOf(image: string): string[] {
   const real = realOrAsGiven(image);
   const out: string[] = [];
-  for (const n of safeReaddir(SYS_BLOCK)) {
+  for (const n of readDirOrEmpty(SYS_BLOCK)) {
     if (!/^loop\d+$/.test(n)) continue;
     let backing = "";
     try {
@@ -127,13 +128,5 @@ function realOrAsGiven(p: string): string {
     return fs.realpathSync(p);
   } catch {
     return path.resolve(p);
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
   }
 }
