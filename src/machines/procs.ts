@@ -17,7 +17,8 @@ export function isProcessAlive(pid: number | undefined): boolean {
   }
 }
 
-function pids(): number[] {
+/** Every process on the host but this one, from /proc. */
+export function otherPids(): number[] {
   return fs
     .readdirSync("/proc")
     .filter((n) => /^\d+$/.test(n))
@@ -43,7 +44,7 @@ function netnsInode(pid: number): number | undefined {
 
 /** PIDs whose command line contains `needle` (a machine folder or netns path). */
 export function pidsMentioning(needle: string): number[] {
-  return pids().filter((p) => cmdline(p).includes(needle));
+  return otherPids().filter((p) => cmdline(p).includes(needle));
 }
 
 /** PIDs inside the named network namespace (/run/netns/NAME). */
@@ -54,7 +55,7 @@ export function pidsInNetns(name: string): number[] {
   } catch {
     return [];
   }
-  return pids().filter((p) => netnsInode(p) === ino);
+  return otherPids().filter((p) => netnsInode(p) === ino);
 }
 
 /** SIGTERM, wait up to `graceMs` (polling every 50 ms), then SIGKILL what is left. */
@@ -93,7 +94,7 @@ function parentOf(pid: number): number | undefined {
  */
 export function descendantInOtherNetns(pid: number): number | undefined {
   const own = netnsInode(pid);
-  const all = pids().map((p) => ({ p, parent: parentOf(p) }));
+  const all = otherPids().map((p) => ({ p, parent: parentOf(p) }));
   const children = (of: number) => all.filter((x) => x.parent === of).map((x) => x.p);
   for (const c of children(pid)) {
     for (const d of [c, ...children(c)]) {

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import { EMBEDDED_SCRIPTS } from "../cloudinit/scripts.generated.ts";
 import { UserError } from "../core/errors.ts";
 import { GuestPathError } from "./guest-fs.ts";
+import { otherPids } from "./procs.ts";
 import { run } from "./run.ts";
 
 /** The dev user's home appears when cloud-init's users module has run (before sshd, usually). */
@@ -77,9 +78,7 @@ function copiesOf(device: string): { pid: number; mountPoint: string }[] {
   };
   const seen = new Set([nsOf("self")]);
   const out: { pid: number; mountPoint: string }[] = [];
-  for (const name of fs.readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+  for (const pid of otherPids()) {
     const mnt = nsOf(pid);
     if (!mnt || seen.has(mnt)) continue;
     seen.add(mnt);
