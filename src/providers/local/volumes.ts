@@ -79,9 +79,10 @@ export function localVolumes(machines: MachineEngine): VolumeOps {
       });
     },
     async deleteVolume(volumeId) {
-      if (!VOLUME_ID.test(volumeId) || !readVolume(layout, volumeId)) return;
+      const found = VOLUME_ID.test(volumeId) ? readVolume(layout, volumeId) : undefined;
+      if (!found) return;
       const f = volumeFiles(layout, volumeId);
-      const held = readVolume(layout, volumeId)?.attachment;
+      const held = found.attachment;
       // Left attached to a machine that is gone: the host lets go of it first (never the data).
       if (held && !machines.get(held.machine)) await detachVolume(layout, volumeId, held.machine);
       await withLock(f.lock, `Volume ${volumeId}`, async () => {
