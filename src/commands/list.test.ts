@@ -12,7 +12,7 @@ import { hetznerOnSim } from "../../test/helpers/sim-providers.ts";
 import { createDeps } from "../cli/deps.ts";
 import { FakeClock } from "../core/clock.ts";
 import { createTestIO } from "../core/io.ts";
-import type { PriceSheet } from "../providers/types.ts";
+import type { PriceSheet, Provider, ProviderInstance } from "../providers/types.ts";
 import { startHetznerSim } from "../sim/hetzner/index.ts";
 import { VOLUME_LABEL } from "../up/volume-label.ts";
 import { runList } from "./list.ts";
@@ -143,5 +143,53 @@ describe("list with volumes", () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe("list --live", () => {
+  it("asks every provider at once, building one client per provider for the list and the prices", async () => {
+    const { d, io } = deps(true);
+    const store = await d.state();
+    store.save(sample("on-do", { status: "ready", providerId: "d1" }));
+    store.save(sample("on-hz", { status: "ready", provider: "hetzner", providerId: "h1", region: "fsn1" }));
+    // Each provider's list answers only once the other's has been asked too: listing one provider
+    // after the other never gets there, and its wait ends (bounded) in an "unknown" status.
+    const listed = new Set<string>();
+    let allAsked = () => {};
+    const bothAsked = new Promise<void>((ok) => {
+      allAsked = ok;
+    });
+    const built: string[] = [];
+    const fake = (name: string, id: string): Provider =>
+      ({
+        async listInstances(): Promise<ProviderInstance[]> {
+          listed.add(name);
+          if (listed.size === 2) allAsked();
+          const timeout = new Promise<never>((_, no) =>
+            setTimeout(() => no(new Error("the other provider was not asked meanwhile")), 2_000).unref(),
+          );
+          await Promise.race([bothAsked, timeout]);
+          return [{ id, status: "active" } as ProviderInstance];
+        },
+        async priceSheet(): Promise<PriceSheet> {
+          return { ...hetznerSheet, currency: name === "hetzner" ? "EUR" : "USD" };
+        },
+      }) as unknown as Provider;
+    await runList(
+      d,
+      { live: true },
+      {
+        providerFor: async (name) => {
+          built.push(name);
+          return fake(name, name === "hetzner" ? "h1" : "d1");
+        },
+      },
+    );
+    const json = JSON.parse(io.stdout()) as { name: string; provider_status: string }[];
+    expect(json.map((i) => [i.name, i.provider_status])).toEqual([
+      ["on-do", "active"],
+      ["on-hz", "active"],
+    ]);
+    expect(built.sort()).toEqual(["digitalocean", "hetzner"]);
   });
 });

@@ -39,13 +39,19 @@ export async function runList(deps: Deps, opts: ListOptions = {}, seams: ListSea
   const records = store.list();
   // Provider modules load only for --live: plain list is benchmarked and never goes to the network.
   const providerFor = opts.live
-    ? (seams.providerFor ??
-      (async (name: string) => (await import("../providers/from-deps.ts")).providerFromDeps(deps, name)))
+    ? oncePerName(
+        seams.providerFor ??
+          (async (name: string) => (await import("../providers/from-deps.ts")).providerFromDeps(deps, name)),
+      )
     : undefined;
-  const live = providerFor ? await liveViews(records, providerFor) : undefined;
   const now = deps.clock.now();
-  const accrued = await accruedFor(records, store.billing, now, providerFor);
-  const volumes = await volumeRows(store.volumes.list(), records, store.billing, now, providerFor);
+  // The provider's list, stale prices and volume prices are independent reads: with --live each may
+  // wait on the network, so they wait together rather than one after another.
+  const [live, accrued, volumes] = await Promise.all([
+    providerFor ? liveViews(records, providerFor) : undefined,
+    accruedFor(records, store.billing, now, providerFor),
+    volumeRows(store.volumes.list(), records, store.billing, now, providerFor),
+  ]);
   if (deps.json) {
     const remembered = rememberedByName(deps);
     return printJson(
@@ -126,19 +132,36 @@ async function liveViews(
   providerFor: (name: string) => Promise<Provider>,
 ): Promise<Map<string, LiveView>> {
   const views = new Map<string, LiveView>();
-  for (const name of new Set(records.map((r) => r.provider))) {
-    const mine = records.filter((r) => r.provider === name);
-    try {
-      const provider = await providerFor(name);
-      const byId = new Map((await provider.listInstances()).map((i) => [i.id, i]));
-      for (const r of mine) {
-        const i = r.providerId ? byId.get(r.providerId) : undefined;
-        if (i) views.set(r.id, { status: i.status, instance: i });
+  // Providers are separate clouds: asked at the same time, so the slowest bounds the wait, not the sum.
+  const names = [...new Set(records.map((r) => r.provider))];
+  await Promise.all(
+    names.map(async (name) => {
+      const mine = records.filter((r) => r.provider === name);
+      try {
+        const provider = await providerFor(name);
+        const byId = new Map((await provider.listInstances()).map((i) => [i.id, i]));
+        for (const r of mine) {
+          const i = r.providerId ? byId.get(r.providerId) : undefined;
+          if (i) views.set(r.id, { status: i.status, instance: i });
+        }
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        for (const r of mine) views.set(r.id, { status: `unknown (${why})` });
       }
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      for (const r of mine) views.set(r.id, { status: `unknown (${why})` });
-    }
-  }
+    }),
+  );
   return views;
+}
+
+/** One client per provider name for the whole command, however many reads ask for it. */
+function oncePerName(make: (name: string) => Promise<Provider>): (name: string) => Promise<Provider> {
+  const made = new Map<string, Promise<Provider>>();
+  return (name) => {
+    let p = made.get(name);
+    if (!p) {
+      p = make(name);
+      made.set(name, p);
+    }
+    return p;
+  };
 }
