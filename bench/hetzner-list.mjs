@@ -5,7 +5,9 @@
 // the same 100 instances. `spuff list --live` reads that state and asks the simulator (the row the
 // ≤ 2× target is about); then spuff's Hetzner client alone listing them from the API in a fresh
 // node process (`node -e`, which exits by itself: no spuff exit path), and a plain node:http script
-// fetching the same two pages (no spuff code: what any Node client of this API starts from).
+// fetching the same two pages (no spuff code: what any Node client of this API starts from), and
+// that script sending both pages first and reading spuff's state.db while they are answered: the
+// least any Node `list --live` does, so the floor of that row.
 // `node -e 0` is timed too: Node's own start-up bounds what any Node CLI can reach against a Go
 // binary. The output checks and 3 warm-up runs fill spuff's V8 code cache (~/.cache/spuff/v8 under
 // the temporary HOME), so the timed runs are warm, as every run after a user's first one is.
@@ -123,6 +125,15 @@ try {
       args: [bareHttpScript()],
       env: spuffEnv,
     },
+    {
+      // The floor for a Node `list --live`: the same two GETs sent before anything else, spuff's
+      // state.db read with better-sqlite3 while they are answered, matched by id, JSON out.
+      name: "node:http + state.db read, overlapped (no spuff code)",
+      cmd: process.execPath,
+      args: [liveFloorScript()],
+      env: spuffEnv,
+      check: (list) => list.every((i) => i.provider_status === "running"),
+    },
   ];
   // Each command must really list the 100 servers, or the comparison means nothing.
   for (const c of cases.filter((c) => c.lists !== false)) {
@@ -189,6 +200,41 @@ const page = (n) => new Promise((ok, no) => {
     n = body.meta.pagination.next_page;
   }
   process.stdout.write(JSON.stringify(all));
+})();
+`,
+  );
+  return file;
+}
+
+/** bareHttpScript's two GETs, both sent first; state.db is read while the simulator answers them. */
+function liveFloorScript() {
+  const file = path.join(dir, "live-floor.cjs");
+  const sqlite = require.resolve("better-sqlite3");
+  fs.writeFileSync(
+    file,
+    `const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true });
+const page = (n) => new Promise((ok, no) => {
+  const url = process.env.HCLOUD_ENDPOINT + "/servers?label_selector=spuff%3Dtrue&per_page=50&page=" + n;
+  const req = http.request(url, { agent, headers: { authorization: "Bearer " + process.env.HCLOUD_TOKEN } }, (res) => {
+    const chunks = [];
+    res.on("data", (c) => chunks.push(c));
+    res.on("end", () => ok(JSON.parse(Buffer.concat(chunks).toString())));
+  });
+  req.on("error", no);
+  req.end();
+});
+(async () => {
+  const pages = [page(1), page(2)];
+  // Let the requests reach the socket before the synchronous read below holds the thread.
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+  const Database = require(${JSON.stringify(sqlite)});
+  const db = new Database(process.env.SPUFF_CONFIG_DIR + "/state.db", { readonly: true });
+  const rows = db.prepare("SELECT * FROM instances").all();
+  db.close();
+  const byId = new Map((await Promise.all(pages)).flatMap((b) => b.servers).map((s) => [String(s.id), s]));
+  const out = rows.map((r) => ({ ...r, provider_status: byId.get(String(r.provider_id))?.status ?? "gone" }));
+  process.stdout.write(JSON.stringify(out, null, 2) + "\\n");
 })();
 `,
   );
