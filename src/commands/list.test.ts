@@ -147,11 +147,21 @@ describe("list with volumes", () => {
 });
 
 describe("list --live", () => {
-  it("asks every provider at once, building one client per provider for the list and the prices", async () => {
+  it("asks every provider at once, with one client and one price sheet read per provider", async () => {
     const { d, io } = deps(true);
     const store = await d.state();
     store.save(sample("on-do", { status: "ready", providerId: "d1" }));
     store.save(sample("on-hz", { status: "ready", provider: "hetzner", providerId: "h1", region: "fsn1" }));
+    // No cached prices: the instances' rates and the volume's price need the sheet, read once.
+    store.volumes.put({
+      provider: "hetzner",
+      name: "keep",
+      region: "fsn1",
+      sizeGb: 20,
+      providerId: "v1",
+      fsUuid: null,
+    });
+    const sheets: string[] = [];
     // Each provider's list answers only once the other's has been asked too: listing one provider
     // after the other never gets there, and its wait ends (bounded) in an "unknown" status.
     const listed = new Set<string>();
@@ -172,6 +182,8 @@ describe("list --live", () => {
           return [{ id, status: "active" } as ProviderInstance];
         },
         async priceSheet(): Promise<PriceSheet> {
+          sheets.push(name);
+          await new Promise((r) => setTimeout(r, 20)); // a sheet takes a while to come, as over a network
           return { ...hetznerSheet, currency: name === "hetzner" ? "EUR" : "USD" };
         },
       }) as unknown as Provider;
@@ -191,5 +203,6 @@ describe("list --live", () => {
       ["on-hz", "active"],
     ]);
     expect(built.sort()).toEqual(["digitalocean", "hetzner"]);
+    expect(sheets.sort()).toEqual(["digitalocean", "hetzner"]);
   });
 });

@@ -45,12 +45,19 @@ export async function runList(deps: Deps, opts: ListOptions = {}, seams: ListSea
       )
     : undefined;
   const now = deps.clock.now();
-  // The provider's list, stale prices and volume prices are independent reads: with --live each may
-  // wait on the network, so they wait together rather than one after another.
-  const [live, accrued, volumes] = await Promise.all([
+  // With --live the providers' lists and a stale price sheet both wait on the network: together,
+  // not one after the other. The two price reads stay in order, so the second finds the sheet the
+  // first cached instead of fetching it again.
+  const prices = async () => {
+    const accrued = await accruedFor(records, store.billing, now, providerFor);
+    return {
+      accrued,
+      volumes: await volumeRows(store.volumes.list(), records, store.billing, now, providerFor),
+    };
+  };
+  const [live, { accrued, volumes }] = await Promise.all([
     providerFor ? liveViews(records, providerFor) : undefined,
-    accruedFor(records, store.billing, now, providerFor),
-    volumeRows(store.volumes.list(), records, store.billing, now, providerFor),
+    prices(),
   ]);
   if (deps.json) {
     const remembered = rememberedByName(deps);
