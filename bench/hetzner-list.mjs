@@ -31,6 +31,20 @@ const require = createRequire(import.meta.url);
 const HCLOUD = "/usr/bin/hcloud";
 const SERVERS = 100;
 const TOKEN = "benchtoken".padEnd(64, "0"); // hcloud refuses tokens that are not 64 characters
+/** The no-spuff-code scripts' one GET of a page of servers: plain node:http, keep-alive. */
+const PAGE_GET = `const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true });
+const page = (n) => new Promise((ok, no) => {
+  const url = process.env.HCLOUD_ENDPOINT + "/servers?label_selector=spuff%3Dtrue&per_page=50&page=" + n;
+  const req = http.request(url, { agent, headers: { authorization: "Bearer " + process.env.HCLOUD_TOKEN } }, (res) => {
+    const chunks = [];
+    res.on("data", (c) => chunks.push(c));
+    res.on("end", () => ok(JSON.parse(Buffer.concat(chunks).toString())));
+  });
+  req.on("error", no);
+  req.end();
+});
+`;
 
 for (const f of ["dist/sim/main.cjs", "dist/cli/main.cjs", "dist/cli/providers/hetzner/index.cjs"]) {
   if (!fs.existsSync(path.join(repo, f))) throw new Error(`${f} missing: run \`npm run build\` first`);
@@ -180,19 +194,7 @@ function bareHttpScript() {
   const file = path.join(dir, "bare-http.cjs");
   fs.writeFileSync(
     file,
-    `const http = require("node:http");
-const agent = new http.Agent({ keepAlive: true });
-const page = (n) => new Promise((ok, no) => {
-  const url = process.env.HCLOUD_ENDPOINT + "/servers?label_selector=spuff%3Dtrue&per_page=50&page=" + n;
-  const req = http.request(url, { agent, headers: { authorization: "Bearer " + process.env.HCLOUD_TOKEN } }, (res) => {
-    const chunks = [];
-    res.on("data", (c) => chunks.push(c));
-    res.on("end", () => ok(JSON.parse(Buffer.concat(chunks).toString())));
-  });
-  req.on("error", no);
-  req.end();
-});
-(async () => {
+    `${PAGE_GET}(async () => {
   const all = [];
   for (let n = 1; n; ) {
     const body = await page(n);
@@ -212,19 +214,7 @@ function liveFloorScript() {
   const sqlite = require.resolve("better-sqlite3");
   fs.writeFileSync(
     file,
-    `const http = require("node:http");
-const agent = new http.Agent({ keepAlive: true });
-const page = (n) => new Promise((ok, no) => {
-  const url = process.env.HCLOUD_ENDPOINT + "/servers?label_selector=spuff%3Dtrue&per_page=50&page=" + n;
-  const req = http.request(url, { agent, headers: { authorization: "Bearer " + process.env.HCLOUD_TOKEN } }, (res) => {
-    const chunks = [];
-    res.on("data", (c) => chunks.push(c));
-    res.on("end", () => ok(JSON.parse(Buffer.concat(chunks).toString())));
-  });
-  req.on("error", no);
-  req.end();
-});
-(async () => {
+    `${PAGE_GET}(async () => {
   const pages = [page(1), page(2)];
   // Let the requests reach the socket before the synchronous read below holds the thread.
   for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
