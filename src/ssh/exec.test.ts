@@ -20,6 +20,12 @@ describe("exec", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("runs on the test sshd without the host account's ~/.bashrc (the fixture's SHLVL)", async () => {
+    // Bash reads ~/.bashrc for an sshd command only as the top shell; SHLVL=1 from sshd makes it 2.
+    const r = await exec(t.conn, 'echo "$SHLVL"', { timeoutMs: 10_000 });
+    expect(r.stdout).toBe("2\n");
+  });
+
   it("feeds stdin and closes it", async () => {
     const r = await exec(t.conn, "wc -c", { timeoutMs: 10_000, stdin: "12345" });
     expect(r.stdout.trim()).toBe("5");

@@ -100,6 +100,11 @@ function writeConfig(dir: string, host: string, port: number, logLevel: string):
     "MaxSessions 50",
     `LogLevel ${logLevel}`,
     "Subsystem sftp internal-sftp",
+    // Bash sources ~/.bashrc for a command sshd runs unless SHLVL says it is not the top shell.
+    // The sessions log in as this host's root, whose dotfiles are no part of what the tests check,
+    // and here they run `pyenv rehash`: ~0.25 s per command, and a wait of up to 60 s behind a lock
+    // a killed session left. A dev user on a spuff machine has its own clean dotfiles instead.
+    "SetEnv SHLVL=1",
   ];
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
