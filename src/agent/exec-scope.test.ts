@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createExec } from "./exec.ts";
 import { detectScopes, type ExecScopes, systemdScopes } from "./exec-scope.ts";
+import { testEnv } from "./testing/exec-env.ts";
 
 describe("exec scopes", () => {
   it("wraps the command in systemd-run --scope, dropping to the user there", () => {
@@ -40,7 +41,7 @@ describe("exec scopes", () => {
         killed.push(unit);
       },
     };
-    const exec = createExec({ scopes });
+    const exec = createExec({ scopes, env: testEnv() });
     expect((await exec("echo $SCOPE", 10_000)).stdout).toBe("unit-1\n");
     expect(killed).toEqual([]);
     const r = await exec("sleep 30", 500);

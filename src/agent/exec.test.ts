@@ -1,9 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createExec, lookupUser, OUTPUT_CAP } from "./exec.ts";
+import { testEnv } from "./testing/exec-env.ts";
 
 describe("createExec", () => {
-  const exec = createExec({});
+  const exec = createExec({ env: testEnv() });
+
+  it("gives the commands the environment it was made with", async () => {
+    expect((await exec('echo "$HOME"', 10_000)).stdout).toBe(`${testEnv().HOME}\n`);
+  });
 
   it("runs the command as one bash -lc argument and reports exit code and both streams", async () => {
     const r = await exec("echo out; echo err >&2; exit 3", 10_000);

@@ -49,6 +49,8 @@ export interface ExecOptions {
   scopes?: ExecScopes;
   /** Where a failure to kill a timed-out scope is reported. */
   logError?: (err: unknown) => void;
+  /** The commands' environment when there is no `user` to drop to (default: the agent's own). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createExec(opts: ExecOptions): ExecFn {
@@ -75,7 +77,7 @@ export function createExec(opts: ExecOptions): ExecFn {
               PATH: "/usr/local/bin:/usr/bin:/bin",
               LANG: "C.UTF-8",
             }
-          : { ...process.env },
+          : { ...(opts.env ?? process.env) },
       });
       const out = { stdout: [] as Buffer[], stderr: [] as Buffer[], n: { stdout: 0, stderr: 0 } };
       const collect = (key: "stdout" | "stderr") => (b: Buffer) => {
