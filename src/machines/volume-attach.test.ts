@@ -3,10 +3,12 @@
  * the host formats a blank image once, binds it idmapped at the dev user's ~/workspace, the data
  * keeps real uids on disk and moves to another machine with its filesystem; detach, machine
  * death and gc leave no host mount and no loop device; a guest-planted link at ~/workspace (or
- * at the home) is refused, never followed.
+ * at the home) is refused, never followed; an attach killed mid-way (even while its mkfs runs)
+ * never gets the volume formatted twice.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,7 +19,7 @@ import { MachineEngine } from "./engine.ts";
 import { machineLayout } from "./layout.ts";
 import { isMounted } from "./mounts.ts";
 import { descendantInOtherNetns } from "./procs.ts";
-import { loopsOf } from "./volume-host.ts";
+import { loopsOf, toolsOn } from "./volume-host.ts";
 import { readVolume, volumeFiles } from "./volumes.ts";
 
 const ATTACH_FIXTURE = path.resolve(
@@ -171,6 +173,47 @@ describe.runIf(runMachineSuites)("local volumes on nspawn machines", () => {
       ).toBe("no\nno\n");
     }
     expect(isMounted("/etc")).toBe(false);
+    await engine.destroy(m.id);
+    await ops.deleteVolume(vol.id);
+  }, 180_000);
+
+  it("an attach killed while its mkfs runs: the next one waits for that mkfs, then formats nothing again", async () => {
+    const vol = await ops.createVolume({ name: "mkfs-killed", sizeGb: 1, region: "local" });
+    const m = await boot();
+    const f = volumeFiles(layout, vol.id);
+    // First on the killed attach's PATH: an mkfs.ext4 that says it started, then takes 2 s before
+    // the real one runs, so the kill surely lands while it works (the next attach uses the real one).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "spuff-slow-mkfs-"));
+    const started = path.join(bin, "started");
+    fs.writeFileSync(
+      path.join(bin, "mkfs.ext4"),
+      `#!/bin/sh\n: > '${started}'\nsleep 2\nexec ${execFileSync("sh", ["-c", "command -v mkfs.ext4"], { encoding: "utf8" }).trim()} "$@"\n`,
+      { mode: 0o755 },
+    );
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", ATTACH_FIXTURE, dir, vol.id, m.id], {
+        stdio: "ignore",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      const exited = new Promise((r) => child.once("exit", r));
+      for (let i = 0; i < 600 && !fs.existsSync(started); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(fs.existsSync(started), "the attach never reached mkfs").toBe(true);
+      child.kill("SIGKILL");
+      await exited;
+      expect(toolsOn(f.image).length, "its mkfs outlives the killed attach").toBeGreaterThan(0);
+
+      const att = await ops.attachVolume(vol.id, m.id, W);
+      expect(toolsOn(f.image)).toEqual([]);
+      expect(guest(m.id, `echo kept > ${WS}/marker && sync`).status).toBe(0);
+      await ops.detachVolume(vol.id, m.id, W);
+      const again = await ops.attachVolume(vol.id, m.id, W);
+      expect(again.mounted?.fsUuid).toBe(att.mounted?.fsUuid);
+      expect(guest(m.id, `cat ${WS}/marker`).stdout).toBe("kept\n");
+      await ops.detachVolume(vol.id, m.id, W);
+      hostClean(vol.id);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
     await engine.destroy(m.id);
     await ops.deleteVolume(vol.id);
   }, 180_000);

@@ -10,6 +10,7 @@ import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import { readDirOrEmpty } from "../core/read-dir.ts";
 import { isMounted, unmount } from "./mounts.ts";
+import { isProcessAlive, pidsMentioning } from "./procs.ts";
 import { run } from "./run.ts";
 import type { VolumeFiles } from "./volumes.ts";
 
@@ -41,21 +42,46 @@ export function loopsOf(image: string): string[] {
 }
 
 /** Waits (bounded) until no loop device is backed by the image; false when one stays. */
-export async function loopsReleased(image: string, timeoutMs = LOOP_RELEASE_MS): Promise<boolean> {
+export function loopsReleased(image: string, timeoutMs = LOOP_RELEASE_MS): Promise<boolean> {
+  return until(() => loopsOf(image).length === 0, timeoutMs);
+}
+
+/**
+ * Host tools still working on the image: a mkfs, e2fsck or resize2fs outlives the attach that
+ * started it when that attach is killed (its child is not). They all name the image on their
+ * command line, which they have from their start, before they open it.
+ */
+export function toolsOn(image: string): number[] {
+  const real = realOrAsGiven(image);
+  return [...new Set([...pidsMentioning(image), ...pidsMentioning(real)])].filter(isProcessAlive);
+}
+
+/** `ok()` polled with a growing pause (50 ms up to 500 ms) until true or `timeoutMs` is over. */
+async function until(ok: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < timeoutMs / 50 + 1; i++) {
-    if (loopsOf(image).length === 0) return true;
+    if (ok()) return true;
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(500, 50 * (i + 1))));
   }
-  return loopsOf(image).length === 0;
+  return ok();
 }
 
 /**
  * Formats a blank image, and grows an ext4 filesystem smaller than its image (after `volume
- * resize`); only while no loop device has it. Resolves whether it formatted.
+ * resize`); only while no loop device and no other host tool has it. Resolves whether it formatted.
  */
 export async function prepareFilesystem(image: string, label: string): Promise<boolean> {
+  // A killed attach's mkfs would otherwise write its filesystem over the one formatted or mounted
+  // here: the probe below would see a blank image while that mkfs has not written its superblock.
+  if (!(await until(() => toolsOn(image).length === 0, MKFS_TIMEOUT_MS)))
+    throw new UserError(
+      "volume_in_use",
+      `A host tool is still working on the volume's image (pid ${toolsOn(image).join(", ")}).`,
+      {
+        hint: "An earlier attach was interrupted while formatting it: let that tool finish, then try again.",
+      },
+    );
   if (loopsOf(image).length > 0)
     throw new UserError("volume_in_use", "The volume's image is still in use on this host.", {
       hint: "A machine that had it may still be stopping: run `spuff local gc`, then try again.",
